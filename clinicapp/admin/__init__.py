@@ -1,0 +1,1 @@
+"""Administration pages: users (later: dashboard, audit log)."""

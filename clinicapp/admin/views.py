@@ -1,0 +1,103 @@
+"""Users admin: list with filters, create, edit role/branches, deactivate."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..auth import services
+from ..auth.forms import UserForm
+from ..auth.models import ROLE_LABELS, User
+from ..core.errors import DomainError, NotFound
+from ..core.permissions import require_permission
+from ..extensions import db
+from ..org.models import Clinic
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PAGE_SIZE = 50
+
+
+def _form(obj=None) -> UserForm:
+    form = UserForm(obj=obj)
+    form.branches.choices = [(c.id, c.name) for c in db.session.scalars(
+        db.select(Clinic).order_by(Clinic.name))]
+    return form
+
+
+def _apply_errors(form: UserForm, error: DomainError) -> None:
+    for field, messages in error.details.items():
+        target = getattr(form, field, None)
+        if target is not None:
+            target.errors = list(target.errors) + list(messages)
+    if not error.details:
+        form.form_errors.append(error.detail)
+
+
+@bp.route("/users")
+@login_required
+@require_permission("users.view")
+def users():
+    role = request.args.get("role") or None
+    query = (request.args.get("q") or "").strip()
+    statement = db.select(User).order_by(User.full_name, User.id)
+    if role in ROLE_LABELS:
+        statement = statement.where(User.role == role)
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(User.full_name.ilike(pattern, escape="\\")
+                                    | User.email.ilike(pattern, escape="\\"))
+    page = db.paginate(statement, per_page=PAGE_SIZE, error_out=False)
+    template = "admin/_users_table.html" if request.headers.get("HX-Request") else "admin/users.html"
+    return render_template(template, page=page, roles=ROLE_LABELS, role=role, q=query)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+@require_permission("users.manage")
+def create_user():
+    form = _form()
+    if form.validate_on_submit():
+        if not form.password.data:
+            form.password.errors.append("Задайте пароль для новой учётной записи")
+        else:
+            try:
+                user = services.create_user(
+                    current_user, email=form.email.data, password=form.password.data,
+                    role=form.role.data, full_name=form.full_name.data, phone=form.phone.data,
+                    branch_ids=form.branches.data)
+                user.is_active = form.is_active.data
+                db.session.commit()
+                flash(f"Учётная запись {user.email} создана", "success")
+                return redirect(url_for("admin.users"))
+            except DomainError as error:
+                db.session.rollback()
+                _apply_errors(form, error)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+@require_permission("users.manage")
+def edit_user(user_id: int):
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("Пользователь не найден")
+    form = _form(user)
+    if request.method == "GET":
+        form.branches.data = [b.id for b in user.branches]
+    if form.validate_on_submit():
+        try:
+            services.update_user(current_user, user, role=form.role.data,
+                                 branch_ids=form.branches.data, is_active=form.is_active.data,
+                                 full_name=form.full_name.data, phone=form.phone.data)
+            if form.password.data:
+                services.set_password(current_user, user, form.password.data)
+            db.session.commit()
+            flash("Изменения сохранены", "success")
+            return redirect(url_for("admin.users"))
+        except DomainError as error:
+            db.session.rollback()
+            _apply_errors(form, error)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("admin/user_form.html", form=form, user=user), status

@@ -1,0 +1,1 @@
+"""Append-only audit trail of changes to money, schedules, people, permissions."""

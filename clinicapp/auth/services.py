@@ -1,0 +1,293 @@
+"""Accounts: registration, sign-in with lockout and TOTP, passwords, 2FA, users admin."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, update
+
+from ..audit.services import record
+from ..core.errors import Conflict, PermissionDenied, ValidationFailed
+from ..core.models import utcnow
+from ..core.phones import InvalidPhone, normalize_phone
+from ..core.signals import user_registered
+from ..extensions import db
+from ..org.models import Clinic
+from . import totp
+from .errors import AccountLocked, LoginFailed
+from .models import ROLES, User, UserSession
+from .passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+
+INVALID_CREDENTIALS = "Неверный логин или пароль"
+
+
+def find_by_login(login: str) -> User | None:
+    """The user whose e-mail or username is `login` (case-insensitive)."""
+    login = (login or "").strip().lower()
+    if not login:
+        return None
+    return db.session.scalar(
+        db.select(User).where((User.email == login) | (User.username == login)))
+
+
+def _clean_phone(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    try:
+        return normalize_phone(phone)
+    except InvalidPhone as exc:
+        raise ValidationFailed(str(exc), details={"phone": [str(exc)]}) from exc
+
+
+def _check_password_strength(password: str, field: str = "password") -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        message = f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов"
+        raise ValidationFailed(message, details={field: [message]})
+
+
+def create_user(actor, *, email: str, password: str, role: str, full_name: str = "",
+                phone: str | None = None, username: str | None = None,
+                branch_ids: list[int] | None = None, totp_secret: str | None = None) -> User:
+    """Create an account. Raises ValidationFailed, Conflict (e-mail or username taken)."""
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        raise ValidationFailed("Неверный e-mail", details={"email": ["Неверный e-mail"]})
+    if role not in ROLES:
+        raise ValidationFailed("Неизвестная роль", details={"role": ["Неизвестная роль"]})
+    _check_password_strength(password)
+    username = (username or "").strip().lower() or None
+    if db.session.scalar(db.select(User.id).where(User.email == email)):
+        raise Conflict("Пользователь с таким e-mail уже существует",
+                       details={"email": ["Пользователь с таким e-mail уже существует"]})
+    if username and find_by_login(username):
+        raise Conflict("Этот логин уже занят", details={"username": ["Этот логин уже занят"]})
+    user = User(email=email, username=username, full_name=(full_name or "").strip(),
+                phone=_clean_phone(phone), password_hash=hash_password(password), role=role)
+    if branch_ids:
+        user.branches = list(db.session.scalars(db.select(Clinic).where(Clinic.id.in_(branch_ids))))
+    if totp_secret:
+        user.totp_secret = totp_secret
+        user.totp_enabled = True
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.created", user, {"email": email, "role": role})
+    return user
+
+
+def register_patient(*, email: str, password: str, full_name: str = "",
+                     phone: str | None = None) -> User:
+    """Self-registration from an app or the cabinet: a patient account.
+
+    Raises ValidationFailed, Conflict. Sends `user_registered` so the registry
+    can link a patient record in the same transaction.
+    """
+    user = create_user(None, email=email, password=password, role="patient",
+                       full_name=full_name, phone=phone)
+    user_registered.send(current_app._get_current_object(), user=user)
+    return user
+
+
+def _register_failure(user: User) -> None:
+    """Count a failure atomically; lock the account at the configured limit."""
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    failures = db.session.execute(
+        update(User).where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+    ).scalar_one()
+    if failures >= limit:
+        minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
+        db.session.execute(
+            update(User).where(User.id == user.id)
+            .values(locked_until=utcnow() + timedelta(minutes=minutes), failed_logins=0))
+        record(user, "auth.locked", user, {"failures": failures, "minutes": minutes})
+    db.session.expire(user)
+
+
+def _ensure_not_locked(user: User) -> None:
+    if user.locked_until and user.locked_until > utcnow():
+        minutes = max(1, int((user.locked_until - utcnow()).total_seconds() // 60) + 1)
+        raise AccountLocked(
+            f"Учётная запись временно заблокирована после неудачных попыток входа. "
+            f"Повторите через {minutes} мин.", details={"retry_after_minutes": minutes})
+
+
+def check_password(login: str, password: str) -> User:
+    """First factor. Returns the user or raises LoginFailed / AccountLocked."""
+    user = find_by_login(login)
+    if user is None:
+        verify_password(None, password or "")
+        raise LoginFailed(INVALID_CREDENTIALS)
+    _ensure_not_locked(user)
+    if not verify_password(user.password_hash, password or "") or not user.is_active:
+        _register_failure(user)
+        _ensure_not_locked(user)
+        raise LoginFailed(INVALID_CREDENTIALS)
+    return user
+
+
+def check_second_factor(user: User, code: str | None) -> None:
+    """Second factor: a TOTP code (never the same one twice) or a recovery code.
+
+    Raises LoginFailed with code `totp_required` / `totp_invalid`; both count
+    towards lockout.
+    """
+    if not user.totp_enabled:
+        return
+    code = (code or "").strip()
+    if not code:
+        _register_failure(user)
+        _ensure_not_locked(user)
+        raise LoginFailed("Введите код из приложения-аутентификатора", code="totp_required",
+                          details={"totp_token": ["Требуется код двухфакторной аутентификации"]})
+    step = totp.matching_step(user.totp_secret, code)
+    if step is not None and (user.totp_last_step is None or step > user.totp_last_step):
+        user.totp_last_step = step
+        return
+    if step is None and totp.use_recovery_code(user, code):
+        record(user, "auth.recovery_code_used", user)
+        return
+    _register_failure(user)
+    _ensure_not_locked(user)
+    raise LoginFailed("Неверный код двухфакторной аутентификации", code="totp_invalid",
+                      details={"totp_token": ["Неверный код"]})
+
+
+def complete_login(user: User, channel: str) -> None:
+    """Record a successful sign-in (resets the failure count)."""
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = utcnow()
+    record(user, "auth.login", user, {"channel": channel})
+
+
+def authenticate(login: str, password: str, code: str | None, channel: str) -> User:
+    """Both factors at once, as the API takes them. Raises LoginFailed, AccountLocked."""
+    user = check_password(login, password)
+    check_second_factor(user, code)
+    complete_login(user, channel)
+    return user
+
+
+def open_web_session(user: User, ip: str | None, user_agent: str | None) -> UserSession:
+    """A new browser session row; its key goes into the cookie."""
+    session = UserSession(key=secrets.token_urlsafe(32), user_id=user.id, ip=ip,
+                          user_agent=(user_agent or "")[:255])
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def load_web_session(key: str) -> User | None:
+    """The user of a live session key, or None (revoked, unknown, inactive)."""
+    row = db.session.execute(
+        db.select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.key == key, UserSession.revoked_at.is_(None), User.is_active)
+    ).first()
+    if row is None:
+        return None
+    web_session, user = row
+    user.session_key = web_session.key
+    return user
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    return list(db.session.scalars(
+        db.select(UserSession).where(UserSession.user_id == user.id,
+                                     UserSession.revoked_at.is_(None))
+        .order_by(UserSession.last_seen_at.desc())))
+
+
+def revoke_web_session(actor: User, session_id: int) -> None:
+    """End one of the actor's own sessions."""
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != actor.id:
+        raise PermissionDenied("Это не ваш сеанс")
+    row.revoked_at = utcnow()
+    record(actor, "auth.session_revoked", actor, {"session_id": session_id})
+
+
+def end_web_session(key: str | None) -> None:
+    if key:
+        db.session.execute(update(UserSession).where(UserSession.key == key)
+                           .values(revoked_at=func.coalesce(UserSession.revoked_at, func.now())))
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Raises ValidationFailed when the current password is wrong or the new one weak."""
+    if not verify_password(user.password_hash, current or ""):
+        raise ValidationFailed("Текущий пароль указан неверно",
+                               details={"current_password": ["Текущий пароль указан неверно"]})
+    _check_password_strength(new, "new_password")
+    user.password_hash = hash_password(new)
+    record(user, "auth.password_changed", user)
+
+
+def set_password(actor: User, user: User, new: str) -> None:
+    """An administrator sets someone's password (their sessions stay valid)."""
+    _check_password_strength(new)
+    user.password_hash = hash_password(new)
+    record(actor, "user.password_set", user)
+
+
+def enable_totp(user: User, secret: str, code: str) -> list[str]:
+    """Confirm enrolment with a code from the new secret; returns recovery codes."""
+    step = totp.matching_step(secret, code)
+    if step is None:
+        raise ValidationFailed("Код не подошёл. Проверьте время на телефоне и попробуйте снова",
+                               details={"code": ["Неверный код"]})
+    user.totp_secret = secret
+    user.totp_enabled = True
+    user.totp_last_step = step
+    codes = totp.issue_recovery_codes(user)
+    record(user, "auth.totp_enabled", user)
+    return codes
+
+
+def disable_totp(user: User, password: str) -> None:
+    """Turn 2FA off (not allowed for administrators)."""
+    if user.role == "admin":
+        raise PermissionDenied("Администраторам двухфакторная аутентификация обязательна")
+    if not verify_password(user.password_hash, password or ""):
+        raise ValidationFailed("Пароль указан неверно", details={"password": ["Неверный пароль"]})
+    user.totp_enabled = False
+    user.totp_secret = None
+    user.totp_last_step = None
+    totp.issue_recovery_codes(user)  # invalidates the old ones
+    record(user, "auth.totp_disabled", user)
+
+
+def regenerate_recovery_codes(user: User, password: str) -> list[str]:
+    """New recovery codes (the old ones stop working). Raises ValidationFailed."""
+    if not user.totp_enabled:
+        raise ValidationFailed("Двухфакторная аутентификация не включена")
+    if not verify_password(user.password_hash, password or ""):
+        raise ValidationFailed("Пароль указан неверно", details={"password": ["Неверный пароль"]})
+    codes = totp.issue_recovery_codes(user)
+    record(user, "auth.recovery_codes_issued", user)
+    return codes
+
+
+def must_enrol_totp(user: User) -> bool:
+    return user.role == "admin" and not user.totp_enabled
+
+
+def update_user(actor: User, user: User, *, role: str, branch_ids: list[int],
+                is_active: bool, full_name: str, phone: str | None) -> None:
+    """Admin edits of an account. Raises ValidationFailed, PermissionDenied."""
+    if role not in ROLES:
+        raise ValidationFailed("Неизвестная роль", details={"role": ["Неизвестная роль"]})
+    if user.id == actor.id and (role != user.role or not is_active):
+        raise PermissionDenied("Нельзя изменить роль или отключить свою учётную запись")
+    before = {"role": user.role, "is_active": user.is_active,
+              "branches": sorted(b.id for b in user.branches)}
+    user.role = role
+    user.is_active = is_active
+    user.full_name = full_name.strip()
+    user.phone = _clean_phone(phone)
+    user.branches = list(db.session.scalars(db.select(Clinic).where(Clinic.id.in_(branch_ids))))
+    after = {"role": role, "is_active": is_active, "branches": sorted(branch_ids)}
+    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if changes:
+        record(actor, "user.updated", user, changes)

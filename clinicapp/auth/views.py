@@ -1,0 +1,165 @@
+"""Staff and patient sign-in pages: login, second step, enrolment, logout."""
+from __future__ import annotations
+
+import time
+
+from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..core.errors import DomainError
+from ..extensions import db, limiter, login_manager
+from . import services, totp
+from .forms import EnrolForm, LoginForm, TotpForm
+from .models import User
+
+bp = Blueprint("auth", __name__)
+
+PENDING = "pending_login"
+PENDING_TTL_SECONDS = 300
+
+
+@login_manager.user_loader
+def _load_user(key: str) -> User | None:
+    return services.load_web_session(key)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: never an open redirect to another site.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.home")
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING)
+    if not pending or time.time() - pending["at"] > PENDING_TTL_SECONDS:
+        session.pop(PENDING, None)
+        return None
+    return db.session.get(User, pending["user_id"])
+
+
+def _start_session(user: User, remember: bool) -> None:
+    services.complete_login(user, channel="web")
+    web_session = services.open_web_session(user, request.remote_addr,
+                                            request.headers.get("User-Agent"))
+    db.session.commit()
+    session.pop(PENDING, None)
+    user.session_key = web_session.key
+    login_user(user, remember=remember)
+
+
+def _finish_login(user: User, remember: bool, next_url: str | None):
+    _start_session(user, remember)
+    flash(f"Добро пожаловать, {user.full_name or user.email}!", "success")
+    return redirect(_safe_next(next_url))
+
+
+def _auth_ip_limit() -> str:
+    from flask import current_app
+    return current_app.config["RATELIMIT_AUTH"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_auth_ip_limit, methods=["POST"], scope="web-login")
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    next_url = request.args.get("next")
+    if form.validate_on_submit():
+        try:
+            user = services.check_password(form.login.data, form.password.data)
+        except DomainError as error:
+            db.session.commit()  # keep the failure count
+            form.password.errors.append(error.detail)
+            return render_template("auth/login.html", form=form), error.status_code
+        if user.totp_enabled or services.must_enrol_totp(user):
+            session[PENDING] = {"user_id": user.id, "remember": form.remember.data,
+                                "next": next_url, "at": time.time()}
+            db.session.commit()
+            if user.totp_enabled:
+                return redirect(url_for("auth.second_step"))
+            return redirect(url_for("auth.enrol"))
+        return _finish_login(user, form.remember.data, next_url)
+    status = 400 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/login/2fa", methods=["GET", "POST"])
+@limiter.limit(_auth_ip_limit, methods=["POST"], scope="web-2fa")
+def second_step():
+    user = _pending_user()
+    if user is None or not user.totp_enabled:
+        flash("Сначала введите логин и пароль", "info")
+        return redirect(url_for("auth.login"))
+    form = TotpForm()
+    if form.validate_on_submit():
+        try:
+            services.check_second_factor(user, form.code.data)
+        except DomainError as error:
+            db.session.commit()
+            if error.code == "account_locked":
+                session.pop(PENDING, None)
+                flash(error.detail, "error")
+                return redirect(url_for("auth.login"))
+            form.code.errors.append(error.detail)
+            return render_template("auth/second_step.html", form=form), error.status_code
+        pending = session[PENDING]
+        return _finish_login(user, pending["remember"], pending.get("next"))
+    return render_template("auth/second_step.html", form=form), 400 if form.errors else 200
+
+
+def _enrolment_secret() -> str:
+    secret = session.get("totp_enrol_secret")
+    if not secret:
+        secret = totp.new_secret()
+        session["totp_enrol_secret"] = secret
+    return secret
+
+
+def _render_enrolment(user: User, form: EnrolForm, action: str, status: int = 200):
+    secret = _enrolment_secret()
+    uri = totp.provisioning_uri(user, secret)
+    return render_template("auth/enrol.html", form=form, secret=secret,
+                           qr=totp.qr_svg_data_uri(uri), action=action), status
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+def enrol():
+    """Forced enrolment (administrators) before the first session is granted."""
+    user = _pending_user()
+    if user is None:
+        return redirect(url_for("auth.login"))
+    form = EnrolForm()
+    if form.validate_on_submit():
+        try:
+            codes = services.enable_totp(user, _enrolment_secret(), form.code.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors.append(error.detail)
+            return _render_enrolment(user, form, url_for("auth.enrol"), 400)
+        session.pop("totp_enrol_secret", None)
+        _start_session(user, session[PENDING]["remember"])
+        # Shown once, in this response only: they are never stored in plain text.
+        return render_template("auth/recovery_codes.html", codes=codes, first_time=True)
+    return _render_enrolment(user, form, url_for("auth.enrol"), 400 if form.errors else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    services.end_web_session(current_user.get_id())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("Вы вышли из системы", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/locale/<code>", methods=["POST"])
+def set_locale(code: str):
+    if code not in ("ru", "en"):
+        abort(404)
+    session["locale"] = code
+    return redirect(_safe_next(request.form.get("next")))

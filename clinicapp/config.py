@@ -1,0 +1,116 @@
+"""Settings from the environment, in one place.
+
+Every setting has a safe development default; production sets the secrets
+through the environment (see README and ../shared/RUNNING.md).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def _persistent_secret(name: str) -> str:
+    """Return the secret from the environment, else one kept under instance/.
+
+    A random per-instance value keeps development installs safe without
+    configuration while surviving restarts (sessions and tokens stay valid).
+    """
+    if os.environ.get(name):
+        return os.environ[name]
+    path = INSTANCE_DIR / "secrets" / name.lower()
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def _persistent_fernet_keys() -> list[str]:
+    if _env_list("FERNET_KEYS"):
+        return _env_list("FERNET_KEYS")
+    path = INSTANCE_DIR / "secrets" / "fernet_keys"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return [k for k in path.read_text().split(",") if k.strip()]
+
+
+def database_url(raw: str) -> str:
+    """Use the psycopg2 driver (the client's choice) whatever the URL's scheme says."""
+    for prefix in ("postgresql://", "postgres://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg2://" + raw[len(prefix):]
+    return raw
+
+
+class Config:
+    """Default settings; each attribute can be overridden by create_app(config)."""
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = _persistent_secret("SECRET_KEY")
+        self.JWT_SECRET_KEY = _persistent_secret("JWT_SECRET_KEY")
+        self.WEBHOOK_TOKEN = _persistent_secret("WEBHOOK_TOKEN")
+        self.FERNET_KEYS = _persistent_fernet_keys()
+        self.SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", ""))
+        self.REDIS_URL = os.environ.get("REDIS_URL", "")
+        self.CORS_ORIGINS = _env_list("CORS_ORIGINS")
+        self.PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
+        self.PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_API = os.environ.get("RATELIMIT_API", "10/second")
+        self.RATELIMIT_AUTH = os.environ.get("RATELIMIT_AUTH", "5/minute")
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+        self.LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+        self.JWT_ACCESS_MINUTES = int(os.environ.get("JWT_ACCESS_MINUTES", "15"))
+        self.JWT_REFRESH_DAYS = int(os.environ.get("JWT_REFRESH_DAYS", "30"))
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+    # Values that never come from the environment.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
+    WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
+    JWT_TOKEN_LOCATION = ["headers", "query_string"]
+    JWT_QUERY_STRING_NAME = "token"
+    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_SUPPORTED_LOCALES = ("ru", "en")
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    JSON_SORT_KEYS = False
+    # flask-smorest / OpenAPI
+    API_TITLE = "clinicapp API"
+    API_VERSION = "1.0"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_REDOC_PATH = "redoc"
+
+    def as_dict(self) -> dict:
+        names = {n for n in dir(self) if n.isupper()}
+        return {n: getattr(self, n) for n in names}

@@ -1,0 +1,1 @@
+"""Shared building blocks: base mixins, errors, permissions, helpers."""

@@ -1,0 +1,147 @@
+"""One place that turns errors into responses, and the security headers.
+
+Under /api (and /ws) errors are JSON `{"detail", "error", "details"}`; pages
+get a friendly page in the site's layout. A stack trace never reaches a user.
+"""
+from __future__ import annotations
+
+from flask import Flask, flash, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..extensions import db
+from .errors import DomainError, NotAuthenticated
+from .logs import log_exception
+
+HTTP_MESSAGES = {
+    400: "Неверный запрос",
+    401: "Требуется вход в систему",
+    403: "Недостаточно прав",
+    404: "Не найдено",
+    405: "Метод не поддерживается",
+    409: "Конфликт с текущим состоянием",
+    413: "Слишком большой запрос",
+    415: "Неподдерживаемый тип содержимого",
+    422: "Неверные данные",
+    429: "Слишком много запросов, попробуйте позже",
+    500: "Внутренняя ошибка сервера",
+    503: "Сервис временно недоступен",
+}
+DOC_PAGES = ("/api/docs", "/api/redoc")
+ERROR_CODES = {
+    400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    415: "unsupported_media_type", 422: "validation_error", 429: "rate_limited",
+    500: "internal_error", 503: "unavailable",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api", "/ws")) and not request.path.startswith("/api/docs")
+
+
+def _json_error(status: int, detail: str, code: str, details: dict | None = None,
+                headers: dict | None = None):
+    body = {"detail": detail, "error": code, "details": details or {}}
+    return body, status, headers or {}
+
+
+def _page_error(status: int, detail: str):
+    template = "errors/error.html"
+    return render_template(template, status=status, detail=detail), status
+
+
+def handle_http_exception(error: HTTPException):
+    """Every HTTPException, flask-smorest's validation aborts included."""
+    status = error.code or 500
+    if status >= 500:
+        db.session.rollback()
+    headers = dict(error.get_headers()) if status == 405 else {}
+    headers.pop("Content-Type", None)
+    data = getattr(error, "data", None) or {}
+    details = data.get("errors") or data.get("messages") or {}
+    details = _flatten_locations(details)
+    detail = data.get("message") or _details_summary(details) or HTTP_MESSAGES.get(status, error.name)
+    headers.update(data.get("headers") or {})
+    if wants_json():
+        return _json_error(status, detail, ERROR_CODES.get(status, "error"), details, headers)
+    response = _page_error(status, HTTP_MESSAGES.get(status, error.name))
+    return response[0], status, headers
+
+
+def _flatten_locations(details: dict) -> dict:
+    """webargs nests errors by location ({"json": {"email": [...]}}); keep the fields."""
+    if set(details) <= {"json", "form", "query", "json_or_form", "headers", "files", "view_args"}:
+        flat: dict = {}
+        for value in details.values():
+            if isinstance(value, dict):
+                flat.update(value)
+        return flat
+    return details
+
+
+def _details_summary(details: dict) -> str:
+    if not details:
+        return ""
+    parts = []
+    for field, messages in details.items():
+        text = "; ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
+        parts.append(f"{field}: {text}")
+    return "Неверные данные — " + ", ".join(parts)
+
+
+def handle_domain_error(error: DomainError):
+    """A rule violation raised by a service."""
+    if getattr(error, "keep_changes", False):
+        db.session.commit()
+    else:
+        db.session.rollback()
+    if wants_json():
+        return _json_error(error.status_code, error.detail, error.code, error.details)
+    if isinstance(error, NotAuthenticated):
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return _page_error(error.status_code, error.detail)
+
+
+def handle_csrf_error(error: CSRFError):
+    db.session.rollback()
+    message = "Сессия устарела или форма отправлена повторно. Обновите страницу и попробуйте снова."
+    if wants_json():
+        return _json_error(400, message, "csrf_failed")
+    if request.headers.get("HX-Request"):
+        return message, 400
+    flash(message, "error")
+    return _page_error(400, message)
+
+
+def handle_unexpected(error: Exception):
+    log_exception(error)
+    db.session.rollback()
+    return handle_http_exception(InternalServerError())
+
+
+def security_headers(response):
+    """CSP without inline scripts, framing and referrer rules, HSTS behind HTTPS."""
+    headers = response.headers
+    # The API doc viewers inject <style> elements; scripts stay 'self' everywhere.
+    style_src = "'self' 'unsafe-inline'" if request.path in DOC_PAGES else "'self'"
+    headers.setdefault("Content-Security-Policy", (
+        f"default-src 'self'; script-src 'self'; style-src {style_src}; "
+        "img-src 'self' data: blob:; "
+        "font-src 'self'; connect-src 'self' ws: wss:; worker-src 'self' blob:; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"))
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(Exception, handle_unexpected)
+    app.after_request(security_headers)

@@ -1,0 +1,81 @@
+"""Who may do what: one declarative table used by pages, the API and sockets.
+
+A permission is a dotted string. Roles map to sets of permissions; `"*"`
+grants everything. Branch scoping is separate: `can_see_branch`.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g
+from flask_login import current_user
+
+from .errors import NotAuthenticated, PermissionDenied
+
+STAFF_COMMON = {
+    "dashboard.view",
+    "profile.manage",
+    "patients.view",
+    "calendar.view",
+}
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    "admin": {"*"},
+    "manager": STAFF_COMMON | {
+        "users.view", "audit.view", "reports.view", "org.view", "staff.manage",
+        "patients.manage", "calendar.manage", "billing.manage", "loyalty.manage",
+        "certificates.manage",
+    },
+    "receptionist": STAFF_COMMON | {"patients.manage", "calendar.manage", "visits.manage"},
+    "cashier": STAFF_COMMON | {"billing.manage", "loyalty.manage", "certificates.manage"},
+    "doctor": STAFF_COMMON | {"visits.manage"},
+    "patient": {"profile.manage", "cabinet.use"},
+}
+
+# Permissions that span every branch regardless of assignment.
+ALL_BRANCHES_ROLES = {"admin"}
+
+
+def has_permission(user, permission: str) -> bool:
+    """True when the user is active and their role grants `permission`."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    granted = ROLE_PERMISSIONS.get(user.role, set())
+    return "*" in granted or permission in granted
+
+
+def can_see_branch(user, branch_id: int) -> bool:
+    """Staff see the branches they are assigned to; admins see all."""
+    if user is None or not user.is_active:
+        return False
+    if user.role in ALL_BRANCHES_ROLES:
+        return True
+    return any(branch.id == branch_id for branch in user.branches)
+
+
+def acting_user():
+    """The user behind this request: the API's JWT user, else the session user."""
+    user = g.get("api_user")
+    if user is not None:
+        return user
+    if current_user and current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+def require_permission(permission: str):
+    """Decorator for views and API endpoints alike (raises domain errors)."""
+
+    def decorator(func):
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            user = acting_user()
+            if user is None:
+                raise NotAuthenticated("Требуется вход в систему")
+            if not has_permission(user, permission):
+                raise PermissionDenied("Недостаточно прав для этого действия")
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,1 @@
+"""Organization and its clinics (branches)."""

@@ -1,0 +1,81 @@
+"""Demo data: an organization, three clinics and a user of every role.
+
+Idempotent: running it again changes nothing that is already there.
+Later issues extend it (doctors, services, patients, appointments, …).
+"""
+from __future__ import annotations
+
+from .auth import services
+from .auth.models import User
+from .extensions import db
+from .org.models import Clinic, Organization
+
+DEMO_PASSWORD = "demo-pass-2026"
+# Published on purpose: add it to an authenticator app to sign in as the demo admin.
+DEMO_ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPDEMOADMN"
+
+ORGANIZATION = {
+    "name": "ООО «Клиника Здоровье»", "inn": "7707083893", "kpp": "773601001",
+    "ogrn": "1027700132195", "legal_address": "г. Москва, ул. Тверская, д. 1",
+    "phone": "+74951234567", "email": "info@clinic.test",
+}
+CLINICS = (
+    {"name": "Клиника на Тверской", "address": "г. Москва, ул. Тверская, д. 1",
+     "phone": "+74951234567", "timezone": "Europe/Moscow"},
+    {"name": "Клиника на Невском", "address": "г. Санкт-Петербург, Невский пр., д. 20",
+     "phone": "+78121234567", "timezone": "Europe/Moscow"},
+    {"name": "Клиника в Алматы", "address": "г. Алматы, пр. Абая, д. 10",
+     "phone": "+77272345678", "timezone": "Asia/Almaty"},
+)
+USERS = (
+    {"email": "admin@clinic.test", "role": "admin", "full_name": "Админова Анна Сергеевна",
+     "branches": (0, 1, 2), "totp": True},
+    {"email": "manager@clinic.test", "role": "manager", "full_name": "Управляев Олег Петрович",
+     "branches": (0, 1, 2)},
+    {"email": "reception@clinic.test", "role": "receptionist",
+     "full_name": "Регистраторова Мария Ивановна", "branches": (0,)},
+    {"email": "cashier@clinic.test", "role": "cashier", "full_name": "Кассирова Елена Львовна",
+     "branches": (0,)},
+    {"email": "doctor@clinic.test", "role": "doctor", "full_name": "Докторов Иван Андреевич",
+     "branches": (0, 2)},
+    {"email": "patient@clinic.test", "role": "patient", "full_name": "Пациентов Пётр Петрович",
+     "branches": (), "phone": "+79161234567"},
+)
+
+
+def _organization() -> Organization:
+    organization = db.session.scalar(db.select(Organization).where(
+        Organization.inn == ORGANIZATION["inn"]))
+    if organization is None:
+        organization = Organization(**ORGANIZATION)
+        db.session.add(organization)
+        db.session.flush()
+    return organization
+
+
+def _clinics(organization: Organization) -> list[Clinic]:
+    clinics = []
+    for data in CLINICS:
+        clinic = db.session.scalar(db.select(Clinic).where(Clinic.name == data["name"]))
+        if clinic is None:
+            clinic = Clinic(organization_id=organization.id, **data)
+            db.session.add(clinic)
+            db.session.flush()
+        clinics.append(clinic)
+    return clinics
+
+
+def seed_demo() -> list[dict]:
+    """Create what is missing; return the demo accounts to print."""
+    clinics = _clinics(_organization())
+    accounts = []
+    for data in USERS:
+        secret = DEMO_ADMIN_TOTP_SECRET if data.get("totp") else None
+        if db.session.scalar(db.select(User.id).where(User.email == data["email"])) is None:
+            services.create_user(
+                None, email=data["email"], password=DEMO_PASSWORD, role=data["role"],
+                full_name=data["full_name"], phone=data.get("phone"),
+                branch_ids=[clinics[i].id for i in data["branches"]], totp_secret=secret)
+        note = f"  (2FA: секрет {secret} — добавьте в приложение-аутентификатор)" if secret else ""
+        accounts.append({"email": data["email"], "role": data["role"], "note": note})
+    return accounts

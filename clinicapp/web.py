@@ -1,0 +1,51 @@
+"""Registration of every page blueprint, the API and the template helpers."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+
+from . import api
+from .admin.views import bp as admin_bp
+from .auth.profile import bp as profile_bp
+from .auth.views import bp as auth_bp
+from .core.permissions import has_permission
+
+main = Blueprint("main", __name__)
+
+# Navigation by role: (endpoint, label, permission).
+NAVIGATION = (
+    ("main.home", "Главная", None),
+    ("admin.users", "Пользователи", "users.view"),
+)
+
+
+@main.route("/")
+@login_required
+def home():
+    return render_template("main/home.html")
+
+
+@main.route("/docs")
+def docs():
+    return redirect("/api/redoc")
+
+
+def _template_context() -> dict:
+    def allowed(permission: str | None) -> bool:
+        return permission is None or has_permission(current_user, permission)
+
+    navigation = [item for item in NAVIGATION if allowed(item[2])]
+    return {"navigation": navigation, "can": allowed, "csrf_token": generate_csrf}
+
+
+def register(app: Flask) -> None:
+    for blueprint in (main, auth_bp, profile_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    api.register(app)
+    app.context_processor(_template_context)
+    from . import cli
+
+    cli.register(app)
+    app.add_url_rule("/favicon.ico", "favicon",
+                     lambda: redirect(url_for("static", filename="img/favicon.svg")))

@@ -1,0 +1,221 @@
+"""Fixtures: a real PostgreSQL, the app, clients that sign in through the real pages.
+
+By default each test runs inside an outer transaction that is rolled back;
+the request's own commits become savepoints. Tests that need real commits
+(a live server for browsers, schemathesis, races) use `live_server`.
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyotp
+import pytest
+import requests
+
+from clinicapp import create_app, embedded_db
+from clinicapp.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "test-pass-123"
+
+
+@pytest.fixture(scope="session")
+def database_server() -> str:
+    """TEST_DATABASE_URL, else a throwaway embedded PostgreSQL."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return embedded_db.start(ROOT / "instance" / "test-pgdata", cleanup="delete")
+
+
+def _migrated_database(server: str, name: str) -> str:
+    url = embedded_db.ensure_database(server, name, recreate=True)
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(database_server):
+    name = f"clinicapp_test_{os.getpid()}"
+    url = _migrated_database(database_server, name)
+    yield url
+    embedded_db.drop_database(database_server, name)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url.replace("postgresql://", "postgresql+psycopg2://", 1),
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    })
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _rolled_back(request, app):
+    """Every test in a transaction that is thrown away afterwards."""
+    if "live_server" in request.fixturenames:
+        yield
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        db.session.remove()
+        db.session.session_factory.configure(bind=connection,
+                                             join_transaction_mode="create_savepoint")
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session.session_factory.configure(bind=None)
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: make_user(role="receptionist", branches=[...], totp=False) -> User."""
+    from clinicapp.auth import services
+
+    counter = iter(range(1, 10_000))
+
+    def factory(role: str = "receptionist", *, email: str | None = None, branches=(),
+                totp_secret: str | None = None, password: str = PASSWORD, **fields):
+        n = next(counter)
+        user = services.create_user(
+            None, email=email or f"{role}{n}@test.clinic", password=password, role=role,
+            full_name=fields.pop("full_name", f"Тестовый {role} {n}"),
+            branch_ids=[b.id for b in branches], totp_secret=totp_secret, **fields)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_clinic(app):
+    from clinicapp.org.models import Clinic, Organization
+
+    def factory(name: str = "Филиал", timezone: str = "Europe/Moscow"):
+        organization = db.session.scalar(db.select(Organization)) or Organization(name="ООО Тест")
+        clinic = Clinic(organization=organization, name=name, timezone=timezone)
+        db.session.add(clinic)
+        db.session.commit()
+        return clinic
+
+    return factory
+
+
+class Auth:
+    """Signs in through the real login pages (and the second step when needed)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, totp_secret: str | None = None,
+              remember: bool = False):
+        page = self.client.get("/login")
+        data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "login": email,
+                "password": password}
+        if remember:
+            data["remember"] = "y"
+        response = self.client.post("/login", data=data)
+        if totp_secret and response.status_code == 302 and "/login/2fa" in response.location:
+            page = self.client.get("/login/2fa")
+            response = self.client.post("/login/2fa", data={
+                "csrf_token": csrf_token(page.get_data(as_text=True)),
+                "code": pyotp.TOTP(totp_secret).now()})
+        return response
+
+    def logout(self):
+        page = self.client.get("/")
+        return self.client.post("/logout", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def api_login(client):
+    """api_login(email, password=PASSWORD) -> the token pair JSON from /api/v1/auth/login."""
+
+    def login(email: str, password: str = PASSWORD, **extra):
+        response = client.post("/api/v1/auth/login",
+                               json={"username": email, "password": password, **extra})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    return login
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# --- live server ---------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, url: str, database_url: str, process: subprocess.Popen):
+        self.url = url
+        self.database_url = database_url
+        self.process = process
+
+
+@pytest.fixture(scope="session")
+def live_server(database_server):
+    """The app served by `python wsgi.py` on a loopback port, over a seeded scratch database."""
+    name = f"clinicapp_live_{os.getpid()}"
+    url = _migrated_database(database_server, name)
+    env = {**os.environ, "DATABASE_URL": url, "RATELIMIT_ENABLED": "0"}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "seed-demo"], cwd=ROOT,
+                   env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = open(ROOT / "instance" / f"live-server-{port}.log", "w")  # noqa: SIM115
+    process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, stdout=log, stderr=log,
+                               env={**env, "HOST": "127.0.0.1", "PORT": str(port)})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if requests.get(base + "/api/health", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError("live server did not start")
+    yield LiveServer(base, url, process)
+    process.terminate()
+    process.wait(10)
+    log.close()
+    embedded_db.drop_database(database_server, name)
