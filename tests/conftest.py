@@ -185,37 +185,55 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, url: str, database_url: str, process: subprocess.Popen):
+    """A running `python wsgi.py`; `url` is its base, `database_url` its database."""
+
+    def __init__(self, url: str, database_url: str, process: subprocess.Popen, log_path: Path):
         self.url = url
         self.database_url = database_url
         self.process = process
+        self.log_path = log_path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
-@pytest.fixture(scope="session")
-def live_server(database_server):
-    """The app served by `python wsgi.py` on a loopback port, over a seeded scratch database."""
-    name = f"clinicapp_live_{os.getpid()}"
-    url = _migrated_database(database_server, name)
-    env = {**os.environ, "DATABASE_URL": url, "RATELIMIT_ENABLED": "0"}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "seed-demo"], cwd=ROOT,
-                   env=env, check=True, capture_output=True)
+def serve(database_url: str, **env: str) -> LiveServer:
+    """Start the app on a free loopback port over `database_url`; wait until healthy.
+
+    Extra settings come as environment variables (e.g. RATELIMIT_ENABLED="1").
+    """
     port = _free_port()
-    log = open(ROOT / "instance" / f"live-server-{port}.log", "w")  # noqa: SIM115
-    process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, stdout=log, stderr=log,
-                               env={**env, "HOST": "127.0.0.1", "PORT": str(port)})
+    (ROOT / "instance").mkdir(exist_ok=True)
+    log_path = ROOT / "instance" / f"live-server-{port}.log"
+    log = open(log_path, "w")  # noqa: SIM115 - the process writes to it until stopped
+    process = subprocess.Popen(
+        [sys.executable, "wsgi.py"], cwd=ROOT, stdout=log, stderr=log,
+        env={**os.environ, "RATELIMIT_ENABLED": "0", **env, "DATABASE_URL": database_url,
+             "HOST": "127.0.0.1", "PORT": str(port)})
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
             if requests.get(base + "/api/health", timeout=1).status_code == 200:
-                break
+                return LiveServer(base, database_url, process, log_path)
         except requests.ConnectionError:
             time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError("live server did not start")
-    yield LiveServer(base, url, process)
-    process.terminate()
-    process.wait(10)
-    log.close()
+    process.kill()
+    raise RuntimeError("live server did not start: " + log_path.read_text()[-2000:])
+
+
+@pytest.fixture(scope="session")
+def live_server(database_server):
+    """The app served on a loopback port over a migrated, seeded scratch database."""
+    name = f"clinicapp_live_{os.getpid()}"
+    url = _migrated_database(database_server, name)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "seed-demo"], cwd=ROOT,
+                   env={**os.environ, "DATABASE_URL": url}, check=True, capture_output=True)
+    server = serve(url)
+    yield server
+    server.stop()
     embedded_db.drop_database(database_server, name)
