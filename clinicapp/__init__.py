@@ -40,7 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     from . import extensions, models, web  # noqa: F401 - models registers every table
-    from .core import after_commit, http, logs  # noqa: F401 - after_commit hooks the session
+    # after_commit hooks the session; sockets registers the Socket.IO handlers.
+    from .core import after_commit, http, logs, sockets  # noqa: F401
 
     logs.configure_logging(app)
     extensions.init_app(app)

@@ -98,6 +98,7 @@ class Config:
     WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
     JWT_TOKEN_LOCATION = ["headers", "query_string"]
     JWT_QUERY_STRING_NAME = "token"
+    JWT_COOKIE_CSRF_PROTECT = False  # tokens never travel in cookies
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_SUPPORTED_LOCALES = ("ru", "en")
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
@@ -106,6 +107,18 @@ class Config:
     API_TITLE = "clinicapp API"
     API_VERSION = "1.0"
     OPENAPI_VERSION = "3.0.3"
+    API_SPEC_OPTIONS = {
+        "info": {
+            "description": (
+                "JSON API клиник: приложения пациентов, мобильные клиенты и системы партнёров. "
+                "Вход — JWT (`Authorization: Bearer <access>`), ошибки — "
+                "`{\"detail\", \"error\", \"details\"}`. Пути `/api` — документы 000/003/004, "
+                "`/api/v1` — документы 001/002."
+            ),
+        },
+        "components": {"securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+    }
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "docs"

@@ -218,9 +218,9 @@ def serve(database_url: str, **env: str) -> LiveServer:
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
-            if requests.get(base + "/api/health", timeout=1).status_code == 200:
+            if requests.get(base + "/api/health", timeout=3).status_code == 200:
                 return LiveServer(base, database_url, process, log_path)
-        except requests.ConnectionError:
+        except requests.RequestException:  # still booting
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("live server did not start: " + log_path.read_text()[-2000:])

@@ -1,19 +1,28 @@
 """The JSON API for apps and partner systems (flask-smorest, OpenAPI 3)."""
 from __future__ import annotations
 
-from ..extensions import api, csrf
+from ..extensions import api, csrf, db
 from . import auth, health
 from .ratelimits import limit_api_blueprint
 
 BLUEPRINTS = (health.blp, *auth.BLUEPRINTS)
 
 
+def _commit_on_success(response):
+    """One transaction per request: a successful API call commits what its services flushed.
+
+    Errors never get here with pending work: their handlers roll back first.
+    """
+    if response.status_code < 400:
+        db.session.commit()
+    return response
+
+
 def register(app) -> None:
     """Register every API blueprint on `api` (and so on the app)."""
-    api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     for blueprint in BLUEPRINTS:
         limit_api_blueprint(blueprint)
         # Bearer tokens, never cookies: no cross-site request can carry them.
         csrf.exempt(blueprint)
+        blueprint.after_request(_commit_on_success)
         api.register_blueprint(blueprint)
