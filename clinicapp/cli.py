@@ -28,7 +28,9 @@ def create_user_command(email, password, role, full_name, phone, username, branc
         try:
             pyotp.TOTP(totp_secret).now()
         except Exception as exc:  # noqa: BLE001 - any decoding failure means a bad secret
-            raise click.BadParameter("не BASE32", param_hint="--totp-secret") from exc
+            raise click.BadParameter(
+                "нужен секрет BASE32 не короче 26 символов (pyotp.random_base32())",
+                param_hint="--totp-secret") from exc
     try:
         user = services.create_user(None, email=email, password=password, role=role,
                                     full_name=full_name, phone=phone, username=username,

@@ -17,6 +17,7 @@ from pathlib import Path
 import pyotp
 import pytest
 import requests
+from flask import g, request_started
 
 from clinicapp import create_app, embedded_db
 from clinicapp.extensions import db
@@ -80,6 +81,24 @@ def _rolled_back(request, app):
             db.session.session_factory.configure(bind=None)
             outer.rollback()
             connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_g_per_request(app):
+    """Give every request an empty ``flask.g``, as in production.
+
+    `_rolled_back` keeps one app context pushed for the whole test, and Flask
+    reuses it for each request, so ``g`` (Flask-Login's cached user,
+    Flask-WTF's token, the API's ``g.api_user``) would otherwise leak from one
+    request, and one client, into the next.
+    """
+
+    def clear(sender, **extra):
+        g.__dict__.clear()
+
+    request_started.connect(clear, app)
+    yield
+    request_started.disconnect(clear, app)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..auth import services
-from ..auth.forms import UserForm
+from ..auth.forms import UserCreateForm, UserEditForm
 from ..auth.models import ROLE_LABELS, User
 from ..core.errors import DomainError, NotFound
 from ..core.permissions import require_permission
@@ -17,14 +17,14 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
 
 
-def _form(obj=None) -> UserForm:
-    form = UserForm(obj=obj)
+def _form(form_class, obj=None):
+    form = form_class(obj=obj)
     form.branches.choices = [(c.id, c.name) for c in db.session.scalars(
         db.select(Clinic).order_by(Clinic.name))]
     return form
 
 
-def _apply_errors(form: UserForm, error: DomainError) -> None:
+def _apply_errors(form, error: DomainError) -> None:
     for field, messages in error.details.items():
         target = getattr(form, field, None)
         if target is not None:
@@ -55,23 +55,19 @@ def users():
 @login_required
 @require_permission("users.manage")
 def create_user():
-    form = _form()
+    form = _form(UserCreateForm)
     if form.validate_on_submit():
-        if not form.password.data:
-            form.password.errors.append("Задайте пароль для новой учётной записи")
-        else:
-            try:
-                user = services.create_user(
-                    current_user, email=form.email.data, password=form.password.data,
-                    role=form.role.data, full_name=form.full_name.data, phone=form.phone.data,
-                    branch_ids=form.branches.data)
-                user.is_active = form.is_active.data
-                db.session.commit()
-                flash(f"Учётная запись {user.email} создана", "success")
-                return redirect(url_for("admin.users"))
-            except DomainError as error:
-                db.session.rollback()
-                _apply_errors(form, error)
+        try:
+            user = services.create_user(
+                current_user, email=form.email.data, password=form.password.data,
+                role=form.role.data, full_name=form.full_name.data, phone=form.phone.data,
+                branch_ids=form.branches.data, is_active=form.is_active.data)
+            db.session.commit()
+            flash(f"Учётная запись {user.email} создана", "success")
+            return redirect(url_for("admin.users"))
+        except DomainError as error:
+            db.session.rollback()
+            _apply_errors(form, error)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("admin/user_form.html", form=form, user=None), status
 
@@ -83,7 +79,7 @@ def edit_user(user_id: int):
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("Пользователь не найден")
-    form = _form(user)
+    form = _form(UserEditForm, user)
     if request.method == "GET":
         form.branches.data = [b.id for b in user.branches]
     if form.validate_on_submit():

@@ -5,7 +5,9 @@ from ..extensions import api, csrf, db
 from . import auth, health
 from .ratelimits import limit_api_blueprint
 
-BLUEPRINTS = (health.blp, *auth.BLUEPRINTS)
+# Rate-limited per client (document 000); health stays reachable for probes.
+LIMITED = auth.BLUEPRINTS
+BLUEPRINTS = (health.blp, *LIMITED)
 
 
 def _commit_on_success(response):
@@ -21,7 +23,8 @@ def _commit_on_success(response):
 def register(app) -> None:
     """Register every API blueprint on `api` (and so on the app)."""
     for blueprint in BLUEPRINTS:
-        limit_api_blueprint(blueprint)
+        if blueprint in LIMITED:
+            limit_api_blueprint(blueprint)
         # Bearer tokens, never cookies: no cross-site request can carry them.
         csrf.exempt(blueprint)
         blueprint.after_request(_commit_on_success)

@@ -7,12 +7,20 @@ from ..extensions import db
 from .models import AuditEntry
 
 
+def _unwrap(obj):
+    # current_user is a proxy: audit the object behind it.
+    getter = getattr(obj, "_get_current_object", None)
+    return getter() if getter is not None else obj
+
+
 def record(actor, action: str, target=None, changes: dict | None = None) -> AuditEntry:
     """Add one audit entry to the current transaction (flushed with it).
 
     `actor` is a User or None (the system); `target` any model with an `id`.
     `changes` must not hold secrets or passwords.
     """
+    actor = _unwrap(actor)
+    target = _unwrap(target)
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
         action=action,

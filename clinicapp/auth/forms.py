@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from .models import ROLE_LABELS
 from .passwords import MIN_PASSWORD_LENGTH
@@ -40,13 +40,23 @@ class ChangePasswordForm(FlaskForm):
         DataRequired(REQUIRED), EqualTo("new_password", message="Пароли не совпадают")])
 
 
-class UserForm(FlaskForm):
-    email = StringField("E-mail", validators=[DataRequired(REQUIRED), Email("Неверный e-mail")])
+class UserEditForm(FlaskForm):
+    """What an administrator may change on an existing account."""
+
     full_name = StringField("ФИО", validators=[DataRequired(REQUIRED), Length(max=255)])
     phone = StringField("Телефон", validators=[Optional(), Length(max=32)])
     role = SelectField("Роль", choices=list(ROLE_LABELS.items()))
     branches = SelectMultipleField("Филиалы", coerce=int)
-    password = PasswordField("Пароль", validators=[
+    password = PasswordField("Новый пароль", validators=[
         Optional(), Length(min=MIN_PASSWORD_LENGTH, max=128,
                            message=f"Не короче {MIN_PASSWORD_LENGTH} символов")])
     is_active = BooleanField("Активен", default=True)
+
+
+class UserCreateForm(UserEditForm):
+    # The address is checked by the service (email-validator), which names the field.
+    email = StringField("E-mail", validators=[DataRequired(REQUIRED), Length(max=255)])
+    password = PasswordField("Пароль", validators=[
+        DataRequired("Задайте пароль для новой учётной записи"),
+        Length(min=MIN_PASSWORD_LENGTH, max=128,
+               message=f"Не короче {MIN_PASSWORD_LENGTH} символов")])

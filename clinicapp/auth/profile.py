@@ -1,12 +1,12 @@
 """The signed-in person's profile: password, two-factor, active sessions."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..core.errors import DomainError
 from ..extensions import db
-from . import services, totp
+from . import enrolment, services, totp
 from .forms import ChangePasswordForm, EnrolForm, PasswordConfirmForm
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
@@ -38,23 +38,15 @@ def change_password():
     if not form.validate_on_submit():
         return _page(400, password_form=form)
     try:
-        services.change_password(current_user, form.current_password.data, form.new_password.data)
+        services.change_password(current_user, form.current_password.data,
+                                 form.new_password.data, keep_session=current_user.get_id())
     except DomainError as error:
         db.session.rollback()
         form.current_password.errors.append(error.detail)
         return _page(400, password_form=form)
     db.session.commit()
-    flash("Пароль изменён", "success")
+    flash("Пароль изменён. Другие сеансы и приложения потребуют войти заново", "success")
     return redirect(url_for("profile.show"))
-
-
-def _enrol_page(form: EnrolForm, status: int = 200):
-    secret = session.get("totp_enrol_secret") or totp.new_secret()
-    session["totp_enrol_secret"] = secret
-    uri = totp.provisioning_uri(current_user, secret)
-    return render_template("auth/enrol.html", form=form, secret=secret,
-                           qr=totp.qr_svg_data_uri(uri),
-                           action=url_for("profile.enable_totp")), status
 
 
 @bp.route("/2fa/enable", methods=["GET", "POST"])
@@ -66,16 +58,17 @@ def enable_totp():
     form = EnrolForm()
     if form.validate_on_submit():
         try:
-            codes = services.enable_totp(current_user, session["totp_enrol_secret"],
+            codes = services.enable_totp(current_user, enrolment.secret_for(current_user),
                                          form.code.data)
-        except (DomainError, KeyError) as error:
+        except DomainError as error:
             db.session.rollback()
-            form.code.errors.append(getattr(error, "detail", "Начните заново"))
-            return _enrol_page(form, 400)
+            form.code.errors.append(error.detail)
+            return enrolment.render_page(current_user, form, url_for("profile.enable_totp"), 400)
         db.session.commit()
-        session.pop("totp_enrol_secret", None)
+        enrolment.forget()
         return render_template("auth/recovery_codes.html", codes=codes, first_time=False)
-    return _enrol_page(form, 400 if form.errors else 200)
+    return enrolment.render_page(current_user, form, url_for("profile.enable_totp"),
+                                 400 if form.errors else 200)
 
 
 @bp.route("/2fa/disable", methods=["POST"])

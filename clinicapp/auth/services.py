@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import func, update
 
 from ..audit.services import record
+from ..core.emails import InvalidEmail, normalize_email
 from ..core.errors import Conflict, PermissionDenied, ValidationFailed
 from ..core.models import utcnow
 from ..core.phones import InvalidPhone, normalize_phone
@@ -16,7 +17,7 @@ from ..extensions import db
 from ..org.models import Clinic
 from . import totp
 from .errors import AccountLocked, LoginFailed
-from .models import ROLES, User, UserSession
+from .models import ROLES, TokenFamily, User, UserSession
 from .passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 
 INVALID_CREDENTIALS = "Неверный логин или пароль"
@@ -48,11 +49,13 @@ def _check_password_strength(password: str, field: str = "password") -> None:
 
 def create_user(actor, *, email: str, password: str, role: str, full_name: str = "",
                 phone: str | None = None, username: str | None = None,
-                branch_ids: list[int] | None = None, totp_secret: str | None = None) -> User:
+                branch_ids: list[int] | None = None, totp_secret: str | None = None,
+                is_active: bool = True) -> User:
     """Create an account. Raises ValidationFailed, Conflict (e-mail or username taken)."""
-    email = (email or "").strip().lower()
-    if "@" not in email:
-        raise ValidationFailed("Неверный e-mail", details={"email": ["Неверный e-mail"]})
+    try:
+        email = normalize_email(email)
+    except InvalidEmail as exc:
+        raise ValidationFailed(str(exc), details={"email": [str(exc)]}) from exc
     if role not in ROLES:
         raise ValidationFailed("Неизвестная роль", details={"role": ["Неизвестная роль"]})
     _check_password_strength(password)
@@ -63,7 +66,8 @@ def create_user(actor, *, email: str, password: str, role: str, full_name: str =
     if username and find_by_login(username):
         raise Conflict("Этот логин уже занят", details={"username": ["Этот логин уже занят"]})
     user = User(email=email, username=username, full_name=(full_name or "").strip(),
-                phone=_clean_phone(phone), password_hash=hash_password(password), role=role)
+                phone=_clean_phone(phone), password_hash=hash_password(password), role=role,
+                is_active=is_active)
     if branch_ids:
         user.branches = list(db.session.scalars(db.select(Clinic).where(Clinic.id.in_(branch_ids))))
     if totp_secret:
@@ -120,10 +124,13 @@ def check_password(login: str, password: str) -> User:
         verify_password(None, password or "")
         raise LoginFailed(INVALID_CREDENTIALS)
     _ensure_not_locked(user)
-    if not verify_password(user.password_hash, password or "") or not user.is_active:
+    if not verify_password(user.password_hash, password or ""):
         _register_failure(user)
         _ensure_not_locked(user)
         raise LoginFailed(INVALID_CREDENTIALS)
+    if not user.is_active:
+        raise LoginFailed("Учётная запись отключена. Обратитесь к администратору",
+                          code="account_disabled")
     return user
 
 
@@ -214,14 +221,32 @@ def end_web_session(key: str | None) -> None:
                            .values(revoked_at=func.coalesce(UserSession.revoked_at, func.now())))
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Raises ValidationFailed when the current password is wrong or the new one weak."""
+def change_password(user: User, current: str, new: str, keep_session: str | None = None) -> None:
+    """Set a new password and sign out everywhere else (other browsers, every app token).
+
+    Raises ValidationFailed when the current password is wrong or the new one weak.
+    """
     if not verify_password(user.password_hash, current or ""):
         raise ValidationFailed("Текущий пароль указан неверно",
                                details={"current_password": ["Текущий пароль указан неверно"]})
     _check_password_strength(new, "new_password")
     user.password_hash = hash_password(new)
+    sign_out_everywhere(user, keep_session=keep_session)
     record(user, "auth.password_changed", user)
+
+
+def sign_out_everywhere(user: User, keep_session: str | None = None) -> None:
+    """Revoke every web session (but `keep_session`) and every app token family."""
+
+    now = utcnow()
+    sessions = update(UserSession).where(UserSession.user_id == user.id,
+                                         UserSession.revoked_at.is_(None))
+    if keep_session:
+        sessions = sessions.where(UserSession.key != keep_session)
+    db.session.execute(sessions.values(revoked_at=now))
+    db.session.execute(update(TokenFamily).where(TokenFamily.user_id == user.id,
+                                                 TokenFamily.revoked_at.is_(None))
+                       .values(revoked_at=now, revoke_reason="password_changed"))
 
 
 def set_password(actor: User, user: User, new: str) -> None:

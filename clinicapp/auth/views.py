@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
                    url_for)
@@ -9,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import DomainError
 from ..extensions import db, limiter, login_manager
-from . import services, totp
+from . import enrolment, services
 from .forms import EnrolForm, LoginForm, TotpForm
 from .models import User
 
@@ -25,9 +26,16 @@ def _load_user(key: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only local paths: never an open redirect to another site.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+    """A local path to go to after sign-in; anything else goes home.
+
+    Browsers read `\\` as `/` and drop tabs and newlines, so `/\\evil.com`
+    would leave the site: such characters are refused outright.
+    """
+    if target and target.startswith("/") and not any(
+            ch == "\\" or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("main.home")
 
 
@@ -75,6 +83,7 @@ def login():
             form.password.errors.append(error.detail)
             return render_template("auth/login.html", form=form), error.status_code
         if user.totp_enabled or services.must_enrol_totp(user):
+            enrolment.forget()
             session[PENDING] = {"user_id": user.id, "remember": form.remember.data,
                                 "next": next_url, "at": time.time()}
             db.session.commit()
@@ -110,40 +119,27 @@ def second_step():
     return render_template("auth/second_step.html", form=form), 400 if form.errors else 200
 
 
-def _enrolment_secret() -> str:
-    secret = session.get("totp_enrol_secret")
-    if not secret:
-        secret = totp.new_secret()
-        session["totp_enrol_secret"] = secret
-    return secret
-
-
-def _render_enrolment(user: User, form: EnrolForm, action: str, status: int = 200):
-    secret = _enrolment_secret()
-    uri = totp.provisioning_uri(user, secret)
-    return render_template("auth/enrol.html", form=form, secret=secret,
-                           qr=totp.qr_svg_data_uri(uri), action=action), status
-
-
 @bp.route("/login/enrol", methods=["GET", "POST"])
 def enrol():
     """Forced enrolment (administrators) before the first session is granted."""
     user = _pending_user()
-    if user is None:
+    if user is None or not services.must_enrol_totp(user):
+        # Only a pending sign-in that must enrol may set a secret here: anyone
+        # else would replace an existing second factor with the password alone.
         return redirect(url_for("auth.login"))
     form = EnrolForm()
     if form.validate_on_submit():
         try:
-            codes = services.enable_totp(user, _enrolment_secret(), form.code.data)
+            codes = services.enable_totp(user, enrolment.secret_for(user), form.code.data)
         except DomainError as error:
             db.session.rollback()
             form.code.errors.append(error.detail)
-            return _render_enrolment(user, form, url_for("auth.enrol"), 400)
-        session.pop("totp_enrol_secret", None)
+            return enrolment.render_page(user, form, url_for("auth.enrol"), 400)
+        enrolment.forget()
         _start_session(user, session[PENDING]["remember"])
         # Shown once, in this response only: they are never stored in plain text.
         return render_template("auth/recovery_codes.html", codes=codes, first_time=True)
-    return _render_enrolment(user, form, url_for("auth.enrol"), 400 if form.errors else 200)
+    return enrolment.render_page(user, form, url_for("auth.enrol"), 400 if form.errors else 200)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -151,8 +147,9 @@ def enrol():
 def logout():
     services.end_web_session(current_user.get_id())
     db.session.commit()
-    logout_user()
+    # Clear first: logout_user() leaves the marker that deletes the remember cookie.
     session.clear()
+    logout_user()
     flash("Вы вышли из системы", "info")
     return redirect(url_for("auth.login"))
 

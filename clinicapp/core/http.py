@@ -5,7 +5,7 @@ get a friendly page in the site's layout. A stack trace never reaches a user.
 """
 from __future__ import annotations
 
-from flask import Flask, flash, redirect, render_template, request, url_for
+from flask import Flask, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -110,7 +110,6 @@ def handle_csrf_error(error: CSRFError):
         return _json_error(400, message, "csrf_failed")
     if request.headers.get("HX-Request"):
         return message, 400
-    flash(message, "error")
     return _page_error(400, message)
 
 
