@@ -1,7 +1,7 @@
 """Registration of every page blueprint, the API and the template helpers."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask import Blueprint, Flask, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
@@ -9,7 +9,12 @@ from . import api
 from .admin.views import bp as admin_bp
 from .auth.profile import bp as profile_bp
 from .auth.views import bp as auth_bp
+from .catalog.views import bp as catalog_bp
+from .org.views import bp as org_bp
+from .patients.views import bp as patients_bp
+from .staff.views import bp as staff_bp
 from .core.permissions import has_permission
+from .core.uploads import upload_dir
 
 main = Blueprint("main", __name__)
 
@@ -26,6 +31,12 @@ def home():
     return render_template("main/home.html")
 
 
+@main.route("/uploads/<path:filename>")
+def uploads(filename: str):
+    """Logos and photos (public: the apps show them); re-encoded images only."""
+    return send_from_directory(upload_dir(), filename, max_age=7 * 24 * 3600)
+
+
 @main.route("/docs")
 def docs():
     return redirect("/api/redoc")
@@ -40,7 +51,8 @@ def _template_context() -> dict:
 
 
 def register(app: Flask) -> None:
-    for blueprint in (main, auth_bp, profile_bp, admin_bp):
+    for blueprint in (main, auth_bp, profile_bp, admin_bp, org_bp, staff_bp, patients_bp,
+                      catalog_bp):
         app.register_blueprint(blueprint)
     api.register(app)
     app.context_processor(_template_context)

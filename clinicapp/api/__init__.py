@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from ..extensions import api, csrf, db
-from . import auth, health
+from . import auth, catalog, health, org, patients, staff
 from .ratelimits import limit_api_blueprint
 
 # Rate-limited per client (document 000); health stays reachable for probes.
-LIMITED = auth.BLUEPRINTS
+LIMITED = (*auth.BLUEPRINTS, *org.BLUEPRINTS, *staff.BLUEPRINTS, *patients.BLUEPRINTS,
+           *catalog.BLUEPRINTS)
 BLUEPRINTS = (health.blp, *LIMITED)
 
 

@@ -17,12 +17,15 @@ STAFF_COMMON = {
     "profile.manage",
     "patients.view",
     "calendar.view",
+    "staff.view",
+    "catalog.view",
+    "org.view",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     "admin": {"*"},
     "manager": STAFF_COMMON | {
-        "users.view", "audit.view", "reports.view", "org.view", "staff.manage",
+        "users.view", "audit.view", "reports.view", "staff.manage", "catalog.manage",
         "patients.manage", "calendar.manage", "billing.manage", "loyalty.manage",
         "certificates.manage",
     },
@@ -30,6 +33,18 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     "cashier": STAFF_COMMON | {"billing.manage", "loyalty.manage", "certificates.manage"},
     "doctor": STAFF_COMMON | {"visits.manage"},
     "patient": {"profile.manage", "cabinet.use"},
+}
+
+# What each permission means, for reviewers and the users admin page.
+PERMISSION_LABELS = {
+    "org.view": "Видеть реквизиты и филиалы",
+    "org.manage": "Менять реквизиты организации и филиалы (только администратор)",
+    "staff.view": "Видеть сотрудников своих филиалов",
+    "staff.manage": "Заводить сотрудников, выдавать и отзывать доступ",
+    "patients.view": "Видеть пациентов",
+    "patients.manage": "Заводить и менять карточки пациентов",
+    "catalog.view": "Видеть прайс-лист",
+    "catalog.manage": "Менять прайс-лист, импорт и экспорт",
 }
 
 # Permissions that span every branch regardless of assignment.

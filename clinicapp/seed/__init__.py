@@ -1,14 +1,16 @@
 """Demo data: an organization, three clinics and a user of every role.
 
 Idempotent: running it again changes nothing that is already there.
-Later issues extend it (doctors, services, patients, appointments, …).
+Each feature seeds its part in its own module (staff, catalog, patients), in
+dependency order; later issues add theirs (appointments, …).
 """
 from __future__ import annotations
 
-from .auth import services
-from .auth.models import User
-from .extensions import db
-from .org.models import Clinic, Organization
+from ..auth import services
+from ..auth.models import User
+from ..extensions import db
+from ..org.models import Clinic, Organization
+from . import catalog, patients, staff
 
 DEMO_PASSWORD = "demo-pass-2026"
 # Published on purpose: add it to an authenticator app to sign in as the demo admin.
@@ -78,4 +80,7 @@ def seed_demo() -> list[dict]:
                 branch_ids=[clinics[i].id for i in data["branches"]], totp_secret=secret)
         note = f"  (2FA: секрет {secret} — добавьте в приложение-аутентификатор)" if secret else ""
         accounts.append({"email": data["email"], "role": data["role"], "note": note})
+    doctors = staff.seed(clinics)
+    catalog.seed(clinics, doctors)
+    patients.seed(clinics)
     return accounts

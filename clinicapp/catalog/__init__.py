@@ -1,0 +1,1 @@
+"""Service categories (a tree) and services with their price history."""

@@ -1,0 +1,57 @@
+"""Branch scoping: which branch a request is about, and which branches a user sees.
+
+Document 002 selects the branch with the `X-Branch-Id` header; lists also take
+a `branch` query parameter. Both must agree when both are given.
+"""
+from __future__ import annotations
+
+from flask import request
+
+from ..extensions import db
+from ..org.models import Clinic
+from .errors import NotFound, PermissionDenied, ValidationFailed
+from .permissions import ALL_BRANCHES_ROLES, can_see_branch
+
+HEADER = "X-Branch-Id"
+
+
+def _header_branch_id() -> int | None:
+    raw = request.headers.get(HEADER)
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValidationFailed(f"{HEADER} должен быть числом",
+                               details={HEADER: ["Ожидается id филиала"]}) from exc
+
+
+def requested_branch_id(query_branch: int | None = None) -> int | None:
+    """The branch named by the `branch` parameter and/or the X-Branch-Id header.
+
+    Raises ValidationFailed when both are given and differ.
+    """
+    header = _header_branch_id()
+    if header is not None and query_branch is not None and header != query_branch:
+        raise ValidationFailed(
+            f"Параметр branch ({query_branch}) и заголовок {HEADER} ({header}) указывают "
+            "на разные филиалы",
+            details={"branch": [f"не совпадает с {HEADER}"], HEADER: ["не совпадает с branch"]})
+    return query_branch if query_branch is not None else header
+
+
+def branch_for(user, branch_id: int) -> Clinic:
+    """The branch, if it exists and the user may see it (404 / 403 otherwise)."""
+    clinic = db.session.get(Clinic, branch_id)
+    if clinic is None:
+        raise NotFound("Филиал не найден", details={"branch": ["Нет такого филиала"]})
+    if not can_see_branch(user, branch_id):
+        raise PermissionDenied("Нет доступа к этому филиалу", code="branch_forbidden")
+    return clinic
+
+
+def visible_branch_ids(user) -> list[int] | None:
+    """Ids of the branches the user works in; None means all (administrators)."""
+    if user.role in ALL_BRANCHES_ROLES:
+        return None
+    return [branch.id for branch in user.branches]

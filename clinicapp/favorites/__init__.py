@@ -1,0 +1,1 @@
+"""A person's favourite clinics and doctors (document 001)."""

@@ -1,0 +1,1 @@
+"""Employees and doctors (a doctor is an employee who can be booked)."""
