@@ -71,6 +71,14 @@ class ClinicApi(Api):
     # Documents our error body instead of flask-smorest's default one.
     ERROR_SCHEMA = ErrorSchema
 
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        super().register_blueprint(blp, parameters=parameters, **options)
+        # flask-smorest names the doc group after the blueprint; use its readable tag.
+        tag = getattr(blp, "tag", None)
+        for entry in self.spec._tags:
+            if tag and entry["name"] == options.get("name", blp.name):
+                entry["name"] = tag
+
 
 api = ClinicApi()
 babel = Babel()

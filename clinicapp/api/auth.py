@@ -11,11 +11,11 @@ from .base import ApiBlueprint, ErrorSchema, require_auth
 from .ratelimits import auth_limits
 from .schemas import LoginResponseSchema, RegisterResponseSchema, TokenPairSchema, UserSchema
 
-legacy = ApiBlueprint("api_auth", __name__, url_prefix="/api/auth",
+legacy = ApiBlueprint("api_auth", __name__, url_prefix="/api/auth", tag="Вход · 000",
                       description="Вход и регистрация (документ 000, «Моя ❤ скидка»)")
-v1 = ApiBlueprint("api_v1_auth", __name__, url_prefix="/api/v1/auth",
+v1 = ApiBlueprint("api_v1_auth", __name__, url_prefix="/api/v1/auth", tag="Вход · 001/002",
                   description="Вход и регистрация (документы 001 и 002)")
-v1_users = ApiBlueprint("api_v1_users", __name__, url_prefix="/api/v1/users",
+v1_users = ApiBlueprint("api_v1_users", __name__, url_prefix="/api/v1/users", tag="Профиль · 001",
                         description="Профиль пользователя (документ 001)")
 
 

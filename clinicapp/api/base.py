@@ -26,6 +26,14 @@ class ApiBlueprint(Blueprint):
     """flask-smorest blueprint with 400 on bad input and JSON-or-form bodies."""
 
     ARGUMENTS_PARSER = ApiParser()
+
+    def __init__(self, *args, tag: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The group name readers see in Swagger UI and ReDoc.
+        self.tag = tag or self.name
+
+    def route(self, rule, *, parameters=None, tags=None, **options):
+        return super().route(rule, parameters=parameters, tags=tags or [self.tag], **options)
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
         **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "json_or_form": "application/json",

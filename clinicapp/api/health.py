@@ -8,7 +8,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db, limiter
 from .base import ApiBlueprint
 
-blp = ApiBlueprint("api_health", __name__, url_prefix="/api", description="Состояние сервиса")
+blp = ApiBlueprint("api_health", __name__, url_prefix="/api", tag="Состояние",
+                   description="Готовность сервиса")
 
 
 class HealthSchema(ma.Schema):
