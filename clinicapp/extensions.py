@@ -1,7 +1,6 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 from __future__ import annotations
 
-from flask import g
 from flask_babel import Babel
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
@@ -35,14 +34,6 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def rate_limit_key() -> str:
-    """Key API limits by the signed-in user when known, else by address."""
-    user_id = getattr(g, "rate_limit_user", None)
-    if user_id is not None:
-        return f"user:{user_id}"
-    return f"ip:{get_remote_address()}"
-
-
 class ClinicSession(FlaskSession):
     """Flask-SQLAlchemy's session, but an explicit `bind` (a Connection) wins.
 
@@ -63,7 +54,8 @@ csrf = CSRFProtect()
 jwt = JWTManager()
 socketio = SocketIO()
 sock = Sock()
-limiter = Limiter(key_func=rate_limit_key, headers_enabled=True)
+# Each limit names its own key (see core/ratelimits.py); the address is the fallback.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 htmx = Htmx()
 
 

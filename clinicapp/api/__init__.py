@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..extensions import api, csrf, db
 from . import auth, catalog, health, org, patients, staff
-from .ratelimits import limit_api_blueprint
+from ..core.ratelimits import limit_api_blueprint
 
 # Rate-limited per client (document 000); health stays reachable for probes.
 LIMITED = (*auth.BLUEPRINTS, *org.BLUEPRINTS, *staff.BLUEPRINTS, *patients.BLUEPRINTS,

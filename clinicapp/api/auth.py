@@ -8,7 +8,7 @@ from flask_jwt_extended import get_jwt
 from ..auth import services, tokens
 from ..core.errors import ValidationFailed
 from .base import ApiBlueprint, ErrorSchema, require_auth
-from .ratelimits import auth_limits
+from ..core.ratelimits import auth_limits
 from .schemas import LoginResponseSchema, RegisterResponseSchema, TokenPairSchema, UserSchema
 
 legacy = ApiBlueprint("api_auth", __name__, url_prefix="/api/auth", tag="Вход · 000",
@@ -126,8 +126,9 @@ def legacy_login(data):
 @_document_errors(legacy, (400, 401, 429))
 def legacy_refresh(query):
     """Новая пара токенов по `refresh_token` из строки запроса (старый гасится)."""
-    body = request.get_json(silent=True) or request.form
-    return _refresh(query.get("refresh_token") or body.get("refresh_token"))
+    body = request.get_json(silent=True)
+    source = body if isinstance(body, dict) else request.form
+    return _refresh(query.get("refresh_token") or source.get("refresh_token"))
 
 
 @legacy.route("/me", methods=["GET"])

@@ -65,7 +65,6 @@ def require_auth(permission: str | None = None):
             except (JWTExtendedException, PyJWTError) as exc:
                 raise NotAuthenticated("Требуется действительный токен доступа") from exc
             g.api_user = user
-            g.rate_limit_user = user.id
             if permission and not has_permission(user, permission):
                 raise PermissionDenied("Недостаточно прав для этого действия")
             return func(*args, **kwargs)

@@ -1,4 +1,397 @@
-"""JSON API of the catalog feature (documents 001 and 002)."""
+"""The price list over JSON: public reads of document 001, staff reads and edits of 002.
+
+Both live under /api/v1/services; ids use integer converters, so the fixed paths
+`/services` and `/categories/tree` never reach `/{service_id}`.
+"""
 from __future__ import annotations
 
-BLUEPRINTS: tuple = ()
+import marshmallow as ma
+from flask import g, request
+
+from ..catalog import queries, services
+from ..catalog.fields import MAX_DURATION, MAX_PRICE, MIN_DURATION, capitalized, price
+from ..core.branches import branch_for, requested_branch_id
+from ..core.errors import NotFound, ValidationFailed
+from ..core.pagination import MAX_LIMIT, LimitOffsetSchema, limit_offset, total_header
+from .base import ApiBlueprint, ErrorSchema, require_auth
+
+public = ApiBlueprint("api_v1_services", __name__, url_prefix="/api/v1/services",
+                      description="Услуги для приложений пациентов (документ 001, без входа)")
+staff = ApiBlueprint("api_v1_services_catalog", __name__, url_prefix="/api/v1/services",
+                     description="Прайс-лист для сотрудников (документ 002): услуги и категории")
+
+MAX_ID = services.MAX_ID
+MAX_OFFSET = 10**9
+LENGTH_ERROR = "Длина — от {min} до {max} символов"
+RANGE_ERROR = "Допустимо от {min} до {max}"
+REQUIRED = {"required": "Обязательное поле", "null": "Поле не может быть пустым"}
+TOTAL_HEADER = {"X-Total-Count": {
+    "description": "Сколько всего записей подходит под фильтры",
+    "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+BRANCH_HEADER = {"in": "header", "name": "X-Branch-Id", "required": False,
+                 "schema": {"type": "integer", "minimum": 1},
+                 "description": "Филиал: только услуги, которые в нём оказывают"}
+NO_SPACES = {"description": "Без пробелов, например B01.047.001"}
+NOT_BLANK = {"description": "Не пустое"}
+PRICE_DOC = {"minimum": 0, "maximum": float(MAX_PRICE),
+             "description": "Рубли, не больше двух знаков после запятой"}
+ERRORS = {
+    400: "Неверные данные (поля названы в details)",
+    401: "Нужен действительный токен доступа",
+    403: "Недостаточно прав или нет доступа к филиалу",
+    404: "Не найдено",
+    409: "Конфликт: код услуги или название категории уже заняты",
+}
+
+
+# --- fields ----------------------------------------------------------------------
+
+class Money(ma.fields.Float):
+    """A price in rubles: a JSON number in, Decimal inside, a number out."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ma.ValidationError("Цена должна быть числом")
+        try:
+            return price(value)
+        except ValueError as exc:
+            raise ma.ValidationError(capitalized(str(exc))) from exc
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else float(value)
+
+
+class StrictBoolean(ma.fields.Boolean):
+    """JSON true/false only (not 1, "yes")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ma.ValidationError("Ожидается true или false")
+        return value
+
+
+def _range(minimum: int, maximum: int):
+    return ma.validate.Range(min=minimum, max=maximum, error=RANGE_ERROR)
+
+
+def _id(**kwargs):
+    return ma.fields.Integer(strict=True, validate=_range(1, MAX_ID),
+                             error_messages={**REQUIRED, "invalid": "Ожидается целое число"},
+                             **kwargs)
+
+
+def _query_id(description: str):
+    return ma.fields.Integer(validate=_range(1, MAX_ID),
+                             error_messages={"invalid": "Ожидается целое число"},
+                             metadata={"description": description})
+
+
+def _text(maximum: int, minimum: int = 0, **kwargs):
+    length = ma.validate.Length(min=minimum, max=maximum, error=LENGTH_ERROR)
+    return ma.fields.String(validate=length,
+                            error_messages={**REQUIRED, "invalid": "Ожидается строка"}, **kwargs)
+
+
+# --- query and body schemas -------------------------------------------------------
+
+class PublicServicesQuery(LimitOffsetSchema):
+    # Bounded: PostgreSQL refuses an OFFSET beyond bigint (a 500, not a 400).
+    offset = ma.fields.Integer(load_default=0, validate=_range(0, MAX_OFFSET),
+                               metadata={"description": "Сколько записей пропустить"})
+    search = _text(200, load_default=None, metadata={"description": "Часть названия"})
+    clinic_id = _query_id("Только услуги этой клиники")
+    doctor_id = _query_id("Только услуги этого врача")
+
+
+class PublicServiceQuery(ma.Schema):
+    clinic_id = _query_id("Клиника, выбранная в приложении: станет `clinic_id` ответа")
+    doctor_id = _query_id("Врач, выбранный в приложении: станет `doctor_id` ответа")
+
+
+class StaffServicesQuery(ma.Schema):
+    category = _query_id("Категория вместе со всеми её подкатегориями")
+    is_active = ma.fields.Boolean(truthy={"true"}, falsy={"false"},
+                                  error_messages={"invalid": "Ожидается true или false"})
+    search = _text(200, load_default=None, metadata={"description": "Часть названия или кода"})
+    limit = ma.fields.Integer(load_default=None, validate=_range(1, MAX_LIMIT),
+                              metadata={"description": f"Сколько вернуть, 1–{MAX_LIMIT}; "
+                                                       "без него — все"})
+    offset = ma.fields.Integer(load_default=0, validate=_range(0, MAX_OFFSET))
+
+
+class ServicePatchSchema(ma.Schema):
+    code = _text(50, 1, metadata=NO_SPACES)
+    name = _text(255, 1, metadata=NOT_BLANK)
+    description = _text(10_000, allow_none=True)
+    price = Money(metadata=PRICE_DOC)
+    duration = ma.fields.Integer(
+        strict=True, validate=_range(MIN_DURATION, MAX_DURATION),
+        error_messages={**REQUIRED, "invalid": "Ожидается целое число"},
+        metadata={"description": "Минуты, 1–720"})
+    category = _id(allow_none=True, metadata={"description": "id категории или null"})
+    clinics = ma.fields.List(_id(), metadata={"description": "id филиалов"})
+    doctors = ma.fields.List(_id(), metadata={"description": "id врачей"})
+    is_active = StrictBoolean()
+
+
+class ServiceCreateSchema(ServicePatchSchema):
+    code = _text(50, 1, required=True, metadata=NO_SPACES)
+    name = _text(255, 1, required=True, metadata=NOT_BLANK)
+    price = Money(required=True, error_messages=REQUIRED, metadata=PRICE_DOC)
+    duration = ma.fields.Integer(
+        required=True, strict=True,
+        validate=_range(MIN_DURATION, MAX_DURATION),
+        error_messages={**REQUIRED, "invalid": "Ожидается целое число"},
+        metadata={"description": "Минуты, 1–720"})
+
+
+def _parent():
+    return _id(allow_none=True,
+               metadata={"description": "id родительской категории; null — верхний уровень"})
+
+
+def _position():
+    return ma.fields.Integer(strict=True, validate=_range(0, MAX_ID),
+                             error_messages={"invalid": "Ожидается целое число"},
+                             metadata={"description": "Место среди соседей, с 0; без него — "
+                                                      "в конец"})
+
+
+class CategoryCreateSchema(ma.Schema):
+    name = _text(255, 1, required=True, metadata=NOT_BLANK)
+    parent = _parent()
+    position = _position()
+
+
+class CategoryPatchSchema(ma.Schema):
+    name = _text(255, 1, metadata=NOT_BLANK)
+    parent = _parent()
+    position = _position()
+    is_active = StrictBoolean()
+
+
+# --- response schemas --------------------------------------------------------------
+
+class PublicServiceSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    description = ma.fields.String(allow_none=True)
+    price = Money()
+    duration = ma.fields.Integer(attribute="duration_minutes",
+                                 metadata={"description": "Длительность, минуты"})
+
+
+class PublicServiceDetailSchema(PublicServiceSchema):
+    clinic_id = ma.fields.Integer(allow_none=True, metadata={"description": (
+        "Единственная клиника услуги, иначе названная в запросе (если её там оказывают), "
+        "иначе null")})
+    doctor_id = ma.fields.Integer(allow_none=True, metadata={"description": (
+        "Единственный врач услуги, иначе названный в запросе (если он её оказывает), "
+        "иначе null")})
+    clinic_ids = ma.fields.List(ma.fields.Integer())
+    doctor_ids = ma.fields.List(ma.fields.Integer())
+
+
+class ServiceSchema(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+    description = ma.fields.String(allow_none=True)
+    price = Money()
+    duration = ma.fields.Integer(metadata={"description": "Минуты"})
+    category = ma.fields.Integer(allow_none=True)
+    category_path = ma.fields.String(allow_none=True)
+    clinics = ma.fields.List(ma.fields.Integer())
+    doctors = ma.fields.List(ma.fields.Integer())
+    is_active = ma.fields.Boolean()
+
+
+class CategorySchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    parent = ma.fields.Integer(allow_none=True)
+    position = ma.fields.Integer()
+    is_active = ma.fields.Boolean()
+    path = ma.fields.String()
+
+
+class CategoryTreeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    position = ma.fields.Integer()
+    is_active = ma.fields.Boolean()
+    services_count = ma.fields.Integer(metadata={"description": "Услуг прямо в категории"})
+    children = ma.fields.List(ma.fields.Nested(lambda: CategoryTreeSchema()))
+
+
+def _errors(blueprint, codes):
+    def decorator(func):
+        for code in codes:
+            func = blueprint.alt_response(code, schema=ErrorSchema,
+                                          description=ERRORS[code])(func)
+        return func
+    return decorator
+
+
+def _service_dict(service, paths: dict) -> dict:
+    return {"id": service.id, "code": service.code, "name": service.name,
+            "description": service.description, "price": service.price,
+            "duration": service.duration_minutes, "category": service.category_id,
+            "category_path": paths.get(service.category_id),
+            "clinics": [c.id for c in service.clinics], "doctors": [d.id for d in service.doctors],
+            "is_active": service.is_active}
+
+
+def _category_dict(category) -> dict:
+    return {"id": category.id, "name": category.name, "parent": category.parent_id,
+            "position": category.position, "is_active": category.is_active,
+            "path": queries.category_paths()[category.id]}
+
+
+def _branch_id() -> int | None:
+    """X-Branch-Id, if sent: a branch the caller may see (400 blank, 403 not theirs, 404)."""
+    raw = request.headers.get("X-Branch-Id")
+    if raw is not None and not raw.strip():
+        raise ValidationFailed("Заголовок X-Branch-Id пуст",
+                               details={"X-Branch-Id": ["Ожидается id филиала"]})
+    branch_id = requested_branch_id()
+    if branch_id is None:
+        return None
+    if not 0 < branch_id <= MAX_ID:
+        raise NotFound("Филиал не найден", details={"X-Branch-Id": ["Нет такого филиала"]})
+    return branch_for(g.api_user, branch_id).id
+
+
+def _require_body() -> None:
+    """PATCH without a body is a mistake of the client, not an empty change."""
+    if not request.get_data(cache=True):
+        raise ValidationFailed("Пустой запрос: передайте JSON с полями, которые нужно изменить")
+
+
+def _pick(ids: list[int], wanted: int | None) -> int | None:
+    """Issue 7: the only one; else the one the request names, if it is among them; else None."""
+    if len(ids) == 1:
+        return ids[0]
+    return wanted if wanted in ids else None
+
+
+# --- document 001: public ------------------------------------------------------------
+
+@public.route("", methods=["GET"])
+@public.arguments(PublicServicesQuery, location="query")
+@public.response(200, PublicServiceSchema(many=True), headers=TOTAL_HEADER)
+@_errors(public, (400,))
+def list_public_services(query):
+    """Активные услуги: поиск по названию, фильтры по клинике и врачу; всего — в X-Total-Count."""
+    statement = queries.public_services_statement(
+        search=query.get("search"), clinic_id=query.get("clinic_id"),
+        doctor_id=query.get("doctor_id"))
+    rows, total = limit_offset(statement, query["limit"], query["offset"])
+    return rows, 200, total_header(total)
+
+
+@public.route("/<int:service_id>", methods=["GET"])
+@public.arguments(PublicServiceQuery, location="query")
+@public.response(200, PublicServiceDetailSchema)
+@_errors(public, (400, 404))
+def get_public_service(query, service_id: int):
+    """Услуга с `clinic_id`/`doctor_id` (единственные или выбранные в запросе) и их списками."""
+    service = queries.public_service(service_id) if service_id <= MAX_ID else None
+    if service is None:
+        raise NotFound("Услуга не найдена")
+    clinic_ids = queries.public_clinic_ids(service)
+    doctor_ids = queries.public_doctor_ids(service)
+    return {"id": service.id, "name": service.name, "description": service.description,
+            "price": service.price, "duration_minutes": service.duration_minutes,
+            "clinic_id": _pick(clinic_ids, query.get("clinic_id")),
+            "doctor_id": _pick(doctor_ids, query.get("doctor_id")),
+            "clinic_ids": clinic_ids, "doctor_ids": doctor_ids}
+
+
+# --- document 002: staff ---------------------------------------------------------------
+
+@staff.route("/services", methods=["GET"])
+@require_auth("catalog.view")
+@staff.arguments(StaffServicesQuery, location="query")
+@staff.response(200, ServiceSchema(many=True), headers=TOTAL_HEADER)
+@staff.doc(parameters=[BRANCH_HEADER])
+@_errors(staff, (400, 401, 403, 404))
+def list_services(query):
+    """Услуги: `category` (с подкатегориями), `is_active`, `search` (название или код);
+    `limit`/`offset` по желанию, всего — в X-Total-Count."""
+    branch_id = _branch_id()
+    statement = queries.services_statement(
+        category=query.get("category"), is_active=query.get("is_active"),
+        search=query.get("search"), clinic=branch_id)
+    # Without `limit` the whole (filtered) price list: it is hundreds of rows, not millions.
+    rows, total = limit_offset(statement, query["limit"], query["offset"])
+    paths = queries.category_paths()
+    return [_service_dict(s, paths) for s in rows], 200, total_header(total)
+
+
+@staff.route("/services", methods=["POST"])
+@require_auth("catalog.manage")
+@staff.arguments(ServiceCreateSchema, location="json")
+@staff.response(201, ServiceSchema)
+@_errors(staff, (400, 401, 403, 409))
+def create_service(data):
+    """Новая услуга (администратор, управляющий); первая цена попадает в историю цен."""
+    service = services.create_service(g.api_user, **data)
+    return _service_dict(service, queries.category_paths())
+
+
+@staff.route("/services/<int:service_id>", methods=["GET"])
+@require_auth("catalog.view")
+@staff.response(200, ServiceSchema)
+@_errors(staff, (401, 403, 404))
+def get_service(service_id: int):
+    """Услуга со всеми полями прайс-листа."""
+    return _service_dict(services.get_service(service_id), queries.category_paths())
+
+
+@staff.route("/services/<int:service_id>", methods=["PATCH"])
+@require_auth("catalog.manage")
+@staff.arguments(ServicePatchSchema, location="json")
+@staff.response(200, ServiceSchema)
+@_errors(staff, (400, 401, 403, 404, 409))
+def update_service(data, service_id: int):
+    """Изменить услугу; новая цена добавляет строку в историю цен."""
+    _require_body()
+    service = services.update_service(g.api_user, services.get_service(service_id), **data)
+    return _service_dict(service, queries.category_paths())
+
+
+@staff.route("/categories/tree", methods=["GET"])
+@require_auth("catalog.view")
+@staff.response(200, CategoryTreeSchema(many=True))
+@_errors(staff, (401, 403))
+def category_tree():
+    """Дерево категорий любой глубины, соседи — по `position`."""
+    return queries.category_tree()
+
+
+@staff.route("/categories", methods=["POST"])
+@require_auth("catalog.manage")
+@staff.arguments(CategoryCreateSchema, location="json")
+@staff.response(201, CategorySchema)
+@_errors(staff, (400, 401, 403, 409))
+def create_category(data):
+    """Новая категория: `parent` (или верхний уровень), `position` (или в конец)."""
+    category = services.create_category(g.api_user, **data)
+    return _category_dict(category)
+
+
+@staff.route("/categories/<int:category_id>", methods=["PATCH"])
+@require_auth("catalog.manage")
+@staff.arguments(CategoryPatchSchema, location="json")
+@staff.response(200, CategorySchema)
+@_errors(staff, (400, 401, 403, 404, 409))
+def update_category(data, category_id: int):
+    """Переименовать, перенести (`parent`), переставить (`position`), (де)активировать.
+    Перенос внутрь собственной подкатегории — 400."""
+    _require_body()
+    category = services.update_category(g.api_user, services.get_category(category_id), **data)
+    return _category_dict(category)
+
+
+BLUEPRINTS = (public, staff)

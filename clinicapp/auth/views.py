@@ -9,7 +9,8 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request, 
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import DomainError
-from ..extensions import db, limiter, login_manager
+from ..core.ratelimits import auth_limits
+from ..extensions import db, login_manager
 from . import enrolment, services
 from .forms import EnrolForm, LoginForm, TotpForm
 from .models import User
@@ -63,13 +64,8 @@ def _finish_login(user: User, remember: bool, next_url: str | None):
     return redirect(_safe_next(next_url))
 
 
-def _auth_ip_limit() -> str:
-    from flask import current_app
-    return current_app.config["RATELIMIT_AUTH"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_auth_ip_limit, methods=["POST"], scope="web-login")
+@auth_limits
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -96,7 +92,7 @@ def login():
 
 
 @bp.route("/login/2fa", methods=["GET", "POST"])
-@limiter.limit(_auth_ip_limit, methods=["POST"], scope="web-2fa")
+@auth_limits
 def second_step():
     user = _pending_user()
     if user is None or not user.totp_enabled:

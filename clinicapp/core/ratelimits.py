@@ -36,16 +36,26 @@ def account_key() -> str:
     """The account a sign-in names, so one account can't be sprayed from many addresses."""
     body = request.get_json(silent=True) if request.is_json else None
     source = body if isinstance(body, dict) else request.form
-    login = source.get("username") or source.get("email") or ""
+    login = source.get("username") or source.get("email") or source.get("login") or ""
     return "account:" + str(login).strip().lower()
 
 
+# Shared limits: one budget across every endpoint they decorate, so a client
+# cannot multiply its allowance by spreading requests over endpoints.
+_api_shared = limiter.shared_limit(_api_limit, scope="api", key_func=api_client_key)
+# Only attempts count: GET of the web login page is free.
+_auth_by_address = limiter.shared_limit(_auth_limit, scope="auth-ip", key_func=get_remote_address,
+                                        methods=["POST"])
+_auth_by_account = limiter.shared_limit(_auth_limit, scope="auth-account", key_func=account_key,
+                                        methods=["POST"],
+                                        exempt_when=lambda: account_key() == "account:")
+
+
 def limit_api_blueprint(blueprint) -> None:
-    limiter.limit(_api_limit, key_func=api_client_key)(blueprint)
+    """10 requests/s per client over all the API blueprints together."""
+    _api_shared(blueprint)
 
 
 def auth_limits(func):
-    """5/min per address and 5/min per account (either one trips the limit)."""
-    func = limiter.limit(_auth_limit, key_func=get_remote_address, scope="auth-ip")(func)
-    return limiter.limit(_auth_limit, key_func=account_key, scope="auth-account",
-                         exempt_when=lambda: account_key() == "account:")(func)
+    """5/min per address and 5/min per account, across every sign-in endpoint (API and pages)."""
+    return _auth_by_account(_auth_by_address(func))
