@@ -51,6 +51,23 @@ def database_url(database_server):
     embedded_db.drop_database(database_server, name)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """Real Argon2id, with the cheapest parameters, for the in-process app.
+
+    Production parameters cost ~80 ms a hash; thousands of sign-ins in the
+    suite would spend minutes on them. Live servers keep the real parameters.
+    """
+    from argon2 import PasswordHasher, profiles
+
+    from clinicapp.auth import passwords
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    passwords._hasher = original
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     app = create_app({

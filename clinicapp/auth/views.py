@@ -60,7 +60,6 @@ def _start_session(user: User, remember: bool) -> None:
 
 def _finish_login(user: User, remember: bool, next_url: str | None):
     _start_session(user, remember)
-    flash(f"Добро пожаловать, {user.full_name or user.email}!", "success")
     return redirect(_safe_next(next_url))
 
 

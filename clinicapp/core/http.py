@@ -119,6 +119,35 @@ def handle_unexpected(error: Exception):
     return handle_http_exception(InternalServerError())
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_bytes():
+    """No text field may carry a NUL character: PostgreSQL cannot store one.
+
+    Checked once for every request, so no form or endpoint can turn one into a 500.
+    """
+    fields = {**request.args.to_dict(flat=False), **request.form.to_dict(flat=False)}
+    if request.is_json:
+        body = request.get_json(silent=True)
+        fields.update(body if isinstance(body, dict) else {"body": body})
+    bad = sorted(name for name, value in fields.items() if _has_nul(name) or _has_nul(value))
+    if bad:
+        message = "Недопустимый символ (NUL) в данных"
+        details = {name: [message] for name in bad}
+        if wants_json():
+            return _json_error(400, f"{message}: {', '.join(bad)}", "bad_request", details)
+        return _page_error(400, message)
+    return None
+
+
 def security_headers(response):
     """CSP without inline scripts, framing and referrer rules, HSTS behind HTTPS."""
     headers = response.headers
@@ -143,4 +172,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(Exception, handle_unexpected)
+    app.before_request(refuse_nul_bytes)
     app.after_request(security_headers)

@@ -14,7 +14,8 @@ class LimitOffsetSchema(ma.Schema):
     limit = ma.fields.Integer(load_default=DEFAULT_LIMIT, strict=False,
                               validate=ma.validate.Range(min=1, max=MAX_LIMIT),
                               metadata={"description": f"Сколько записей вернуть, 1–{MAX_LIMIT}"})
-    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0),
+    # PostgreSQL's OFFSET is a bigint: anything larger is refused, not a 500.
+    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=2**63 - 1),
                                metadata={"description": "Сколько записей пропустить"})
 
 
