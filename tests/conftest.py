@@ -262,14 +262,20 @@ def serve(database_url: str, **env: str) -> LiveServer:
     raise RuntimeError("live server did not start: " + log_path.read_text()[-2000:])
 
 
-@pytest.fixture(scope="session")
-def live_server(database_server):
-    """The app served on a loopback port over a migrated, seeded scratch database."""
-    name = f"clinicapp_live_{os.getpid()}"
+def seeded_server(database_server: str, name: str):
+    """Generator for fixtures: a migrated database with the demo data, served; dropped after."""
     url = _migrated_database(database_server, name)
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "seed-demo"], cwd=ROOT,
                    env={**os.environ, "DATABASE_URL": url}, check=True, capture_output=True)
     server = serve(url)
-    yield server
-    server.stop()
-    embedded_db.drop_database(database_server, name)
+    try:
+        yield server
+    finally:
+        server.stop()
+        embedded_db.drop_database(database_server, name)
+
+
+@pytest.fixture(scope="session")
+def live_server(database_server):
+    """The app served on a loopback port over a migrated, seeded scratch database."""
+    yield from seeded_server(database_server, f"clinicapp_live_{os.getpid()}")
