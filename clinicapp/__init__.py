@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE_DIR, Config
+from .core.routing import IdConverter
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.json.ensure_ascii = False  # Russian stays readable in JSON
+    app.url_map.converters["int"] = IdConverter
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         raise RuntimeError("DATABASE_URL is not set (make run starts an embedded PostgreSQL)")
     if app.config["PROXY_FIX_HOPS"]:
@@ -42,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import extensions, models, web  # noqa: F401 - models registers every table
     # after_commit hooks the session; sockets registers the Socket.IO handlers.
     from .core import after_commit, http, logs, sockets  # noqa: F401
+    from .patients import handlers  # noqa: F401 - connects the signal handlers
 
     logs.configure_logging(app)
     extensions.init_app(app)

@@ -21,6 +21,10 @@ main = Blueprint("main", __name__)
 # Navigation by role: (endpoint, label, permission).
 NAVIGATION = (
     ("main.home", "Главная", None),
+    ("patients.index", "Пациенты", "patients.view"),
+    ("staff.index", "Сотрудники", "staff.view"),
+    ("catalog.index", "Услуги", "catalog.view"),
+    ("org.settings", "Клиника", "org.view"),
     ("admin.users", "Пользователи", "users.view"),
 )
 

@@ -13,6 +13,7 @@ from ..catalog.fields import MAX_DURATION, MAX_PRICE, MIN_DURATION, capitalized,
 from ..core.branches import branch_for, requested_branch_id
 from ..core.errors import NotFound, ValidationFailed
 from ..core.pagination import MAX_LIMIT, LimitOffsetSchema, limit_offset, total_header
+from ..core.routing import MAX_ID
 from .base import ApiBlueprint, ErrorSchema, require_auth
 
 public = ApiBlueprint("api_v1_services", __name__, url_prefix="/api/v1/services",
@@ -20,7 +21,6 @@ public = ApiBlueprint("api_v1_services", __name__, url_prefix="/api/v1/services"
 staff = ApiBlueprint("api_v1_services_catalog", __name__, url_prefix="/api/v1/services",
                      description="Прайс-лист для сотрудников (документ 002): услуги и категории")
 
-MAX_ID = services.MAX_ID
 MAX_OFFSET = 10**9
 LENGTH_ERROR = "Длина — от {min} до {max} символов"
 RANGE_ERROR = "Допустимо от {min} до {max}"
@@ -295,7 +295,8 @@ def list_public_services(query):
 @public.response(200, PublicServiceDetailSchema)
 @_errors(public, (400, 404))
 def get_public_service(query, service_id: int):
-    """Услуга с `clinic_id`/`doctor_id` (единственные или выбранные в запросе) и их списками."""
+    """Активная услуга: `clinic_id`/`doctor_id` (единственные или выбранные в запросе) и
+    их списки `clinic_ids`/`doctor_ids`; скрытая или неизвестная услуга — 404."""
     service = queries.public_service(service_id) if service_id <= MAX_ID else None
     if service is None:
         raise NotFound("Услуга не найдена")

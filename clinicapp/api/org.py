@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import g, url_for
+from flask import g, request, url_for
 from flask_jwt_extended import get_current_user, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
 
 from ..core.branches import branch_for, requested_branch_id
-from ..core.errors import NotAuthenticated, NotFound
+from ..core.errors import NotAuthenticated, NotFound, ValidationFailed
 from ..core.pagination import LimitOffsetSchema, limit_offset, total_header
 from ..favorites.services import favorite_clinic_ids, set_favorite_clinic
 from ..org import queries, services
@@ -203,6 +203,9 @@ def get_clinic_info():
 @_errors(org, 400, 401, 403, 404)
 def patch_clinic_info(changes):
     """Изменить реквизиты (только администратор); проверяются ИНН, КПП, ОГРН, БИК, счета."""
+    if request.get_json(silent=True) is None:
+        raise ValidationFailed("Передайте изменяемые поля в теле запроса (JSON)",
+                               details={"json": ["Нет тела запроса"]})
     organization = _organization_of(g.api_user)
     return services.update_organization(g.api_user, organization, changes)
 

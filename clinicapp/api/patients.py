@@ -5,7 +5,7 @@ import marshmallow as ma
 from flask import g
 
 from ..core.branches import branch_for, requested_branch_id
-from ..core.errors import ValidationFailed
+from ..core.errors import NotFound, ValidationFailed
 from ..core.pagination import LimitOffsetSchema, total_header
 from ..core.permissions import has_permission
 from ..core.phones import InvalidPhone
@@ -17,6 +17,9 @@ blp = ApiBlueprint("api_v1_patients", __name__, url_prefix="/api/v1/patients",
                    description="Пациенты (документ 002)")
 
 PRIVATE_FIELDS = ("document_number", "notes")
+MAX_OFFSET = 2**63 - 1
+ID_RANGE = ma.validate.Range(min=1, max=queries.MAX_ID)
+ID = "<int(max=2147483647):patient_id>"
 ERRORS = {
     400: "Неверные данные (поля названы в details)",
     401: "Нужен действительный токен доступа",
@@ -57,12 +60,12 @@ class PatientFieldsSchema(ma.Schema):
         "description": "Когда пациент дал согласие на обработку персональных данных"})
     external_1c_id = _optional("external_1c_id")
     external_bitrix_id = _optional("external_bitrix_id")
-    clinic_id = ma.fields.Integer(allow_none=True, strict=True,
+    clinic_id = ma.fields.Integer(allow_none=True, strict=True, validate=ID_RANGE,
                                   metadata={"description": "Филиал, где зарегистрирован"})
 
 
 class PatientCreateSchema(PatientFieldsSchema):
-    organization = ma.fields.Integer(strict=True, metadata={
+    organization = ma.fields.Integer(strict=True, validate=ID_RANGE, metadata={
         "description": "Организация вызывающего (по умолчанию — она же)"})
     first_name = _text("first_name", required=True)
     last_name = _text("last_name", required=True)
@@ -103,6 +106,9 @@ class PatientSchema(ma.Schema):
 
 
 class PatientListQuerySchema(LimitOffsetSchema):
+    # PostgreSQL's OFFSET is a bigint; anything past it is a 400, not a 500.
+    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_OFFSET),
+                               metadata={"description": "Сколько записей пропустить"})
     search = ma.fields.String(load_default="", validate=ma.validate.Length(max=100), metadata={
         "description": "Части ФИО в любом порядке, цифры телефона или дата рождения ДД.ММ.ГГГГ"})
 
@@ -129,6 +135,8 @@ def _errors(*codes):
 def _organization(organization_id: int | None = None):
     """The caller's organization; an X-Branch-Id must name one of the caller's branches."""
     branch_id = requested_branch_id()
+    if branch_id is not None and not 0 < branch_id <= queries.MAX_ID:
+        raise NotFound("Филиал не найден", details={"X-Branch-Id": ["Нет такого филиала"]})
     if branch_id is not None:
         branch_for(g.api_user, branch_id)
     return services.resolve_organization(g.api_user, organization_id)
@@ -191,7 +199,7 @@ def search_by_phone(data):
             "patients": [_dump(p) for p in patients]}
 
 
-@blp.route("/patients/<int:patient_id>", methods=["GET"])
+@blp.route(f"/patients/{ID}", methods=["GET"])
 @require_auth("patients.view")
 @blp.response(200, PatientSchema)
 @_errors(400, 401, 403, 404)
@@ -200,9 +208,9 @@ def get_patient(patient_id: int):
     return _dump(queries.get_patient(_organization().id, patient_id))
 
 
-@blp.route("/patients/<int:patient_id>", methods=["PATCH"])
+@blp.route(f"/patients/{ID}", methods=["PATCH"])
 @require_auth("patients.manage")
-@blp.arguments(PatientUpdateSchema, location="json")
+@blp.arguments(PatientUpdateSchema, location="json", required=False)
 @blp.response(200, PatientSchema)
 @_errors(400, 401, 403, 404, 409)
 def update_patient(data, patient_id: int):

@@ -124,7 +124,14 @@ class EmployeeSchema(ma.Schema):
         "description": "Учётная запись сотрудника, если доступ выдавался"})
 
 
-class EmployeeListQuerySchema(LimitOffsetSchema):
+class PagingSchema(LimitOffsetSchema):
+    # PostgreSQL refuses an OFFSET beyond bigint; nothing lies that far anyway.
+    offset = ma.fields.Integer(load_default=0,
+                               validate=ma.validate.Range(min=0, max=queries.MAX_ID),
+                               metadata={"description": "Сколько записей пропустить"})
+
+
+class EmployeeListQuerySchema(PagingSchema):
     limit = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=100),
                               metadata={"description": "Сколько записей вернуть, 1–100 "
                                                        "(по умолчанию все)"})
@@ -162,7 +169,7 @@ class DoctorDetailSchema(DoctorSchema):
     clinic_ids = ma.fields.Function(lambda e: [b.id for b in e.branches])
 
 
-class DoctorListQuerySchema(LimitOffsetSchema):
+class DoctorListQuerySchema(PagingSchema):
     search = ma.fields.String(load_default="", validate=ma.validate.Length(max=100),
                               metadata={"description": "Часть ФИО (знаки % и _ — как текст)"})
     clinic_id = _id(load_default=None, metadata={"description": "Только врачи этой клиники"})
@@ -228,11 +235,11 @@ def get_employee(employee_id: int):
 
 @blp.route(f"/employees/{ID.format('employee_id')}", methods=["PATCH"])
 @require_auth("staff.manage")
-@blp.arguments(EmployeeFieldsSchema, location="json")
+@blp.arguments(EmployeeFieldsSchema, location="json", required=False)
 @blp.response(200, EmployeeSchema)
 @_errors(blp, 400, 401, 403, 404)
 def update_employee(data, employee_id: int):
-    """Изменить переданные поля; `branches` заменяет список филиалов."""
+    """Изменить переданные поля (без тела — ничего); `branches` заменяет список филиалов."""
     employee = _employee(employee_id)
     return services.update_employee(g.api_user, employee, data,
                                     organization_id=data.pop("organization", None),
@@ -270,7 +277,7 @@ def revoke_access(employee_id: int):
 @doctors.response(200, DoctorSchema(many=True), headers=TOTAL_HEADER)
 @_errors(doctors, 400)
 def list_doctors(query):
-    """Список врачей: `limit`, `offset`, `search` (по имени), `clinic_id`; всего — в X-Total-Count."""
+    """Врачи: `limit`, `offset`, `search` (по имени), `clinic_id`; всего — в X-Total-Count."""
     statement = queries.doctors_statement(search=query["search"], clinic_id=query["clinic_id"])
     rows, total = limit_offset(statement, query["limit"], query["offset"])
     return rows, 200, total_header(total)

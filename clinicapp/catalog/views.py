@@ -1,6 +1,264 @@
 """Price list pages: the category tree, the service form, xlsx import/export."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, send_file,
+                   url_for)
+from flask_login import current_user, login_required
+
+from ..core.errors import DomainError, PermissionDenied, ValidationFailed
+from ..core.permissions import has_permission, require_permission
+from ..core.routing import MAX_ID
+from ..extensions import db
+from . import queries, services, xlsx
+from .forms import ImportForm, ServiceForm
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
+
+# Price history is shown on the head office's clock; the catalog belongs to no branch.
+DISPLAY_ZONE = ZoneInfo("Europe/Moscow")
+NARROW_NBSP = "\u202f"
+BAD_MOVE = "Не удалось понять, куда перенести категорию. Обновите страницу."
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"money": money, "when": when, "sortable_js": _sortable_url}
+
+
+def money(value) -> str:
+    """1500 → "1 500,00 ₽" (narrow no-break space between thousands)."""
+    text = f"{Decimal(value):,.2f}".replace(",", NARROW_NBSP).replace(".", ",")
+    return f"{text}{NARROW_NBSP}₽"
+
+
+def when(moment) -> str:
+    return moment.astimezone(DISPLAY_ZONE).strftime("%d.%m.%Y %H:%M") if moment else "—"
+
+
+def _sortable_url() -> str:
+    vendor = Path(current_app.static_folder) / "vendor"
+    folder = sorted(vendor.glob("sortablejs-*"))[-1].name
+    return url_for("static", filename=f"vendor/{folder}/Sortable.min.js")
+
+
+# --- the tree ---------------------------------------------------------------------------
+
+@bp.route("/")
+@login_required
+@require_permission("catalog.view")
+def index():
+    if request.headers.get("HX-Request"):
+        return _tree()
+    return render_template("catalog/index.html", **_tree_context())
+
+
+def _tree_context(error: str | None = None, notice: str | None = None) -> dict:
+    tree, loose = queries.tree_with_services()
+    nodes = queries.flatten(tree)
+    below = {node["id"]: {n["id"] for n in queries.flatten(node["children"])} | {node["id"]}
+             for node in nodes}
+    return {"tree": tree, "loose": loose, "choices": [(n["id"], n["path"]) for n in nodes],
+            "below": below, "manage": has_permission(current_user, "catalog.manage"),
+            "error": error, "notice": notice}
+
+
+def _tree(*, error: str | None = None, notice: str | None = None, status: int = 200):
+    return render_template("catalog/_tree.html", **_tree_context(error, notice)), status
+
+
+def _change_tree(change, notice: str):
+    """Run `change()` (it returns the category) as one transaction; answer with the tree.
+
+    htmx (and the drag-and-drop script) get the tree fragment, with the refusal and its
+    status code when the change is refused; a plain form post goes back to the page.
+    """
+    try:
+        category = change()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if request.headers.get("HX-Request"):
+            return _tree(error=error.detail, status=error.status_code)
+        flash(error.detail, "error")
+        return redirect(url_for("catalog.index"))
+    message = notice.format(category.name)
+    if request.headers.get("HX-Request"):
+        return _tree(notice=message)
+    flash(message, "success")
+    return redirect(url_for("catalog.index"))
+
+
+def _optional_int(value, field: str, minimum: int = 0) -> int | None:
+    if value in (None, "", "null"):
+        return None
+    if isinstance(value, bool):
+        raise ValidationFailed(BAD_MOVE, details={field: [BAD_MOVE]})
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(BAD_MOVE, details={field: [BAD_MOVE]}) from exc
+    if not minimum <= number <= MAX_ID:
+        raise ValidationFailed(BAD_MOVE, details={field: [BAD_MOVE]})
+    return number
+
+
+@bp.route("/categories", methods=["POST"])
+@login_required
+@require_permission("catalog.manage")
+def category_create():
+    return _change_tree(lambda: services.create_category(
+        current_user, name=request.form.get("name", ""),
+        parent=_optional_int(request.form.get("parent"), "parent", 1)),
+        "Категория «{}» добавлена")
+
+
+@bp.route("/categories/<int:category_id>", methods=["POST"])
+@login_required
+@require_permission("catalog.manage")
+def category_update(category_id: int):
+    """Inline edit: name, parent (at the end of its children) and the active flag."""
+
+    def change():
+        category = services.get_category(category_id)
+        parent = _optional_int(request.form.get("parent"), "parent", 1)
+        changes = {"name": request.form.get("name", ""),
+                   "is_active": request.form.get("is_active") == "y"}
+        if parent != category.parent_id:
+            changes["parent"] = parent
+        return services.update_category(current_user, category, **changes)
+
+    return _change_tree(change, "Категория «{}» сохранена")
+
+
+@bp.route("/categories/<int:category_id>/move", methods=["POST"])
+@login_required
+@require_permission("catalog.manage")
+def category_move(category_id: int):
+    """Drag and drop: {parent_id, position} as JSON or a form; answers with the tree fragment."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        data = request.form
+    return _change_tree(lambda: services.update_category(
+        current_user, services.get_category(category_id),
+        parent=_optional_int(data.get("parent_id"), "parent", 1),
+        position=_optional_int(data.get("position"), "position")),
+        "Категория «{}» перенесена")
+
+
+# --- services ------------------------------------------------------------------------------
+
+def _service_form(service=None) -> ServiceForm:
+    form = ServiceForm(obj=None)
+    form.set_choices(queries.category_choices(), queries.clinic_choices(),
+                     queries.doctor_choices())
+    if service is not None and request.method == "GET":
+        form.code.data = service.code
+        form.name.data = service.name
+        form.description.data = service.description
+        form.price.data = f"{service.price:.2f}"
+        form.duration.data = str(service.duration_minutes)
+        form.category.data = str(service.category_id) if service.category_id else ""
+        form.clinics.data = [c.id for c in service.clinics]
+        form.doctors.data = [d.id for d in service.doctors]
+        form.is_active.data = service.is_active
+    return form
+
+
+def _apply_errors(form, error: DomainError) -> None:
+    for name, messages in error.details.items():
+        target = getattr(form, name, None)
+        if target is not None:
+            target.errors = list(target.errors) + list(messages)
+    if not error.details or not any(hasattr(form, name) for name in error.details):
+        form.form_errors.append(error.detail)
+
+
+@bp.route("/services/new", methods=["GET", "POST"])
+@login_required
+@require_permission("catalog.manage")
+def service_new():
+    form = _service_form()
+    if request.method == "GET" and request.args.get("category"):
+        form.category.data = request.args["category"]
+    if form.validate_on_submit():
+        try:
+            service = services.create_service(current_user, **form.values())
+            db.session.commit()
+            flash(f"Услуга «{service.name}» добавлена", "success")
+            return redirect(url_for("catalog.index"))
+        except DomainError as error:
+            db.session.rollback()
+            _apply_errors(form, error)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("catalog/service_form.html", form=form, service=None,
+                           history=[], authors={}, editable=True), status
+
+
+@bp.route("/services/<int:service_id>", methods=["GET", "POST"])
+@login_required
+@require_permission("catalog.view")
+def service_edit(service_id: int):
+    """The form for managers; everyone with catalog.view sees it read-only with the history."""
+    service = services.get_service(service_id)
+    editable = has_permission(current_user, "catalog.manage")
+    if request.method == "POST" and not editable:
+        raise PermissionDenied("Недостаточно прав для этого действия")
+    form = _service_form(service)
+    if form.validate_on_submit():
+        try:
+            services.update_service(current_user, service, **form.values())
+            db.session.commit()
+            flash(f"Услуга «{service.name}» сохранена", "success")
+            return redirect(url_for("catalog.service_edit", service_id=service.id))
+        except DomainError as error:
+            db.session.rollback()
+            service = services.get_service(service_id)
+            _apply_errors(form, error)
+    status = 400 if form.errors or form.form_errors else 200
+    history = queries.price_history(service)
+    return render_template("catalog/service_form.html", form=form, service=service,
+                           history=history, authors=queries.user_names(history),
+                           editable=editable), status
+
+
+# --- xlsx -------------------------------------------------------------------------------
+
+@bp.route("/export.xlsx")
+@login_required
+@require_permission("catalog.manage")
+def export_xlsx():
+    data = xlsx.export_price_list()
+    return send_file(BytesIO(data), as_attachment=True,
+                     download_name=f"prais-list-{date.today():%Y-%m-%d}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+@require_permission("catalog.manage")
+def import_xlsx():
+    """Upload → check every row → write all rows or none, and show the row report."""
+    form = ImportForm()
+    if not form.validate_on_submit():
+        status = 400 if form.errors else 200
+        return render_template("catalog/import.html", form=form, file_error=None), status
+    try:
+        report = xlsx.import_price_list(current_user, form.file.data.stream)
+    except xlsx.ImportFileError as error:
+        db.session.rollback()
+        return render_template("catalog/import.html", form=form, file_error=str(error)), 400
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("catalog/import.html", form=form, file_error=error.detail), 400
+    if report.ok:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return render_template("catalog/import_report.html", report=report,
+                           filename=form.file.data.filename), 200 if report.ok else 400

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..org.models import Clinic
 from .errors import NotFound, PermissionDenied, ValidationFailed
 from .permissions import ALL_BRANCHES_ROLES, can_see_branch
+from .routing import MAX_ID
 
 HEADER = "X-Branch-Id"
 
@@ -20,10 +21,14 @@ def _header_branch_id() -> int | None:
     if raw is None or raw.strip() == "":
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ValidationFailed(f"{HEADER} должен быть числом",
                                details={HEADER: ["Ожидается id филиала"]}) from exc
+    if not 0 < value <= MAX_ID:
+        raise ValidationFailed(f"{HEADER}: нет такого филиала",
+                               details={HEADER: ["Ожидается id филиала"]})
+    return value
 
 
 def requested_branch_id(query_branch: int | None = None) -> int | None:
@@ -42,7 +47,7 @@ def requested_branch_id(query_branch: int | None = None) -> int | None:
 
 def branch_for(user, branch_id: int) -> Clinic:
     """The branch, if it exists and the user may see it (404 / 403 otherwise)."""
-    clinic = db.session.get(Clinic, branch_id)
+    clinic = db.session.get(Clinic, branch_id) if 0 < branch_id <= MAX_ID else None
     if clinic is None:
         raise NotFound("Филиал не найден", details={"branch": ["Нет такого филиала"]})
     if not can_see_branch(user, branch_id):

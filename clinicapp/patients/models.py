@@ -38,7 +38,7 @@ class Patient(TimestampMixin, db.Model):
     last_name: Mapped[str] = mapped_column(String(100))
     first_name: Mapped[str] = mapped_column(String(100))
     middle_name: Mapped[str | None] = mapped_column(String(100))
-    birth_date: Mapped[date | None] = mapped_column(Date)
+    birth_date: Mapped[date | None] = mapped_column(Date, index=True)
     sex: Mapped[str | None] = mapped_column(String(1))
     # E.164; the first is the main number, the rest are extra numbers.
     phone: Mapped[str | None] = mapped_column(String(20), index=True)

@@ -1,6 +1,237 @@
-"""Patient pages: search-as-you-type list, the patient card, the form."""
+"""Patient pages: search-as-you-type list, the patient card, the form, the invitation."""
 from __future__ import annotations
 
-from flask import Blueprint
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from flask import (Blueprint, flash, make_response, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from ..core.branches import visible_branch_ids
+from ..core.errors import Conflict, DomainError
+from ..core.permissions import has_permission, require_permission
+from ..extensions import db
+from ..org.models import Clinic
+from . import queries, services
+from .forms import InviteForm, PatientForm
+from .models import Patient
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
+
+PAGE_SIZE = 25
+# The list counts matches up to this many: "более 1000" is enough to ask for more letters.
+COUNT_LIMIT = 1000
+DEFAULT_ZONE = "Europe/Moscow"
+
+
+def _zone() -> ZoneInfo:
+    """The time zone dates are typed and shown in: the user's first branch's."""
+    branches = getattr(current_user, "branches", None) or []
+    return ZoneInfo(branches[0].timezone if branches else DEFAULT_ZONE)
+
+
+def format_phone(phone: str | None) -> str:
+    if not phone:
+        return ""
+    try:
+        number = phonenumbers.parse(phone)
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def local_time(moment: datetime | None) -> str:
+    return moment.astimezone(_zone()).strftime("%d.%m.%Y %H:%M") if moment else ""
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"format_phone": format_phone, "local_time": local_time}
+
+
+def _organization():
+    return queries.organization_for(current_user)
+
+
+def _patient(patient_id: int):
+    return queries.get_patient(_organization().id, patient_id)
+
+
+def _apply_errors(form, error: DomainError) -> None:
+    for field, messages in error.details.items():
+        target = getattr(form, field, None)
+        if target is not None and isinstance(messages, list):
+            target.errors = list(target.errors) + list(messages)
+    if not any(hasattr(form, field) for field in error.details):
+        form.form_errors.append(error.detail)
+
+
+def _form(patient=None) -> PatientForm:
+    form = PatientForm(obj=patient)
+    organization = _organization()
+    statement = db.select(Clinic).where(Clinic.organization_id == organization.id)
+    visible = visible_branch_ids(current_user)
+    if visible is not None:
+        # The patient's own branch stays selectable even when it is not the user's.
+        keep = [patient.clinic_id] if patient is not None and patient.clinic_id else []
+        statement = statement.where(Clinic.id.in_(visible + keep))
+    form.clinic_id.choices = [SelectChoice(0, "не указан")] + [
+        SelectChoice(c.id, c.name) for c in db.session.scalars(statement.order_by(Clinic.name))]
+    if patient is not None and request.method == "GET":
+        form.extra_phones.data = ", ".join(patient.extra_phones or [])
+        form.consent.data = patient.consent_at is not None
+        form.consent_at.data = (patient.consent_at.astimezone(_zone()).replace(tzinfo=None)
+                                if patient.consent_at else None)
+        form.clinic_id.data = patient.clinic_id or 0
+    elif patient is None and request.method == "GET" and current_user.branches:
+        form.clinic_id.data = current_user.branches[0].id
+    return form
+
+
+def _form_data(form: PatientForm, patient=None) -> dict:
+    data = form.service_data()
+    consent_at = data["consent_at"]
+    if consent_at is not None and consent_at.tzinfo is None:
+        consent_at = consent_at.replace(tzinfo=_zone())
+    # The form shows minutes: an unchanged minute keeps the stored moment.
+    if (patient is not None and patient.consent_at and consent_at
+            and consent_at.replace(second=0, microsecond=0)
+            == patient.consent_at.replace(second=0, microsecond=0)):
+        consent_at = patient.consent_at
+    data["consent_at"] = consent_at
+    return data
+
+
+@dataclass
+class Page:
+    """One page of the list; `capped` when there are more matches than are counted."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+    capped: bool
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+@bp.route("/")
+@login_required
+@require_permission("patients.view")
+def index():
+    """The list: search-as-you-type by name, phone or birth date, paged."""
+    query = (request.args.get("q") or "").strip()[:100]
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), COUNT_LIMIT // PAGE_SIZE)
+    items, counted = queries.page_of_patients(_organization().id, query, PAGE_SIZE,
+                                              (page - 1) * PAGE_SIZE, count_cap=COUNT_LIMIT)
+    pagination = Page(items, page, PAGE_SIZE, min(counted, COUNT_LIMIT), counted > COUNT_LIMIT)
+    # A history restore (back button after hx-push-url) needs the whole page.
+    fragment = (request.headers.get("HX-Request")
+                and not request.headers.get("HX-History-Restore-Request"))
+    template = "patients/_results.html" if fragment else "patients/index.html"
+    response = make_response(render_template(template, page=pagination, q=query))
+    response.vary.add("HX-Request")  # the browser must not cache one as the other
+    return response
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@require_permission("patients.manage")
+def new():
+    """Register a patient; a duplicate by phone or e-mail asks before creating."""
+    form = _form()
+    duplicate = None
+    if form.validate_on_submit():
+        try:
+            patient = services.create_patient(current_user, _organization(), _form_data(form),
+                                              force=form.force.data)
+            db.session.commit()
+            flash(f"Пациент {patient.full_name} зарегистрирован", "success")
+            return redirect(url_for("patients.card", patient_id=patient.id))
+        except DomainError as error:
+            db.session.rollback()
+            existing_id = error.details.get("existing_id")
+            if isinstance(error, Conflict) and existing_id and error.code == "duplicate_patient":
+                duplicate = db.session.get(Patient, existing_id)
+            else:
+                _apply_errors(form, error)
+    status = 409 if duplicate else 400 if form.errors or form.form_errors else 200
+    return render_template("patients/form.html", form=form, patient=None,
+                           duplicate=duplicate), status
+
+
+@bp.route("/<int(max=2147483647):patient_id>/edit", methods=["GET", "POST"])
+@login_required
+@require_permission("patients.manage")
+def edit(patient_id: int):
+    patient = _patient(patient_id)
+    form = _form(patient)
+    if form.validate_on_submit():
+        try:
+            services.update_patient(current_user, patient, _form_data(form, patient))
+            db.session.commit()
+            flash("Изменения сохранены", "success")
+            return redirect(url_for("patients.card", patient_id=patient.id))
+        except DomainError as error:
+            db.session.rollback()
+            _apply_errors(form, error)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("patients/form.html", form=form, patient=patient,
+                           duplicate=None), status
+
+
+@bp.route("/<int(max=2147483647):patient_id>")
+@login_required
+@require_permission("patients.view")
+def card(patient_id: int):
+    """The patient card: details, appointments, visits, invoices."""
+    patient = _patient(patient_id)
+    return render_template("patients/card.html", patient=patient, invite_form=InviteForm(),
+                           invited=None, private=has_permission(current_user, "patients.manage"))
+
+
+@bp.route("/<int(max=2147483647):patient_id>/invite", methods=["POST"])
+@login_required
+@require_permission("patients.manage")
+def invite(patient_id: int):
+    """Create the patient's cabinet login; the one-time password is shown once, here."""
+    patient = _patient(patient_id)
+    form = InviteForm()
+    invited = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user, password = services.invite_to_cabinet(current_user, patient, form.email.data)
+            db.session.commit()
+            invited = {"email": user.email, "password": password}
+        except DomainError as error:
+            db.session.rollback()
+            patient = _patient(patient_id)
+            _apply_errors(form, error)
+            status = error.status_code
+    else:
+        status = 400
+    return render_template("patients/card.html", patient=patient, invite_form=form,
+                           invited=invited, private=True), status

@@ -136,6 +136,7 @@ def upgrade():
     sa.UniqueConstraint('external_bitrix_id', name=op.f('uq_patients_external_bitrix_id')),
     sa.UniqueConstraint('user_id', name=op.f('uq_patients_user_id'))
     )
+    op.create_index(op.f('ix_patients_birth_date'), 'patients', ['birth_date'], unique=False)
     op.create_index(op.f('ix_patients_email'), 'patients', ['email'], unique=False)
     op.create_index(op.f('ix_patients_organization_id'), 'patients', ['organization_id'], unique=False)
     op.create_index(op.f('ix_patients_phone'), 'patients', ['phone'], unique=False)
@@ -205,6 +206,7 @@ def downgrade():
     op.drop_index(op.f('ix_patients_phone'), table_name='patients')
     op.drop_index(op.f('ix_patients_organization_id'), table_name='patients')
     op.drop_index(op.f('ix_patients_email'), table_name='patients')
+    op.drop_index(op.f('ix_patients_birth_date'), table_name='patients')
     op.drop_table('patients')
     op.drop_table('favorite_doctors')
     op.drop_table('favorite_clinics')

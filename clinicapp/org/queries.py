@@ -1,0 +1,53 @@
+"""Read-only selects of the org feature: the caller's organization, visible and public clinics."""
+from __future__ import annotations
+
+from ..core.branches import visible_branch_ids
+from ..core.errors import NotFound
+from ..core.search import ESCAPE, contains_pattern
+from ..extensions import db
+from .models import Clinic, Organization
+
+STATUSES = {"active": True, "inactive": False}
+
+
+def organization_for(user) -> Organization | None:
+    """The organization of the user's branches, else the first one (one per installation)."""
+    for branch in getattr(user, "branches", None) or []:
+        return branch.organization
+    return db.session.scalar(db.select(Organization).order_by(Organization.id).limit(1))
+
+
+def visible_branches(user, status: str | None = None) -> list[Clinic]:
+    """Branches the user may see (administrators: all), by name; `status` active/inactive."""
+    statement = db.select(Clinic).order_by(Clinic.name, Clinic.id)
+    ids = visible_branch_ids(user)
+    if ids is not None:
+        statement = statement.where(Clinic.id.in_(ids))
+    if status in STATUSES:
+        statement = statement.where(Clinic.is_active.is_(STATUSES[status]))
+    return list(db.session.scalars(statement))
+
+
+def get_clinic(clinic_id: int) -> Clinic:
+    """Any branch by id, active or not. Raises NotFound."""
+    clinic = db.session.get(Clinic, clinic_id)
+    if clinic is None:
+        raise NotFound("Филиал не найден")
+    return clinic
+
+
+def public_clinics(search: str | None = None):
+    """A select of the active clinics (what the apps show), by name; `search` taken literally."""
+    statement = db.select(Clinic).where(Clinic.is_active).order_by(Clinic.name, Clinic.id)
+    if search and search.strip():
+        statement = statement.where(Clinic.name.ilike(contains_pattern(search.strip()),
+                                                      escape=ESCAPE))
+    return statement
+
+
+def public_clinic(clinic_id: int) -> Clinic:
+    """An active clinic. Raises NotFound for an unknown or deactivated one."""
+    clinic = db.session.get(Clinic, clinic_id)
+    if clinic is None or not clinic.is_active:
+        raise NotFound("Клиника не найдена", details={"clinic_id": ["Нет такой клиники"]})
+    return clinic

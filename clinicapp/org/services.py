@@ -1,0 +1,363 @@
+"""Changing the organization's requisites and its clinics (branches).
+
+Only administrators (`org.manage`) change them. Every function validates all
+it is given first and reports every bad field at once (ValidationFailed with
+`details={field: [message]}`, messages in Russian), so nothing is half-saved;
+then it applies the change, writes one audit entry and flushes. Uploaded
+images are stored only when the rest is valid, and removed again if not.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from ..audit.services import record
+from ..core.emails import InvalidEmail, normalize_email
+from ..core.errors import PermissionDenied, ValidationFailed
+from ..core.permissions import has_permission
+from ..core.phones import InvalidPhone, normalize_phone
+from ..core.uploads import save_image, upload_dir
+from ..extensions import db
+from . import requisites
+from .hours import normalize_hours
+from .models import Clinic, Organization
+
+REQUIRED = "Обязательное поле"
+MAX_PHOTOS = 10
+ORGANIZATION_FIELDS = ("name", "inn", "kpp", "ogrn", "legal_address", "postal_address",
+                       "bank_name", "bik", "settlement_account", "correspondent_account",
+                       "phone", "email")
+CLINIC_FIELDS = ("name", "address", "latitude", "longitude", "phone", "timezone",
+                 "description", "rating", "opening_hours", "is_active")
+# Limits of the text columns (String(n)); Text columns get a generous cap.
+TEXT_LIMITS = {"name": 255, "bank_name": 255, "legal_address": 1000, "postal_address": 1000,
+               "address": 1000, "description": 5000}
+
+
+class _Errors(dict):
+    """field → [messages]; raised as one ValidationFailed."""
+
+    def add(self, field: str, message: str) -> None:
+        self.setdefault(field, []).append(message)
+
+    def raise_if_any(self, saved: list[str] = ()) -> None:
+        if not self:
+            return
+        _discard(saved)
+        first = next(iter(self.values()))[0]
+        raise ValidationFailed(f"Проверьте поля формы: {first}" if len(self) > 1 else first,
+                               details=dict(self))
+
+
+def _discard(paths) -> None:
+    """Delete images stored for a change that is not going to happen."""
+    for path in paths:
+        (upload_dir() / path).unlink(missing_ok=True)
+
+
+def _require_manager(actor) -> None:
+    if not has_permission(actor, "org.manage"):
+        raise PermissionDenied("Менять реквизиты и филиалы может только администратор")
+
+
+@lru_cache(maxsize=1)
+def time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+# --- cleaning single values: each returns the value to store or raises ValueError -----
+
+def _text(field: str, value, *, required: bool = False) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError("Ожидается текст")
+    text = (value or "").strip()
+    if "\x00" in text:
+        raise ValueError("Недопустимый символ в тексте")
+    if not text:
+        if required:
+            raise ValueError(REQUIRED)
+        return None
+    limit = TEXT_LIMITS.get(field, 255)
+    if len(text) > limit:
+        raise ValueError(f"Не длиннее {limit} символов")
+    return text
+
+
+def _optional(cleaner):
+    """Apply `cleaner` to a non-empty value; empty means "not set" (None)."""
+
+    def clean(field: str, value):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str):
+            raise ValueError("Ожидается текст")
+        return cleaner(value)
+
+    return clean
+
+
+def _phone(value: str) -> str:
+    try:
+        return normalize_phone(value)
+    except InvalidPhone as exc:
+        raise ValueError(f"{exc}: укажите номер с кодом страны, например +7 495 123-45-67") from exc
+
+
+def _email(value: str) -> str:
+    try:
+        return normalize_email(value)
+    except InvalidEmail as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _decimal(value, places: int) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        raise ValueError("Ожидается число")
+    if isinstance(value, str):
+        value = value.strip().replace(",", ".").replace("\u2212", "-")
+        if not value:
+            return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError("Ожидается число") from exc
+    if not number.is_finite():
+        raise ValueError("Ожидается число")
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(f"Не больше {places} знаков после запятой" if places > 1
+                         else "Один знак после запятой")
+    return number.quantize(Decimal(1).scaleb(-places))
+
+
+def _coordinate(limit: int):
+    def clean(field: str, value):
+        if value is None:
+            return None
+        number = _decimal(value, 6)
+        if number is not None and not -limit <= number <= limit:
+            raise ValueError(f"От −{limit} до {limit}")
+        return number
+
+    return clean
+
+
+def _rating(field: str, value) -> Decimal:
+    number = _decimal(value, 1) if value is not None else None
+    if number is None:
+        return Decimal("0.0")
+    if not 0 <= number <= 5:
+        raise ValueError("Рейтинг от 0 до 5")
+    return number
+
+
+def _timezone(field: str, value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("Выберите часовой пояс")
+    if value.strip() not in time_zones():
+        raise ValueError("Неизвестный часовой пояс (ожидается, например, Europe/Moscow)")
+    return value.strip()
+
+
+def _boolean(field: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("Ожидается да или нет")
+    return value
+
+
+ORGANIZATION_CLEANERS = {
+    "name": lambda f, v: _text(f, v, required=True),
+    "inn": _optional(requisites.clean_inn),
+    "kpp": _optional(requisites.clean_kpp),
+    "ogrn": _optional(requisites.clean_ogrn),
+    "legal_address": _text,
+    "postal_address": _text,
+    "bank_name": _text,
+    "bik": _optional(requisites.clean_bik),
+    "settlement_account": _optional(lambda v: requisites.clean_account(v, "Расчётный счёт")),
+    "correspondent_account": _optional(
+        lambda v: requisites.clean_account(v, "Корреспондентский счёт")),
+    "phone": _optional(_phone),
+    "email": _optional(_email),
+}
+CLINIC_CLEANERS = {
+    "name": lambda f, v: _text(f, v, required=True),
+    "address": _text,
+    "description": _text,
+    "latitude": _coordinate(90),
+    "longitude": _coordinate(180),
+    "phone": _optional(_phone),
+    "timezone": _timezone,
+    "rating": _rating,
+    "is_active": _boolean,
+}
+
+
+def _clean(data: dict, cleaners: dict, errors: _Errors) -> dict:
+    cleaned = {}
+    for field, value in data.items():
+        cleaner = cleaners.get(field)
+        if cleaner is None:
+            errors.add(field, "Неизвестное поле")
+            continue
+        try:
+            cleaned[field] = cleaner(field, value)
+        except ValueError as exc:
+            errors.add(field, str(exc))
+    return cleaned
+
+
+def _save_images(files, field: str, folder: str, errors: _Errors) -> list[str]:
+    saved = []
+    for file in files:
+        try:
+            saved.append(save_image(file, field, folder))
+        except ValidationFailed as exc:
+            for message in exc.details.get(field, [exc.detail]):
+                errors.add(field, message)
+    return saved
+
+
+def _jsonable(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _apply(target, values: dict) -> dict:
+    """Set the attributes that really change; return them as {field: [old, new]}."""
+    changes = {}
+    for field, new in values.items():
+        old = getattr(target, field)
+        if old != new:
+            changes[field] = [_jsonable(old), _jsonable(new)]
+            setattr(target, field, new)
+    return changes
+
+
+# --- the organization ------------------------------------------------------------------
+
+def update_organization(actor, organization: Organization, changes: dict, *, logo=None,
+                        remove_logo: bool = False) -> Organization:
+    """Change some requisites of `organization` (only the keys given in `changes`).
+
+    INN, KPP, OGRN (with their check digits), BIK and the accounts (with the
+    bank's control key), phone (stored in E.164) and e-mail are checked; `logo`
+    is an uploaded file (JPEG, PNG, WebP). Raises PermissionDenied unless
+    `actor` is an administrator, ValidationFailed naming every bad field.
+    """
+    _require_manager(actor)
+    errors = _Errors()
+    cleaned = _clean(changes, ORGANIZATION_CLEANERS, errors)
+    before = {field: getattr(organization, field) for field in ORGANIZATION_FIELDS}
+    old_problems = requisites.cross_check(before)
+    changed = {field for field, value in cleaned.items() if value != before[field]}
+    for field, message in requisites.cross_check({**before, **cleaned}).items():
+        # An inconsistency stored earlier does not block an unrelated change.
+        if field not in errors and (field not in old_problems
+                                    or changed & set(requisites.CROSS_FIELDS[field])):
+            errors.add(field, message)
+    saved = _save_images([logo] if logo else [], "logo", "org", errors)
+    errors.raise_if_any(saved)
+    if saved:
+        cleaned["logo_path"] = saved[0]
+    elif remove_logo:
+        cleaned["logo_path"] = None
+    applied = _apply(organization, cleaned)
+    if applied:
+        record(actor, "organization.updated", organization, applied)
+    db.session.flush()
+    return organization
+
+
+# --- clinics (branches) ---------------------------------------------------------------
+
+def _clean_clinic(clinic: Clinic | None, organization_id: int, data: dict,
+                  errors: _Errors) -> dict:
+    hours = data.get("opening_hours")
+    cleaned = _clean({k: v for k, v in data.items() if k != "opening_hours"},
+                     CLINIC_CLEANERS, errors)
+    if "opening_hours" in data:
+        cleaned["opening_hours"], day_errors = normalize_hours(hours)
+        for day, message in day_errors.items():
+            errors.add(f"opening_hours.{day}" if day else "opening_hours", message)
+    latitude = cleaned.get("latitude", clinic.latitude if clinic else None)
+    longitude = cleaned.get("longitude", clinic.longitude if clinic else None)
+    if (latitude is None) != (longitude is None) and not {"latitude", "longitude"} & set(errors):
+        missing = "longitude" if longitude is None else "latitude"
+        errors.add(missing, "Укажите обе координаты или ни одной")
+    name = cleaned.get("name")
+    if name and (clinic is None or name != clinic.name):
+        statement = db.select(Clinic.id).where(Clinic.organization_id == organization_id,
+                                               db.func.lower(Clinic.name) == name.lower())
+        if clinic is not None:
+            statement = statement.where(Clinic.id != clinic.id)
+        if db.session.scalar(statement.limit(1)) is not None:
+            errors.add("name", "Филиал с таким названием уже есть")
+    return cleaned
+
+
+def create_clinic(actor, organization: Organization, data: dict, *, logo=None,
+                  photos=()) -> Clinic:
+    """Add a branch to `organization`; `data` holds CLINIC_FIELDS (name required).
+
+    `opening_hours` is {"mon": [["09:00", "18:00"]] or "09:00–18:00", …}; `logo`
+    and `photos` are uploaded files. Raises PermissionDenied (not an
+    administrator) or ValidationFailed naming every bad field.
+    """
+    _require_manager(actor)
+    errors = _Errors()
+    data = {"timezone": "Europe/Moscow", **data}
+    if "name" not in data:
+        errors.add("name", REQUIRED)
+    cleaned = _clean_clinic(None, organization.id, data, errors)
+    if len(photos) > MAX_PHOTOS:
+        errors.add("photos", f"Не больше {MAX_PHOTOS} фотографий")
+    saved_logo = _save_images([logo] if logo else [], "logo", "clinics", errors)
+    saved_photos = _save_images(photos, "photos", "clinics", errors)
+    errors.raise_if_any(saved_logo + saved_photos)
+    clinic = Clinic(organization_id=organization.id, logo_path=next(iter(saved_logo), None),
+                    photos=saved_photos, **cleaned)
+    db.session.add(clinic)
+    db.session.flush()
+    record(actor, "clinic.created", clinic, {
+        **{field: _jsonable(value) for field, value in cleaned.items()},
+        "logo_path": clinic.logo_path, "photos": saved_photos})
+    return clinic
+
+
+def update_clinic(actor, clinic: Clinic, data: dict, *, logo=None, remove_logo: bool = False,
+                  new_photos=(), remove_photos=()) -> Clinic:
+    """Change the branch's fields given in `data` and its images.
+
+    `remove_photos` are paths from `clinic.photos`; `new_photos` are uploaded
+    files added after the kept ones (at most MAX_PHOTOS in all). Raises
+    PermissionDenied or ValidationFailed naming every bad field.
+    """
+    _require_manager(actor)
+    errors = _Errors()
+    cleaned = _clean_clinic(clinic, clinic.organization_id, data, errors)
+    kept = [path for path in clinic.photos or [] if path not in set(remove_photos)]
+    if len(kept) + len(new_photos) > MAX_PHOTOS:
+        errors.add("photos", f"Не больше {MAX_PHOTOS} фотографий")
+    saved_logo = _save_images([logo] if logo else [], "logo", "clinics", errors)
+    saved_photos = _save_images(new_photos, "photos", "clinics", errors)
+    errors.raise_if_any(saved_logo + saved_photos)
+    if saved_logo:
+        cleaned["logo_path"] = saved_logo[0]
+    elif remove_logo:
+        cleaned["logo_path"] = None
+    cleaned["photos"] = kept + saved_photos
+    applied = _apply(clinic, cleaned)
+    if applied:
+        action = "clinic.deactivated" if applied.get("is_active") == [True, False] else \
+            "clinic.updated"
+        record(actor, action, clinic, applied)
+    db.session.flush()
+    return clinic
+
+
+def deactivate_clinic(actor, clinic: Clinic) -> Clinic:
+    """Hide a branch from the apps and from booking; its history stays.
+
+    Idempotent. Raises PermissionDenied unless `actor` is an administrator.
+    """
+    return update_clinic(actor, clinic, {"is_active": False})

@@ -1,0 +1,157 @@
+"""Cleaning of patient fields: one place for the rules pages, the API and seeds share.
+
+`clean_fields` turns raw input into model values and collects every problem
+at once, each message in Russian under the field's name.
+"""
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from ..core.emails import InvalidEmail, normalize_email
+from ..core.errors import ValidationFailed
+from ..core.models import utcnow
+from ..core.phones import InvalidPhone, normalize_phone
+from .models import SEX_CHOICES
+
+REQUIRED = "Обязательное поле"
+MIN_BIRTH_DATE = date(1900, 1, 1)
+MAX_EXTRA_PHONES = 5
+# Longest value of each text field (the columns' sizes, or a sane bound for Text).
+MAX_LENGTHS = {
+    "last_name": 100, "first_name": 100, "middle_name": 100, "address": 500,
+    "document_type": 50, "document_number": 50, "notes": 5000,
+    "external_1c_id": 100, "external_bitrix_id": 100,
+}
+TEXT_FIELDS = tuple(MAX_LENGTHS)
+REQUIRED_FIELDS = ("last_name", "first_name")
+FIELDS = (*TEXT_FIELDS, "birth_date", "sex", "phone", "extra_phones", "email", "consent_at",
+          "clinic_id")
+# Personal data the audit log must never hold, not even as "before/after".
+SECRET_FIELDS = ("document_number", "notes")
+
+
+def clean_phone(raw: str) -> str:
+    """E.164 for a number typed any way: RU/KZ (+7, 8…), UZ (+998, 998…, local 9 digits).
+
+    Raises InvalidPhone.
+    """
+    text = (raw or "").strip()
+    digits = re.sub(r"\D", "", text)
+    attempts = [(text, "RU")]
+    if digits and not text.startswith("+"):
+        attempts += [("+" + digits, "RU"), (digits, "UZ")]
+    error: InvalidPhone | None = None
+    for candidate, region in attempts:
+        try:
+            return normalize_phone(candidate, region)
+        except InvalidPhone as exc:
+            error = error or exc
+    raise error or InvalidPhone("Неверный формат телефона")
+
+
+def _text(value, field: str, errors: dict) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    value = " ".join(value.split()) if field not in ("notes", "address") else value.strip()
+    if "\x00" in value:
+        errors[field] = ["Недопустимый символ"]
+        return None
+    if len(value) > MAX_LENGTHS[field]:
+        errors[field] = [f"Не длиннее {MAX_LENGTHS[field]} символов"]
+        return None
+    return value or None
+
+
+def _birth_date(value, errors: dict) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        errors["birth_date"] = ["Укажите дату в формате ДД.ММ.ГГГГ"]
+        return None
+    if value > date.today():
+        errors["birth_date"] = ["Дата рождения не может быть в будущем"]
+    elif value < MIN_BIRTH_DATE:
+        errors["birth_date"] = ["Дата рождения не может быть раньше 01.01.1900"]
+    else:
+        return value
+    return None
+
+
+def _consent_at(value, errors: dict) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, datetime):
+        errors["consent_at"] = ["Укажите дату и время согласия"]
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if value.year < 1990 or value > utcnow() + timedelta(days=1):
+        errors["consent_at"] = ["Дата согласия не может быть в будущем или раньше 1990 года"]
+        return None
+    return value.astimezone(UTC)
+
+
+def _phones(value, field: str, errors: dict) -> list[str]:
+    raw = [value] if isinstance(value, str) else list(value or [])
+    phones = []
+    for item in raw:
+        if item is None or not str(item).strip():
+            continue
+        try:
+            phone = clean_phone(str(item))
+        except InvalidPhone as exc:
+            errors[field] = [f"{exc}: {str(item)[:40]}"]
+            return []
+        if phone not in phones:
+            phones.append(phone)
+    return phones
+
+
+def clean_fields(data: dict, *, partial: bool) -> dict:
+    """Model values for the fields present in `data` (all fields unless `partial`).
+
+    Raises ValidationFailed naming every bad field.
+    """
+    errors: dict[str, list[str]] = {}
+    values: dict = {}
+    for field in FIELDS:
+        if partial and field not in data:
+            continue
+        value = data.get(field)
+        if field in TEXT_FIELDS:
+            values[field] = _text(value, field, errors)
+            if field in REQUIRED_FIELDS and not values[field] and field not in errors:
+                errors[field] = [REQUIRED]
+        elif field == "birth_date":
+            values[field] = _birth_date(value, errors)
+        elif field == "consent_at":
+            values[field] = _consent_at(value, errors)
+        elif field == "sex":
+            sex = value.strip().upper() or None if isinstance(value, str) else value
+            if sex is not None and sex not in SEX_CHOICES:
+                errors["sex"] = ["Укажите пол: M или F"]
+            values[field] = sex
+        elif field == "phone":
+            phones = _phones(value, "phone", errors)
+            values[field] = phones[0] if phones else None
+        elif field == "extra_phones":
+            phones = _phones(value, "extra_phones", errors)
+            if len(phones) > MAX_EXTRA_PHONES:
+                errors["extra_phones"] = [f"Не больше {MAX_EXTRA_PHONES} дополнительных номеров"]
+            values[field] = phones
+        elif field == "email":
+            try:
+                values[field] = normalize_email(value) if value and str(value).strip() else None
+            except InvalidEmail as exc:
+                errors["email"] = [str(exc)]
+        else:
+            values[field] = value
+    if errors:
+        names = ", ".join(errors)
+        raise ValidationFailed(f"Проверьте поля: {names}", details=errors)
+    return values

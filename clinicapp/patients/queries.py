@@ -1,0 +1,183 @@
+"""Read-only selects over patients: the search-as-you-type, duplicates, lookups.
+
+The search is served by the trigram GIN indexes on `search_name` and `phone`
+(`ix_patients_search_name_trgm`, `ix_patients_phone_trgm`): every name word is
+`search_name ILIKE '%word%'` and typed digits are `phone LIKE '%digits%'`.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from sqlalchemy import Select, false, func, or_
+
+from ..core.errors import NotFound, ValidationFailed
+from ..core.search import ESCAPE, contains_pattern, prefix_pattern
+from ..extensions import db
+from ..org import queries as org_queries
+from ..org.models import Organization
+from .models import Patient
+
+DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d")
+PHONE_TOKEN = re.compile(r"^[+\d()\-]*\d[\d()\-]*$")
+MAX_ID = 2**31 - 1  # an integer primary key; larger ids cannot exist
+# Up to this many matches a search is sorted by name; more come newest first.
+SORT_BY_NAME_UP_TO = 500
+
+
+def organization_for(user) -> Organization:
+    """The organization a staff member works for (see org.queries.organization_for).
+
+    Raises ValidationFailed when no organization exists yet.
+    """
+    organization = org_queries.organization_for(user)
+    if organization is None:
+        raise ValidationFailed("Организация ещё не заведена",
+                               details={"organization": ["Организация ещё не заведена"]})
+    return organization
+
+
+def get_patient(organization_id: int, patient_id: int) -> Patient:
+    """The patient of this organization; raises NotFound otherwise."""
+    patient = db.session.get(Patient, patient_id) if 0 < patient_id <= MAX_ID else None
+    if patient is None or patient.organization_id != organization_id:
+        raise NotFound("Пациент не найден", details={"id": ["Нет такого пациента"]})
+    return patient
+
+
+def _as_date(token: str) -> date | None:
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(token, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def phone_digit_variants(digits: str) -> list[str]:
+    """What typed digits may mean in a stored E.164 number (8… is the Russian +7…)."""
+    variants = [digits]
+    if digits.startswith("8") and len(digits) > 1:
+        variants.append("7" + digits[1:])
+    return variants
+
+
+def _name_condition(token: str):
+    """A name word: anywhere in the name; one or two letters: the start of a word.
+
+    Short words have no trigram inside them, but a word start does (pg_trgm pads
+    words), so both forms stay served by the index.
+    """
+    word = token.lower()
+    if not any(ch.isalnum() for ch in word):
+        return false()  # no name is made of punctuation alone (and no index could help)
+    if len(word) >= 3:
+        return Patient.search_name.ilike(contains_pattern(word), escape=ESCAPE)
+    start = prefix_pattern(word)
+    return or_(Patient.search_name.ilike(start, escape=ESCAPE),
+               Patient.search_name.ilike("% " + start, escape=ESCAPE))
+
+
+def search_conditions(query: str) -> list:
+    """WHERE clauses for a typed query: name words, phone digits, a birth date.
+
+    Words in any order each match part of the name; `%`, `_` and quotes are text.
+    """
+    conditions = []
+    digits = ""
+    for token in (query or "").split():
+        day = _as_date(token)
+        if day is not None:
+            conditions.append(Patient.birth_date == day)
+        elif PHONE_TOKEN.match(token):
+            digits += re.sub(r"\D", "", token)
+        else:
+            conditions.append(_name_condition(token))
+    if digits:
+        conditions.append(or_(*(Patient.phone.like(contains_pattern(variant), escape=ESCAPE)
+                                for variant in phone_digit_variants(digits))))
+    return conditions
+
+
+def _matching(organization_id: int, query: str | None) -> Select:
+    return db.select(Patient).where(Patient.organization_id == organization_id,
+                                    *search_conditions(query or ""))
+
+
+def patients_statement(organization_id: int, query: str | None = None, *,
+                       alphabetical: bool | None = None) -> Select:
+    """Patients of the organization matching `query`.
+
+    Alphabetical (the default for a search) or newest first (the default for
+    the whole list). Newest first lets PostgreSQL stop at the first page when
+    thousands match, so a broad search stays fast; see `count_patients`.
+    """
+    statement = _matching(organization_id, query)
+    if alphabetical is None:
+        alphabetical = bool(search_conditions(query or ""))
+    if alphabetical:
+        return statement.order_by(Patient.search_name, Patient.id)
+    return statement.order_by(Patient.id.desc())
+
+
+def count_statement(organization_id: int, query: str | None = None,
+                    cap: int | None = None) -> Select:
+    """SELECT count of the matches; with `cap`, counting stops at cap + 1."""
+    inner = _matching(organization_id, query).with_only_columns(Patient.id)
+    if cap is not None:
+        inner = inner.limit(cap + 1)
+    return db.select(func.count()).select_from(inner.subquery())
+
+
+def count_patients(organization_id: int, query: str | None = None,
+                   cap: int | None = None) -> int:
+    return db.session.scalar(count_statement(organization_id, query, cap))
+
+
+def page_statement(organization_id: int, query: str | None, total: int) -> Select:
+    """The statement to page through `total` matches: sorted by name unless too many."""
+    alphabetical = bool(search_conditions(query or "")) and total <= SORT_BY_NAME_UP_TO
+    return patients_statement(organization_id, query, alphabetical=alphabetical)
+
+
+def page_of_patients(organization_id: int, query: str | None, limit: int, offset: int,
+                     count_cap: int | None = None) -> tuple[list[Patient], int]:
+    """One page of matches and their count (stopping at `count_cap` + 1 when given)."""
+    total = count_patients(organization_id, query, cap=count_cap)
+    statement = page_statement(organization_id, query, total)
+    return list(db.session.scalars(statement.limit(limit).offset(offset))), total
+
+
+def search_patients(query: str, organization: Organization | int, limit: int = 20) -> list[Patient]:
+    """Up to `limit` patients matching `query` (name words, phone digits, dd.mm.yyyy)."""
+    organization_id = getattr(organization, "id", organization)
+    total = count_patients(organization_id, query, cap=SORT_BY_NAME_UP_TO)
+    statement = page_statement(organization_id, query, total)
+    return list(db.session.scalars(statement.limit(limit)))
+
+
+def find_by_phone(organization_id: int, phone: str, limit: int = 100) -> list[Patient]:
+    """Patients whose main or extra number is `phone` (already E.164)."""
+    return list(db.session.scalars(
+        db.select(Patient).where(Patient.organization_id == organization_id,
+                                 or_(Patient.phone == phone, Patient.extra_phones.any(phone)))
+        .order_by(Patient.id).limit(limit)))
+
+
+def find_duplicate(organization_id: int, phones: list[str], email: str | None,
+                   exclude_id: int | None = None, without_user: bool = False) -> Patient | None:
+    """The first patient sharing any of `phones` (main or extra) or the e-mail."""
+    matches = []
+    if phones:
+        matches += [Patient.phone.in_(phones), Patient.extra_phones.overlap(phones)]
+    if email:
+        matches.append(Patient.email == email)
+    if not matches:
+        return None
+    statement = db.select(Patient).where(Patient.organization_id == organization_id,
+                                         or_(*matches))
+    if exclude_id is not None:
+        statement = statement.where(Patient.id != exclude_id)
+    if without_user:
+        statement = statement.where(Patient.user_id.is_(None))
+    return db.session.scalar(statement.order_by(Patient.id).limit(1))

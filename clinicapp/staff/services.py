@@ -1,0 +1,355 @@
+"""Employees: create and change them, grant and revoke their access to the system.
+
+Services flush and audit; the request (page or API) commits. Every check that
+a person can fail raises a domain error with a Russian message naming the field.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from ..audit.services import record
+from ..auth import services as auth_services
+from ..auth.models import STAFF_ROLES, User
+from ..core.branches import visible_branch_ids
+from ..core.emails import InvalidEmail, normalize_email
+from ..core.errors import Conflict, PermissionDenied, ValidationFailed
+from ..core.permissions import ALL_BRANCHES_ROLES
+from ..core.phones import InvalidPhone, normalize_phone
+from ..core.uploads import save_image
+from ..extensions import db
+from ..org.models import Clinic, Organization
+from .models import Employee
+from .queries import MAX_ID
+
+REQUIRED = "Обязательное поле"
+DEFAULT_COLOR = "#2196F3"
+COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,149}$")
+TEXT_LIMITS = {"last_name": 100, "first_name": 100, "middle_name": 100, "position": 150,
+               "description": 5000}
+MAX_SPECIALIZATIONS = 20
+# Fields of an employee a caller may set (besides organization, branches and the photo).
+FIELDS = ("last_name", "first_name", "middle_name", "position", "specializations", "phone",
+          "email", "hire_date", "color", "description", "rating", "is_doctor", "is_active")
+
+
+# --- cleaning ------------------------------------------------------------------------
+
+def _text(name: str, value, errors: dict) -> str:
+    text = (value or "").strip()
+    if len(text) > TEXT_LIMITS[name]:
+        errors[name] = [f"Не длиннее {TEXT_LIMITS[name]} символов"]
+    return text
+
+
+def parse_specializations(value) -> list[str]:
+    """A list, or a comma-separated string (the page's field), as a clean list."""
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    return list(dict.fromkeys(item.strip() for item in items if item and item.strip()))
+
+
+def _specializations(value, errors: dict) -> list[str]:
+    items = parse_specializations(value)
+    if len(items) > MAX_SPECIALIZATIONS:
+        errors["specializations"] = [f"Не больше {MAX_SPECIALIZATIONS} специализаций"]
+    elif any(len(item) > 100 for item in items):
+        errors["specializations"] = ["Каждая специализация — не длиннее 100 символов"]
+    return items
+
+
+def _rating(value, errors: dict) -> Decimal:
+    try:
+        rating = Decimal(str(value if value is not None else 0))
+    except InvalidOperation:
+        rating = Decimal(-1)
+    if not rating.is_finite() or not Decimal(0) <= rating <= Decimal(5):
+        errors["rating"] = ["Рейтинг — число от 0 до 5"]
+        return Decimal(0)
+    return rating.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _hire_date(value, errors: dict) -> date | None:
+    if value is None:
+        return None
+    if not isinstance(value, date) or not 1950 <= value.year <= date.today().year + 1:
+        errors["hire_date"] = ["Проверьте дату приёма на работу"]
+        return None
+    return value
+
+
+def _clean(data: dict) -> dict:
+    """The known fields present in `data`, normalized. Raises ValidationFailed (all fields)."""
+    errors: dict[str, list[str]] = {}
+    clean: dict = {}
+    for name, value in data.items():
+        if name in TEXT_LIMITS:
+            clean[name] = _text(name, value, errors)
+            if name in ("last_name", "first_name") and not clean[name] and name not in errors:
+                errors[name] = [REQUIRED]
+            if name in ("middle_name", "description"):
+                clean[name] = clean[name] or None
+        elif name == "specializations":
+            clean[name] = _specializations(value, errors)
+        elif name == "phone":
+            try:
+                clean[name] = normalize_phone(value) if (value or "").strip() else None
+            except InvalidPhone as exc:
+                errors[name] = [str(exc)]
+        elif name == "email":
+            try:
+                clean[name] = normalize_email(value) if (value or "").strip() else None
+            except InvalidEmail as exc:
+                errors[name] = [str(exc)]
+        elif name == "color":
+            color = (value or "").strip()
+            if not COLOR_RE.match(color):
+                errors[name] = ["Цвет в формате #RRGGBB, например #2196F3"]
+            clean[name] = color.upper()
+        elif name == "hire_date":
+            clean[name] = _hire_date(value, errors)
+        elif name == "rating":
+            clean[name] = _rating(value, errors)
+        elif name in ("is_doctor", "is_active"):
+            clean[name] = bool(value)
+    if errors:
+        raise ValidationFailed("Проверьте поля: " + ", ".join(errors), details=errors)
+    return clean
+
+
+# --- organization and branches -------------------------------------------------------
+
+def own_organization_id(actor) -> int:
+    """The organization the actor works for: their branches' one, else the first one.
+
+    Raises ValidationFailed when there is no organization yet.
+    """
+    for branch in actor.branches:
+        return branch.organization_id
+    organization_id = db.session.scalar(db.select(Organization.id).order_by(Organization.id)
+                                        .limit(1))
+    if organization_id is None:
+        message = "Организация ещё не заведена"
+        raise ValidationFailed(message, details={"organization": [message]})
+    return organization_id
+
+
+def _organization_id(actor, organization_id: int | None) -> int:
+    own = own_organization_id(actor)
+    if organization_id is None or organization_id == own:
+        return own
+    if not 0 < organization_id <= MAX_ID or db.session.get(Organization, organization_id) is None:
+        raise ValidationFailed("Организация не найдена",
+                               details={"organization": ["Нет такой организации"]})
+    raise PermissionDenied("Можно заводить сотрудников только своей организации",
+                           code="organization_forbidden",
+                           details={"organization": ["Это не ваша организация"]})
+
+
+def _branches(actor, organization_id: int, branch_ids, current=()) -> list[Clinic]:
+    """The new branch list. Branches the actor cannot see stay as they were.
+
+    Raises ValidationFailed (unknown, another organization's, none of the actor's
+    own left) and PermissionDenied (a branch the actor does not work in).
+    """
+    ids = list(dict.fromkeys(branch_ids))
+    clinics = {clinic.id: clinic for clinic in db.session.scalars(
+        db.select(Clinic).where(Clinic.id.in_([i for i in ids if 0 < i <= MAX_ID])))}
+    unknown = [str(i) for i in ids if i not in clinics]
+    if unknown:
+        message = "Нет такого филиала: " + ", ".join(unknown)
+        raise ValidationFailed(message, details={"branches": [message]})
+    if any(clinics[i].organization_id != organization_id for i in ids):
+        message = "Филиал принадлежит другой организации"
+        raise ValidationFailed(message, details={"branches": [message]})
+    visible = visible_branch_ids(actor)
+    chosen = [clinics[i] for i in ids]
+    if visible is None:
+        return sorted(chosen, key=lambda c: c.id)
+    if any(i not in visible for i in ids):
+        raise PermissionDenied("Нет доступа к этому филиалу", code="branch_forbidden")
+    if not chosen:
+        message = "Укажите хотя бы один из своих филиалов"
+        raise ValidationFailed(message, details={"branches": [message]})
+    kept = [clinic for clinic in current if clinic.id not in visible]
+    return sorted(kept + chosen, key=lambda c: c.id)
+
+
+def _audit_value(value):
+    if isinstance(value, (date, Decimal)):
+        return str(value)
+    if isinstance(value, list):
+        return [getattr(item, "id", item) for item in value]
+    return value
+
+
+def _store_photo(employee: Employee, photo) -> None:
+    if photo is not None:
+        employee.photo_path = save_image(photo, "photo", "staff")
+
+
+def _sync_user_branches(employee: Employee) -> None:
+    # An account granted from the card works where the employee works
+    # (administrators see every branch anyway).
+    user = employee.user
+    if user is not None and user.role not in ALL_BRANCHES_ROLES:
+        user.branches = list(employee.branches)
+
+
+# --- employees -----------------------------------------------------------------------
+
+def create_employee(actor, data: dict, *, organization_id: int | None = None,
+                    branch_ids=(), photo=None) -> Employee:
+    """Add an employee of the actor's organization.
+
+    `data` holds the FIELDS to set; `photo` is an uploaded image stream.
+    Raises ValidationFailed (fields, unknown organization or branch),
+    PermissionDenied (another organization, a branch not the actor's).
+    """
+    clean = _clean({"last_name": "", "first_name": "", **{k: data[k] for k in FIELDS if k in data}})
+    organization_id = _organization_id(actor, organization_id)
+    branches = _branches(actor, organization_id, branch_ids)
+    employee = Employee(organization_id=organization_id, **{"color": DEFAULT_COLOR, **clean})
+    employee.branches = branches
+    _store_photo(employee, photo)
+    db.session.add(employee)
+    db.session.flush()
+    record(actor, "employee.created", employee,
+           {k: _audit_value(v) for k, v in {**clean, "branches": branches}.items()})
+    return employee
+
+
+def update_employee(actor, employee: Employee, data: dict, *, organization_id: int | None = None,
+                    branch_ids=None, photo=None) -> Employee:
+    """Change the given fields (a partial update); `branch_ids` None keeps the branches.
+
+    Raises ValidationFailed, PermissionDenied (as create_employee; moving an
+    employee to another organization is a ValidationFailed).
+    """
+    clean = _clean({k: data[k] for k in FIELDS if k in data})
+    if organization_id is not None and _organization_id(actor, organization_id) \
+            != employee.organization_id:
+        message = "Сотрудника нельзя перевести в другую организацию"
+        raise ValidationFailed(message, details={"organization": [message]})
+    if branch_ids is not None:
+        clean["branches"] = _branches(actor, employee.organization_id, branch_ids,
+                                      employee.branches)
+    changes = {}
+    for name, value in clean.items():
+        before = getattr(employee, name)
+        if _audit_value(before) != _audit_value(value):
+            changes[name] = [_audit_value(before), _audit_value(value)]
+            setattr(employee, name, value)
+    if photo is not None:
+        before = employee.photo_path
+        _store_photo(employee, photo)
+        changes["photo"] = [before, employee.photo_path]
+    if "branches" in changes:
+        _sync_user_branches(employee)
+    if changes:
+        db.session.flush()
+        record(actor, "employee.updated", employee, changes)
+    return employee
+
+
+# --- system access -------------------------------------------------------------------
+
+def _ensure_may_manage_access(actor, employee: Employee) -> None:
+    user = employee.user
+    if user is None:
+        return
+    if user.id == actor.id:
+        raise PermissionDenied("Нельзя менять доступ своей собственной учётной записи")
+    if user.role == "admin" and actor.role != "admin":
+        raise PermissionDenied("Доступ администратора может менять только администратор")
+
+
+def _clean_login(username: str | None, email: str | None) -> tuple[str | None, str | None]:
+    username = (username or "").strip().lower() or None
+    if username and not USERNAME_RE.match(username):
+        message = "Логин: 3–150 символов, латинские буквы, цифры и . _ - @"
+        raise ValidationFailed(message, details={"username": [message]})
+    try:
+        email = normalize_email(email) if (email or "").strip() else None
+    except InvalidEmail as exc:
+        raise ValidationFailed(str(exc), details={"email": [str(exc)]}) from exc
+    return username, email
+
+
+def _taken(login: str, user: User) -> bool:
+    other = auth_services.find_by_login(login)
+    return other is not None and other.id != user.id
+
+
+def _update_login(user: User, username: str | None, email: str | None) -> None:
+    if username and username != user.username:
+        if _taken(username, user):
+            raise Conflict("Этот логин уже занят", details={"username": ["Этот логин уже занят"]})
+        user.username = username
+    if email and email != user.email:
+        if _taken(email, user):
+            message = "Пользователь с таким e-mail уже существует"
+            raise Conflict(message, details={"email": [message]})
+        user.email = email
+
+
+def grant_access(actor, employee: Employee, password: str, role: str,
+                 username: str | None = None, email: str | None = None) -> tuple[User, bool]:
+    """Let the employee sign in: create their account, or re-activate the linked one.
+
+    The login is `username` when given, else the e-mail (`email`, else the
+    employee's). A linked account gets the new role, password and branches.
+    Returns (user, created). Raises ValidationFailed (role, password, no e-mail,
+    login format), PermissionDenied (granting "admin" or touching an
+    administrator's or one's own access without being allowed), Conflict
+    (login or e-mail taken).
+    """
+    if role not in STAFF_ROLES:
+        raise ValidationFailed("Неизвестная роль сотрудника",
+                               details={"role": ["Выберите роль из списка"]})
+    if role == "admin" and actor.role != "admin":
+        raise PermissionDenied("Роль «Администратор» может выдать только администратор")
+    _ensure_may_manage_access(actor, employee)
+    username, email = _clean_login(username, email)
+    user = employee.user
+    created = user is None
+    if created:
+        login_email = email or employee.email
+        if not login_email:
+            message = "У сотрудника нет e-mail: укажите e-mail для учётной записи"
+            raise ValidationFailed(message, details={"email": [message]})
+        user = auth_services.create_user(
+            actor, email=login_email, password=password, role=role, full_name=employee.full_name,
+            phone=employee.phone, username=username,
+            branch_ids=[branch.id for branch in employee.branches])
+        employee.user = user
+    else:
+        _update_login(user, username, email)
+        auth_services.set_password(actor, user, password)
+        user.role = role
+        user.is_active = True
+        user.failed_logins = 0
+        user.locked_until = None
+        _sync_user_branches(employee)
+    db.session.flush()
+    record(actor, "employee.access_granted", employee,
+           {"user_id": user.id, "login": user.login_name, "role": role, "created": created})
+    return user, created
+
+
+def revoke_access(actor, employee: Employee) -> User:
+    """Disable the employee's account and end every session and token of it.
+
+    Raises Conflict (no account), PermissionDenied (one's own or an
+    administrator's account without being an administrator).
+    """
+    user = employee.user
+    if user is None:
+        raise Conflict("У сотрудника нет доступа в систему", code="no_access")
+    _ensure_may_manage_access(actor, employee)
+    user.is_active = False
+    auth_services.sign_out_everywhere(user)
+    record(actor, "employee.access_revoked", employee,
+           {"user_id": user.id, "login": user.login_name})
+    return user

@@ -1,0 +1,173 @@
+/*
+ * Price list tree (/catalog/): remembers collapsed categories and, for managers,
+ * drag-to-reorder / move with SortableJS. A drop POSTs {parent_id, position} to the
+ * category's data-move-url with the X-CSRFToken header; the server answers with the
+ * fresh tree fragment (with the refusal message when the move is not allowed),
+ * which replaces #catalog-tree. No inline scripts (CSP), no build step.
+ */
+(function () {
+  'use strict';
+
+  var STORE_KEY = 'catalog:collapsed';
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute('content') : '';
+  }
+
+  function treeElement() {
+    return document.getElementById('catalog-tree');
+  }
+
+  // --- collapsed categories survive reloads of the tree --------------------
+  function collapsedIds() {
+    try {
+      return JSON.parse(window.sessionStorage.getItem(STORE_KEY)) || [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function saveCollapsed(ids) {
+    try {
+      window.sessionStorage.setItem(STORE_KEY, JSON.stringify(ids));
+    } catch (e) { /* private mode: forget it */ }
+  }
+
+  function restoreCollapsed(root) {
+    var ids = collapsedIds();
+    root.querySelectorAll('details[data-category]').forEach(function (details) {
+      if (ids.indexOf(details.getAttribute('data-category')) !== -1) details.open = false;
+    });
+  }
+
+  document.addEventListener('toggle', function (evt) {
+    var details = evt.target;
+    if (!details.matches || !details.matches('#catalog-tree details[data-category]')) return;
+    var id = details.getAttribute('data-category');
+    var ids = collapsedIds().filter(function (other) { return other !== id; });
+    if (!details.open) ids.push(id);
+    saveCollapsed(ids);
+  }, true);
+
+  // "Свернуть всё / Развернуть всё": shown only when this script runs.
+  document.querySelectorAll('[data-catalog-fold-tools]').forEach(function (tools) {
+    tools.hidden = false;
+  });
+
+  document.addEventListener('click', function (evt) {
+    var button = evt.target.closest && evt.target.closest('[data-catalog-fold]');
+    if (!button) return;
+    var open = button.getAttribute('data-catalog-fold') === 'open';
+    var tree = treeElement();
+    if (!tree) return;
+    tree.querySelectorAll('details[data-category]').forEach(function (details) {
+      details.open = open;
+    });
+  });
+
+  // --- replacing the tree ---------------------------------------------------
+  function swapTree(html) {
+    var holder = document.createElement('div');
+    holder.innerHTML = html;
+    var fresh = holder.querySelector('#catalog-tree');
+    var old = treeElement();
+    if (!fresh || !old) return false;
+    old.replaceWith(fresh);
+    if (window.htmx) window.htmx.process(fresh);
+    init(fresh);
+    return true;
+  }
+
+  function reloadTree() {
+    var tree = treeElement();
+    if (!tree) return;
+    fetch(tree.getAttribute('data-tree-url'), {
+      credentials: 'same-origin',
+      headers: { 'HX-Request': 'true' }
+    }).then(function (response) {
+      return response.text();
+    }).then(function (html) {
+      if (!swapTree(html)) window.location.reload();
+    }).catch(function () {
+      window.location.reload();
+    });
+  }
+
+  function plainText(html) {
+    var holder = document.createElement('div');
+    holder.innerHTML = html;
+    return (holder.textContent || '').trim().slice(0, 300);
+  }
+
+  function move(item, parentId, position) {
+    fetch(item.getAttribute('data-move-url'), {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: {
+        'Content-Type': 'application/json',
+        'X-CSRFToken': csrfToken(),
+        'HX-Request': 'true'
+      },
+      body: JSON.stringify({ parent_id: parentId ? Number(parentId) : null, position: position })
+    }).then(function (response) {
+      return response.text();
+    }).then(function (body) {
+      // The fragment carries the success or refusal message itself.
+      if (swapTree(body)) return;
+      window.alert(plainText(body) || 'Не удалось перенести категорию');
+      reloadTree();
+    }).catch(function () {
+      window.alert('Нет связи с сервером: категория не перенесена');
+      reloadTree();
+    });
+  }
+
+  // --- drag and drop (managers only: the tree has data-sortable) -------------
+  function initSortable(root) {
+    if (!root.hasAttribute('data-sortable') || typeof window.Sortable === 'undefined') return;
+    root.querySelectorAll('.cat-list:not([data-sortable-ready])').forEach(function (list) {
+      list.setAttribute('data-sortable-ready', '');
+      window.Sortable.create(list, {
+        group: 'catalog-categories',
+        handle: '.cat-handle',
+        draggable: '.cat',
+        // Pointer events, not HTML5 drag and drop: the same on touch screens and mice.
+        forceFallback: true,
+        fallbackClass: 'cat-dragged',
+        animation: 150,
+        fallbackOnBody: true,
+        swapThreshold: 0.65,
+        emptyInsertThreshold: 12,
+        ghostClass: 'cat-ghost',
+        chosenClass: 'cat-chosen',
+        onStart: function () { root.classList.add('is-dragging'); },
+        onEnd: function (evt) {
+          root.classList.remove('is-dragging');
+          if (evt.from === evt.to && evt.oldIndex === evt.newIndex) return;
+          move(evt.item, evt.to.getAttribute('data-parent-id'), evt.newIndex);
+        }
+      });
+    });
+  }
+
+  // The handle sits in the <summary>: grabbing it must not fold the category.
+  document.addEventListener('click', function (evt) {
+    if (evt.target.closest && evt.target.closest('#catalog-tree .cat-handle')) {
+      evt.preventDefault();
+    }
+  });
+
+  function init(root) {
+    if (!root) return;
+    restoreCollapsed(root);
+    initSortable(root);
+  }
+
+  init(treeElement());
+
+  // The add / edit forms swap the tree through htmx.
+  document.addEventListener('htmx:load', function (evt) {
+    if (evt.target && evt.target.id === 'catalog-tree') init(evt.target);
+  });
+})();
