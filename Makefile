@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-test browser bench clean
+.PHONY: run test lint install install-test browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: install
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Unused names and import order (ruff settings in pyproject.toml).
+lint: install-test
+	$(BIN)/ruff check --select F,I clinicapp tests migrations
 
 clean:
 	rm -rf $(VENV) instance/pgdata instance/test-pgdata instance/run

@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     from . import extensions, models, web  # noqa: F401 - models registers every table
+
     # after_commit hooks the session; sockets registers the Socket.IO handlers.
     from .core import after_commit, http, logs, sockets  # noqa: F401
     from .patients import handlers  # noqa: F401 - connects the signal handlers

@@ -10,11 +10,11 @@ from .admin.views import bp as admin_bp
 from .auth.profile import bp as profile_bp
 from .auth.views import bp as auth_bp
 from .catalog.views import bp as catalog_bp
+from .core.permissions import has_permission
+from .core.uploads import upload_dir
 from .org.views import bp as org_bp
 from .patients.views import bp as patients_bp
 from .staff.views import bp as staff_bp
-from .core.permissions import has_permission
-from .core.uploads import upload_dir
 
 main = Blueprint("main", __name__)
 

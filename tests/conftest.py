@@ -196,6 +196,21 @@ def auth(client):
 
 
 @pytest.fixture
+def web_as(client, make_user):
+    """web_as(role, branches=(...)) -> a new user of that role signed in on `client`
+    through the login page (admins with TOTP, as they must)."""
+
+    def login(role: str = "manager", branches=(), **fields):
+        secret = pyotp.random_base32() if role == "admin" else None
+        user = make_user(role, branches=branches, totp_secret=secret, **fields)
+        response = Auth(client).login(user.email, totp_secret=secret)
+        assert response.status_code == 302 and response.location == "/", response.location
+        return user
+
+    return login
+
+
+@pytest.fixture
 def api_login(client):
     """api_login(email, password=PASSWORD) -> the token pair JSON from /api/v1/auth/login."""
 

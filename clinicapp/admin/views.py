@@ -8,6 +8,7 @@ from ..auth import services
 from ..auth.forms import UserCreateForm, UserEditForm
 from ..auth.models import ROLE_LABELS, User
 from ..core.errors import DomainError, NotFound
+from ..core.forms import show_errors
 from ..core.permissions import require_permission
 from ..extensions import db
 from ..org.models import Clinic
@@ -24,13 +25,6 @@ def _form(form_class, obj=None):
     return form
 
 
-def _apply_errors(form, error: DomainError) -> None:
-    for field, messages in error.details.items():
-        target = getattr(form, field, None)
-        if target is not None:
-            target.errors = list(target.errors) + list(messages)
-    if not error.details:
-        form.form_errors.append(error.detail)
 
 
 @bp.route("/users")
@@ -67,7 +61,7 @@ def create_user():
             return redirect(url_for("admin.users"))
         except DomainError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            show_errors(form, error)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("admin/user_form.html", form=form, user=None), status
 
@@ -94,6 +88,6 @@ def edit_user(user_id: int):
             return redirect(url_for("admin.users"))
         except DomainError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            show_errors(form, error)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("admin/user_form.html", form=form, user=user), status

@@ -1,9 +1,9 @@
 """The JSON API for apps and partner systems (flask-smorest, OpenAPI 3)."""
 from __future__ import annotations
 
+from ..core.ratelimits import limit_api_blueprint
 from ..extensions import api, csrf, db
 from . import auth, catalog, health, org, patients, staff
-from ..core.ratelimits import limit_api_blueprint
 
 # Rate-limited per client (document 000); health stays reachable for probes.
 LIMITED = (*auth.BLUEPRINTS, *org.BLUEPRINTS, *staff.BLUEPRINTS, *patients.BLUEPRINTS,

@@ -7,15 +7,25 @@ from flask_jwt_extended import get_jwt
 
 from ..auth import services, tokens
 from ..core.errors import ValidationFailed
-from .base import ApiBlueprint, ErrorSchema, require_auth
 from ..core.ratelimits import auth_limits
+from .base import ApiBlueprint, require_auth
 from .schemas import LoginResponseSchema, RegisterResponseSchema, TokenPairSchema, UserSchema
 
-legacy = ApiBlueprint("api_auth", __name__, url_prefix="/api/auth", tag="Вход · 000",
+ERRORS = {
+    400: "Неверные данные (поля названы в details)",
+    401: "Не выполнен вход, неверные учётные данные или токен",
+    403: "Учётная запись временно заблокирована (error: account_locked)",
+    409: "Пользователь с таким e-mail уже существует",
+    429: "Слишком много попыток; см. заголовок Retry-After",
+}
+
+legacy = ApiBlueprint("api_auth", __name__, errors=ERRORS, url_prefix="/api/auth", tag="Вход · 000",
                       description="Вход и регистрация (документ 000, «Моя ❤ скидка»)")
-v1 = ApiBlueprint("api_v1_auth", __name__, url_prefix="/api/v1/auth", tag="Вход · 001/002",
+v1 = ApiBlueprint("api_v1_auth", __name__, errors=ERRORS,
+                  url_prefix="/api/v1/auth", tag="Вход · 001/002",
                   description="Вход и регистрация (документы 001 и 002)")
-v1_users = ApiBlueprint("api_v1_users", __name__, url_prefix="/api/v1/users", tag="Профиль · 001",
+v1_users = ApiBlueprint("api_v1_users", __name__, errors=ERRORS,
+                        url_prefix="/api/v1/users", tag="Профиль · 001",
                         description="Профиль пользователя (документ 001)")
 
 
@@ -80,21 +90,8 @@ def _refresh(token: str | None) -> dict:
     return pair
 
 
-ERRORS = {
-    400: "Неверные данные (поля названы в details)",
-    401: "Не выполнен вход, неверные учётные данные или токен",
-    403: "Учётная запись временно заблокирована (error: account_locked)",
-    409: "Пользователь с таким e-mail уже существует",
-    429: "Слишком много попыток; см. заголовок Retry-After",
-}
 
 
-def _document_errors(blueprint, codes):
-    def decorator(func):
-        for code in codes:
-            func = blueprint.alt_response(code, schema=ErrorSchema, description=ERRORS.get(code))(func)
-        return func
-    return decorator
 
 
 # --- document 000: /api/auth ------------------------------------------------
@@ -103,7 +100,7 @@ def _document_errors(blueprint, codes):
 @auth_limits
 @legacy.arguments(RegisterSchema, location="json_or_form")
 @legacy.response(201, RegisterResponseSchema)
-@_document_errors(legacy, (400, 409, 429))
+@legacy.errors(400, 409, 429)
 def legacy_register(data):
     """Регистрация пациента: сразу выдаёт токены."""
     return _register(data)
@@ -113,7 +110,7 @@ def legacy_register(data):
 @auth_limits
 @legacy.arguments(LoginSchema, location="json_or_form")
 @legacy.response(200, LoginResponseSchema)
-@_document_errors(legacy, (400, 401, 403, 429))
+@legacy.errors(400, 401, 403, 429)
 def legacy_login(data):
     """Вход: form-data `username` (e-mail) и `password`; JSON тоже принимается."""
     return _login(data)
@@ -123,7 +120,7 @@ def legacy_login(data):
 @auth_limits
 @legacy.arguments(RefreshQuerySchema, location="query")
 @legacy.response(200, TokenPairSchema)
-@_document_errors(legacy, (400, 401, 429))
+@legacy.errors(400, 401, 429)
 def legacy_refresh(query):
     """Новая пара токенов по `refresh_token` из строки запроса (старый гасится)."""
     body = request.get_json(silent=True)
@@ -134,7 +131,7 @@ def legacy_refresh(query):
 @legacy.route("/me", methods=["GET"])
 @require_auth()
 @legacy.response(200, UserSchema)
-@_document_errors(legacy, (401,))
+@legacy.errors(401)
 def legacy_me():
     """Текущий пользователь."""
     return g.api_user
@@ -143,7 +140,7 @@ def legacy_me():
 @legacy.route("/logout", methods=["POST"])
 @require_auth()
 @legacy.response(200, LogoutResponseSchema)
-@_document_errors(legacy, (401,))
+@legacy.errors(401)
 def legacy_logout():
     """Выход: отзывает токен доступа и все refresh-токены этого входа."""
     tokens.revoke_by_claims(get_jwt())
@@ -156,7 +153,7 @@ def legacy_logout():
 @auth_limits
 @v1.arguments(RegisterSchema, location="json_or_form")
 @v1.response(201, RegisterResponseSchema)
-@_document_errors(v1, (400, 409, 429))
+@v1.errors(400, 409, 429)
 def v1_register(data):
     """Регистрация пациента (001): `id`, `email`, `full_name`, `phone` и токены."""
     return _register(data)
@@ -166,7 +163,7 @@ def v1_register(data):
 @auth_limits
 @v1.arguments(LoginSchema, location="json_or_form")
 @v1.response(200, LoginResponseSchema)
-@_document_errors(v1, (400, 401, 403, 429))
+@v1.errors(400, 401, 403, 429)
 def v1_login(data):
     """Вход по `email` (001) или `username` (002) и паролю; `totp_token` при 2FA."""
     return _login(data)
@@ -176,7 +173,7 @@ def v1_login(data):
 @auth_limits
 @v1.arguments(RefreshBodySchema, location="json_or_form")
 @v1.response(200, TokenPairSchema)
-@_document_errors(v1, (400, 401, 429))
+@v1.errors(400, 401, 429)
 def v1_refresh(data):
     """Новая пара токенов по `refresh` (002) или `refresh_token` (001)."""
     return _refresh(data.get("refresh") or data.get("refresh_token")
@@ -186,7 +183,7 @@ def v1_refresh(data):
 @v1.route("/me", methods=["GET"])
 @require_auth()
 @v1.response(200, UserSchema)
-@_document_errors(v1, (401,))
+@v1.errors(401)
 def v1_auth_me():
     """Текущий пользователь (002)."""
     return g.api_user
@@ -195,7 +192,7 @@ def v1_auth_me():
 @v1.route("/logout", methods=["POST"])
 @require_auth()
 @v1.response(200, LogoutResponseSchema)
-@_document_errors(v1, (401,))
+@v1.errors(401)
 def v1_logout():
     """Выход: отзывает токены этого входа."""
     tokens.revoke_by_claims(get_jwt())
@@ -205,7 +202,7 @@ def v1_logout():
 @v1_users.route("/me", methods=["GET"])
 @require_auth()
 @v1_users.response(200, UserSchema)
-@_document_errors(v1_users, (401,))
+@v1_users.errors(401)
 def v1_users_me():
     """Профиль текущего пользователя (001)."""
     return g.api_user

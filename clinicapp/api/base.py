@@ -22,15 +22,38 @@ class ApiParser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
 
 
+ERROR_DESCRIPTIONS = {
+    400: "Неверные данные (поля названы в details)",
+    401: "Нужен действительный токен доступа",
+    403: "Недостаточно прав",
+    404: "Не найдено",
+    409: "Конфликт с текущим состоянием",
+    429: "Слишком много запросов; см. заголовок Retry-After",
+}
+
+
 class ApiBlueprint(Blueprint):
     """flask-smorest blueprint with 400 on bad input and JSON-or-form bodies."""
 
     ARGUMENTS_PARSER = ApiParser()
 
-    def __init__(self, *args, tag: str | None = None, **kwargs):
+    def __init__(self, *args, tag: str | None = None, errors: dict[int, str] | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         # The group name readers see in Swagger UI and ReDoc.
         self.tag = tag or self.name
+        self.error_descriptions = {**ERROR_DESCRIPTIONS, **(errors or {})}
+
+    def errors(self, *codes: int):
+        """Declare the error responses an endpoint gives (each with the error body)."""
+
+        def decorator(func):
+            for code in codes:
+                func = self.alt_response(code, schema=ErrorSchema,
+                                         description=self.error_descriptions[code])(func)
+            return func
+
+        return decorator
 
     def route(self, rule, *, parameters=None, tags=None, **options):
         return super().route(rule, parameters=parameters, tags=tags or [self.tag], **options)

@@ -14,11 +14,21 @@ from ..core.branches import branch_for, requested_branch_id
 from ..core.errors import NotFound, ValidationFailed
 from ..core.pagination import MAX_LIMIT, LimitOffsetSchema, limit_offset, total_header
 from ..core.routing import MAX_ID
-from .base import ApiBlueprint, ErrorSchema, require_auth
+from .base import ApiBlueprint, require_auth
 
-public = ApiBlueprint("api_v1_services", __name__, url_prefix="/api/v1/services",
+ERRORS = {
+    400: "Неверные данные (поля названы в details)",
+    401: "Нужен действительный токен доступа",
+    403: "Недостаточно прав или нет доступа к филиалу",
+    404: "Не найдено",
+    409: "Конфликт: код услуги или название категории уже заняты",
+}
+
+public = ApiBlueprint("api_v1_services", __name__, errors=ERRORS, tag="Услуги · 001",
+                      url_prefix="/api/v1/services",
                       description="Услуги для приложений пациентов (документ 001, без входа)")
-staff = ApiBlueprint("api_v1_services_catalog", __name__, url_prefix="/api/v1/services",
+staff = ApiBlueprint("api_v1_services_catalog", __name__, errors=ERRORS, tag="Прайс-лист · 002",
+                     url_prefix="/api/v1/services",
                      description="Прайс-лист для сотрудников (документ 002): услуги и категории")
 
 MAX_OFFSET = 10**9
@@ -35,13 +45,6 @@ NO_SPACES = {"description": "Без пробелов, например B01.047.0
 NOT_BLANK = {"description": "Не пустое"}
 PRICE_DOC = {"minimum": 0, "maximum": float(MAX_PRICE),
              "description": "Рубли, не больше двух знаков после запятой"}
-ERRORS = {
-    400: "Неверные данные (поля названы в details)",
-    401: "Нужен действительный токен доступа",
-    403: "Недостаточно прав или нет доступа к филиалу",
-    404: "Не найдено",
-    409: "Конфликт: код услуги или название категории уже заняты",
-}
 
 
 # --- fields ----------------------------------------------------------------------
@@ -224,13 +227,6 @@ class CategoryTreeSchema(ma.Schema):
     children = ma.fields.List(ma.fields.Nested(lambda: CategoryTreeSchema()))
 
 
-def _errors(blueprint, codes):
-    def decorator(func):
-        for code in codes:
-            func = blueprint.alt_response(code, schema=ErrorSchema,
-                                          description=ERRORS[code])(func)
-        return func
-    return decorator
 
 
 def _service_dict(service, paths: dict) -> dict:
@@ -280,7 +276,7 @@ def _pick(ids: list[int], wanted: int | None) -> int | None:
 @public.route("", methods=["GET"])
 @public.arguments(PublicServicesQuery, location="query")
 @public.response(200, PublicServiceSchema(many=True), headers=TOTAL_HEADER)
-@_errors(public, (400,))
+@public.errors(400)
 def list_public_services(query):
     """Активные услуги: поиск по названию, фильтры по клинике и врачу; всего — в X-Total-Count."""
     statement = queries.public_services_statement(
@@ -293,7 +289,7 @@ def list_public_services(query):
 @public.route("/<int:service_id>", methods=["GET"])
 @public.arguments(PublicServiceQuery, location="query")
 @public.response(200, PublicServiceDetailSchema)
-@_errors(public, (400, 404))
+@public.errors(400, 404)
 def get_public_service(query, service_id: int):
     """Активная услуга: `clinic_id`/`doctor_id` (единственные или выбранные в запросе) и
     их списки `clinic_ids`/`doctor_ids`; скрытая или неизвестная услуга — 404."""
@@ -316,7 +312,7 @@ def get_public_service(query, service_id: int):
 @staff.arguments(StaffServicesQuery, location="query")
 @staff.response(200, ServiceSchema(many=True), headers=TOTAL_HEADER)
 @staff.doc(parameters=[BRANCH_HEADER])
-@_errors(staff, (400, 401, 403, 404))
+@staff.errors(400, 401, 403, 404)
 def list_services(query):
     """Услуги: `category` (с подкатегориями), `is_active`, `search` (название или код);
     `limit`/`offset` по желанию, всего — в X-Total-Count."""
@@ -334,7 +330,7 @@ def list_services(query):
 @require_auth("catalog.manage")
 @staff.arguments(ServiceCreateSchema, location="json")
 @staff.response(201, ServiceSchema)
-@_errors(staff, (400, 401, 403, 409))
+@staff.errors(400, 401, 403, 409)
 def create_service(data):
     """Новая услуга (администратор, управляющий); первая цена попадает в историю цен."""
     service = services.create_service(g.api_user, **data)
@@ -344,7 +340,7 @@ def create_service(data):
 @staff.route("/services/<int:service_id>", methods=["GET"])
 @require_auth("catalog.view")
 @staff.response(200, ServiceSchema)
-@_errors(staff, (401, 403, 404))
+@staff.errors(401, 403, 404)
 def get_service(service_id: int):
     """Услуга со всеми полями прайс-листа."""
     return _service_dict(services.get_service(service_id), queries.category_paths())
@@ -354,7 +350,7 @@ def get_service(service_id: int):
 @require_auth("catalog.manage")
 @staff.arguments(ServicePatchSchema, location="json")
 @staff.response(200, ServiceSchema)
-@_errors(staff, (400, 401, 403, 404, 409))
+@staff.errors(400, 401, 403, 404, 409)
 def update_service(data, service_id: int):
     """Изменить услугу; новая цена добавляет строку в историю цен."""
     _require_body()
@@ -365,7 +361,7 @@ def update_service(data, service_id: int):
 @staff.route("/categories/tree", methods=["GET"])
 @require_auth("catalog.view")
 @staff.response(200, CategoryTreeSchema(many=True))
-@_errors(staff, (401, 403))
+@staff.errors(401, 403)
 def category_tree():
     """Дерево категорий любой глубины, соседи — по `position`."""
     return queries.category_tree()
@@ -375,7 +371,7 @@ def category_tree():
 @require_auth("catalog.manage")
 @staff.arguments(CategoryCreateSchema, location="json")
 @staff.response(201, CategorySchema)
-@_errors(staff, (400, 401, 403, 409))
+@staff.errors(400, 401, 403, 409)
 def create_category(data):
     """Новая категория: `parent` (или верхний уровень), `position` (или в конец)."""
     category = services.create_category(g.api_user, **data)
@@ -386,7 +382,7 @@ def create_category(data):
 @require_auth("catalog.manage")
 @staff.arguments(CategoryPatchSchema, location="json")
 @staff.response(200, CategorySchema)
-@_errors(staff, (400, 401, 403, 404, 409))
+@staff.errors(400, 401, 403, 404, 409)
 def update_category(data, category_id: int):
     """Переименовать, перенести (`parent`), переставить (`position`), (де)активировать.
     Перенос внутрь собственной подкатегории — 400."""

@@ -12,12 +12,7 @@ from ..core.errors import NotAuthenticated, NotFound, ValidationFailed
 from ..core.pagination import LimitOffsetSchema, limit_offset, total_header
 from ..favorites.services import favorite_clinic_ids, set_favorite_clinic
 from ..org import queries, services
-from .base import ApiBlueprint, ErrorSchema, require_auth
-
-org = ApiBlueprint("api_v1_org", __name__, url_prefix="/api/v1/org",
-                   description="Организация и филиалы (документ 002)")
-clinics = ApiBlueprint("api_v1_clinics", __name__, url_prefix="/api/v1/clinics",
-                       description="Клиники для приложений пациентов (документ 001)")
+from .base import ApiBlueprint, require_auth
 
 ERRORS = {
     400: "Неверные данные (поля названы в details)",
@@ -25,18 +20,19 @@ ERRORS = {
     403: "Недостаточно прав или филиал в X-Branch-Id не ваш",
     404: "Не найдено",
 }
+
+org = ApiBlueprint("api_v1_org", __name__, errors=ERRORS, tag="Организация · 002",
+                   url_prefix="/api/v1/org",
+                   description="Организация и филиалы (документ 002)")
+clinics = ApiBlueprint("api_v1_clinics", __name__, errors=ERRORS, tag="Клиники · 001",
+                       url_prefix="/api/v1/clinics",
+                       description="Клиники для приложений пациентов (документ 001)")
+
 # Lists and details of document 001 are public; a token, when sent, adds `is_favorite`.
 OPTIONAL_BEARER = [{}, {"bearerAuth": []}]
 MAX_OFFSET = 2**63 - 1
 
 
-def _errors(blueprint, *codes):
-    def decorator(func):
-        for code in codes:
-            func = blueprint.alt_response(code, schema=ErrorSchema,
-                                          description=ERRORS[code])(func)
-        return func
-    return decorator
 
 
 def upload_url(path: str | None) -> str | None:
@@ -173,7 +169,7 @@ def _organization_of(user):
 @org.route("/branches", methods=["GET"])
 @require_auth("org.view")
 @org.response(200, OrgBranchSchema(many=True))
-@_errors(org, 400, 401, 403, 404)
+@org.errors(400, 401, 403, 404)
 def list_branches():
     """Филиалы, которые видит пользователь: администратор — все, остальные — свои.
 
@@ -190,7 +186,7 @@ def list_branches():
 @org.route("/clinic-info", methods=["GET"])
 @require_auth("org.view")
 @org.response(200, ClinicInfoSchema)
-@_errors(org, 401, 403, 404)
+@org.errors(401, 403, 404)
 def get_clinic_info():
     """Реквизиты организации, которой принадлежат филиалы пользователя."""
     return _organization_of(g.api_user)
@@ -200,7 +196,7 @@ def get_clinic_info():
 @require_auth("org.manage")
 @org.arguments(ClinicInfoPatchSchema, location="json")
 @org.response(200, ClinicInfoSchema)
-@_errors(org, 400, 401, 403, 404)
+@org.errors(400, 401, 403, 404)
 def patch_clinic_info(changes):
     """Изменить реквизиты (только администратор); проверяются ИНН, КПП, ОГРН, БИК, счета."""
     if request.get_json(silent=True) is None:
@@ -218,7 +214,7 @@ def patch_clinic_info(changes):
 @clinics.response(200, ClinicListItemSchema(many=True), headers={
     "X-Total-Count": {"description": "Сколько всего клиник подходит",
                       "schema": {"type": "integer"}}})
-@_errors(clinics, 400, 401)
+@clinics.errors(400, 401)
 def list_clinics(query):
     """Действующие клиники по названию; всего — в заголовке X-Total-Count. Без токена тоже."""
     favorites = _favorites()
@@ -230,7 +226,7 @@ def list_clinics(query):
 @clinics.route("/<int:clinic_id>", methods=["GET"])
 @clinics.doc(security=OPTIONAL_BEARER)
 @clinics.response(200, ClinicDetailSchema)
-@_errors(clinics, 401, 404)
+@clinics.errors(401, 404)
 def get_clinic(clinic_id: int):
     """Клиника: описание, рейтинг, часы работы, фото. Без токена тоже."""
     favorites = _favorites()
@@ -245,7 +241,7 @@ def _set_favorite(clinic_id: int, present: bool) -> dict:
 @clinics.route("/<int:clinic_id>/favorite", methods=["POST"])
 @require_auth()
 @clinics.response(200, FavoriteSchema)
-@_errors(clinics, 401, 404)
+@clinics.errors(401, 404)
 def add_favorite(clinic_id: int):
     """Добавить клинику в избранное (повторный вызов ничего не меняет)."""
     return _set_favorite(clinic_id, True)
@@ -254,7 +250,7 @@ def add_favorite(clinic_id: int):
 @clinics.route("/<int:clinic_id>/favorite", methods=["DELETE"])
 @require_auth()
 @clinics.response(200, FavoriteSchema)
-@_errors(clinics, 401, 404)
+@clinics.errors(401, 404)
 def remove_favorite(clinic_id: int):
     """Убрать клинику из избранного (повторный вызов ничего не меняет)."""
     return _set_favorite(clinic_id, False)

@@ -11,15 +11,8 @@ from ..core.permissions import has_permission
 from ..core.phones import InvalidPhone
 from ..patients import queries, services
 from ..patients.fields import MAX_EXTRA_PHONES, MAX_LENGTHS, clean_phone
-from .base import ApiBlueprint, ErrorSchema, require_auth
+from .base import ApiBlueprint, require_auth
 
-blp = ApiBlueprint("api_v1_patients", __name__, url_prefix="/api/v1/patients",
-                   description="Пациенты (документ 002)")
-
-PRIVATE_FIELDS = ("document_number", "notes")
-MAX_OFFSET = 2**63 - 1
-ID_RANGE = ma.validate.Range(min=1, max=queries.MAX_ID)
-ID = "<int(max=2147483647):patient_id>"
 ERRORS = {
     400: "Неверные данные (поля названы в details)",
     401: "Нужен действительный токен доступа",
@@ -27,6 +20,15 @@ ERRORS = {
     404: "Пациент или филиал не найден",
     409: "Такой пациент уже есть: details.existing_id — его id (повторите с force: true)",
 }
+
+blp = ApiBlueprint("api_v1_patients", __name__, errors=ERRORS, tag="Пациенты · 002",
+                   url_prefix="/api/v1/patients",
+                   description="Пациенты (документ 002)")
+
+PRIVATE_FIELDS = ("document_number", "notes")
+MAX_OFFSET = 2**63 - 1
+ID_RANGE = ma.validate.Range(min=1, max=queries.MAX_ID)
+ID = "<int(max=2147483647):patient_id>"
 
 
 def _text(field: str, **kwargs) -> ma.fields.String:
@@ -124,12 +126,6 @@ class PhoneSearchResultSchema(ma.Schema):
     patients = ma.fields.List(ma.fields.Nested(PatientSchema))
 
 
-def _errors(*codes):
-    def decorator(func):
-        for code in codes:
-            func = blp.alt_response(code, schema=ErrorSchema, description=ERRORS[code])(func)
-        return func
-    return decorator
 
 
 def _organization(organization_id: int | None = None):
@@ -157,7 +153,7 @@ def _dump(patient) -> dict:
 @blp.arguments(PatientListQuerySchema, location="query")
 @blp.response(200, PatientSchema(many=True), headers={"X-Total-Count": {
     "description": "Сколько всего пациентов подходит", "schema": {"type": "integer"}}})
-@_errors(400, 401, 403, 404)
+@blp.errors(400, 401, 403, 404)
 def list_patients(query):
     """Пациенты организации: поиск по ФИО, телефону, дате рождения; `limit`/`offset`.
 
@@ -172,7 +168,7 @@ def list_patients(query):
 @require_auth("patients.manage")
 @blp.arguments(PatientCreateSchema, location="json")
 @blp.response(201, PatientSchema)
-@_errors(400, 401, 403, 404, 409)
+@blp.errors(400, 401, 403, 404, 409)
 def create_patient(data):
     """Новый пациент. Дубликат по телефону или e-mail — 409 с `details.existing_id`."""
     organization = _organization(data.pop("organization", None))
@@ -186,7 +182,7 @@ def create_patient(data):
 @require_auth("patients.view")
 @blp.arguments(PhoneSearchSchema, location="json")
 @blp.response(200, PhoneSearchResultSchema)
-@_errors(400, 401, 403, 404)
+@blp.errors(400, 401, 403, 404)
 def search_by_phone(data):
     """Поиск по телефону в любом формате: `{found, count, patients}`."""
     organization = _organization()
@@ -202,7 +198,7 @@ def search_by_phone(data):
 @blp.route(f"/patients/{ID}", methods=["GET"])
 @require_auth("patients.view")
 @blp.response(200, PatientSchema)
-@_errors(400, 401, 403, 404)
+@blp.errors(400, 401, 403, 404)
 def get_patient(patient_id: int):
     """Карточка пациента."""
     return _dump(queries.get_patient(_organization().id, patient_id))
@@ -212,7 +208,7 @@ def get_patient(patient_id: int):
 @require_auth("patients.manage")
 @blp.arguments(PatientUpdateSchema, location="json", required=False)
 @blp.response(200, PatientSchema)
-@_errors(400, 401, 403, 404, 409)
+@blp.errors(400, 401, 403, 404, 409)
 def update_patient(data, patient_id: int):
     """Изменить переданные поля (`null` очищает необязательное поле)."""
     patient = queries.get_patient(_organization().id, patient_id)

@@ -10,14 +10,8 @@ from ..core.pagination import LimitOffsetSchema, limit_offset, total_header
 from ..favorites.services import set_favorite_doctor
 from ..staff import queries, services
 from ..staff.services import COLOR_RE, MAX_SPECIALIZATIONS, TEXT_LIMITS
-from .base import ApiBlueprint, ErrorSchema, require_auth
+from .base import ApiBlueprint, require_auth
 
-blp = ApiBlueprint("api_v1_staff", __name__, url_prefix="/api/v1/staff",
-                   description="Сотрудники и доступ в систему (документ 002)")
-doctors = ApiBlueprint("api_v1_doctors", __name__, url_prefix="/api/v1/doctors",
-                       description="Врачи для приложений пациентов (документ 001)")
-
-ID = "<int(max=2147483647):{}>"
 ERRORS = {
     400: "Неверные данные (поля названы в details)",
     401: "Нужен действительный токен доступа",
@@ -25,6 +19,15 @@ ERRORS = {
     404: "Не найдено",
     409: "Конфликт: логин или e-mail заняты, у сотрудника нет доступа",
 }
+
+blp = ApiBlueprint("api_v1_staff", __name__, errors=ERRORS, tag="Сотрудники · 002",
+                   url_prefix="/api/v1/staff",
+                   description="Сотрудники и доступ в систему (документ 002)")
+doctors = ApiBlueprint("api_v1_doctors", __name__, errors=ERRORS, tag="Врачи · 001",
+                       url_prefix="/api/v1/doctors",
+                       description="Врачи для приложений пациентов (документ 001)")
+
+ID = "<int(max=2147483647):{}>"
 TOTAL_HEADER = {"X-Total-Count": {"description": "Сколько всего записей подходит",
                                   "schema": {"type": "integer"}}}
 REQUIRED = {"required": "Обязательное поле", "null": "Обязательное поле"}
@@ -40,13 +43,6 @@ def _id(**kwargs) -> ma.fields.Integer:
     return ma.fields.Integer(validate=ma.validate.Range(min=1, max=queries.MAX_ID), **kwargs)
 
 
-def _errors(blueprint, *codes):
-    def decorator(func):
-        for code in codes:
-            func = blueprint.alt_response(code, schema=ErrorSchema,
-                                          description=ERRORS[code])(func)
-        return func
-    return decorator
 
 
 def photo_url(employee) -> str | None:
@@ -199,7 +195,7 @@ def _employee(employee_id: int):
 @require_auth("staff.view")
 @blp.arguments(EmployeeListQuerySchema, location="query")
 @blp.response(200, EmployeeSchema(many=True), headers=TOTAL_HEADER)
-@_errors(blp, 400, 401, 403, 404)
+@blp.errors(400, 401, 403, 404)
 def list_employees(query):
     """Сотрудники филиалов вызывающего; фильтры `branch`, `is_active`, `is_doctor`, `search`."""
     statement = queries.employees_statement(
@@ -213,7 +209,7 @@ def list_employees(query):
 @require_auth("staff.manage")
 @blp.arguments(EmployeeCreateSchema, location="json")
 @blp.response(201, EmployeeSchema)
-@_errors(blp, 400, 401, 403, 404)
+@blp.errors(400, 401, 403, 404)
 def create_employee(data):
     """Новый сотрудник своей организации (чужая — 403, несуществующая — 400)."""
     header_branch = _branch()
@@ -227,7 +223,7 @@ def create_employee(data):
 @blp.route(f"/employees/{ID.format('employee_id')}", methods=["GET"])
 @require_auth("staff.view")
 @blp.response(200, EmployeeSchema)
-@_errors(blp, 400, 401, 403, 404)
+@blp.errors(400, 401, 403, 404)
 def get_employee(employee_id: int):
     """Карточка сотрудника (сотрудник чужого филиала — 403)."""
     return _employee(employee_id)
@@ -237,7 +233,7 @@ def get_employee(employee_id: int):
 @require_auth("staff.manage")
 @blp.arguments(EmployeeFieldsSchema, location="json", required=False)
 @blp.response(200, EmployeeSchema)
-@_errors(blp, 400, 401, 403, 404)
+@blp.errors(400, 401, 403, 404)
 def update_employee(data, employee_id: int):
     """Изменить переданные поля (без тела — ничего); `branches` заменяет список филиалов."""
     employee = _employee(employee_id)
@@ -252,7 +248,7 @@ def update_employee(data, employee_id: int):
 @blp.response(201, EmployeeAccessSchema, description="Учётная запись создана")
 @blp.alt_response(200, schema=EmployeeAccessSchema, description="Прежняя учётная запись включена, "
                                                         "роль и пароль заданы заново")
-@_errors(blp, 400, 401, 403, 404, 409)
+@blp.errors(400, 401, 403, 404, 409)
 def grant_access(data, employee_id: int):
     """Выдать доступ: логин — `username`, иначе e-mail; ответ называет логин и id пользователя."""
     employee = _employee(employee_id)
@@ -264,7 +260,7 @@ def grant_access(data, employee_id: int):
 @blp.route(f"/employees/{ID.format('employee_id')}/revoke_access", methods=["POST"])
 @require_auth("staff.manage")
 @blp.response(200, EmployeeAccessSchema)
-@_errors(blp, 400, 401, 403, 404, 409)
+@blp.errors(400, 401, 403, 404, 409)
 def revoke_access(employee_id: int):
     """Отозвать доступ: вход отключается, все сеансы и токены перестают действовать."""
     return services.revoke_access(g.api_user, _employee(employee_id))
@@ -275,7 +271,7 @@ def revoke_access(employee_id: int):
 @doctors.route("", methods=["GET"])
 @doctors.arguments(DoctorListQuerySchema, location="query")
 @doctors.response(200, DoctorSchema(many=True), headers=TOTAL_HEADER)
-@_errors(doctors, 400)
+@doctors.errors(400)
 def list_doctors(query):
     """Врачи: `limit`, `offset`, `search` (по имени), `clinic_id`; всего — в X-Total-Count."""
     statement = queries.doctors_statement(search=query["search"], clinic_id=query["clinic_id"])
@@ -285,7 +281,7 @@ def list_doctors(query):
 
 @doctors.route(f"/{ID.format('doctor_id')}", methods=["GET"])
 @doctors.response(200, DoctorDetailSchema)
-@_errors(doctors, 404)
+@doctors.errors(404)
 def get_doctor(doctor_id: int):
     """Врач: ФИО, специализация, описание, фото, рейтинг."""
     return queries.public_doctor(doctor_id)
@@ -299,7 +295,7 @@ def _favorite(doctor_id: int, present: bool) -> dict:
 @doctors.route(f"/{ID.format('doctor_id')}/favorite", methods=["POST"])
 @require_auth()
 @doctors.response(200, DoctorFavoriteSchema)
-@_errors(doctors, 401, 404)
+@doctors.errors(401, 404)
 def add_favorite(doctor_id: int):
     """Добавить врача в избранное (повторно — без изменений)."""
     return _favorite(doctor_id, True)
@@ -308,7 +304,7 @@ def add_favorite(doctor_id: int):
 @doctors.route(f"/{ID.format('doctor_id')}/favorite", methods=["DELETE"])
 @require_auth()
 @doctors.response(200, DoctorFavoriteSchema)
-@_errors(doctors, 401, 404)
+@doctors.errors(401, 404)
 def remove_favorite(doctor_id: int):
     """Убрать врача из избранного (повторно — без изменений)."""
     return _favorite(doctor_id, False)

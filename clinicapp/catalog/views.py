@@ -7,11 +7,20 @@ from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from ..core.errors import DomainError, PermissionDenied, ValidationFailed
+from ..core.forms import show_errors
 from ..core.permissions import has_permission, require_permission
 from ..core.routing import MAX_ID
 from ..extensions import db
@@ -170,13 +179,6 @@ def _service_form(service=None) -> ServiceForm:
     return form
 
 
-def _apply_errors(form, error: DomainError) -> None:
-    for name, messages in error.details.items():
-        target = getattr(form, name, None)
-        if target is not None:
-            target.errors = list(target.errors) + list(messages)
-    if not error.details or not any(hasattr(form, name) for name in error.details):
-        form.form_errors.append(error.detail)
 
 
 @bp.route("/services/new", methods=["GET", "POST"])
@@ -194,7 +196,7 @@ def service_new():
             return redirect(url_for("catalog.index"))
         except DomainError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            show_errors(form, error)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("catalog/service_form.html", form=form, service=None,
                            history=[], authors={}, editable=True), status
@@ -219,7 +221,7 @@ def service_edit(service_id: int):
         except DomainError as error:
             db.session.rollback()
             service = services.get_service(service_id)
-            _apply_errors(form, error)
+            show_errors(form, error)
     status = 400 if form.errors or form.form_errors else 200
     history = queries.price_history(service)
     return render_template("catalog/service_form.html", form=form, service=service,

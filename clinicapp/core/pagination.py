@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
+
 from ..extensions import db
 
 MAX_LIMIT = 100

@@ -12,6 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..core.errors import DomainError, NotFound, PermissionDenied
+from ..core.forms import show_errors
 from ..core.permissions import can_see_branch, has_permission, require_permission
 from ..extensions import db
 from . import queries, services
@@ -34,16 +35,10 @@ def _uploaded(file):
     return file if file is not None and getattr(file, "filename", "") else None
 
 
-def _apply_errors(form, error: DomainError) -> None:
-    """Put the service's errors under their fields (`opening_hours.mon` → `hours_mon`)."""
-    for name, messages in error.details.items():
-        field = getattr(form, name.replace("opening_hours.", "hours_"), None)
-        if field is None or not hasattr(field, "errors"):
-            form.form_errors.append("; ".join(messages))
-            continue
-        field.errors = list(field.errors) + list(messages)
-    if not error.details:
-        form.form_errors.append(error.detail)
+
+
+def _form_field(name: str) -> str:
+    return name.replace("opening_hours.", "hours_")
 
 
 def _photos(form) -> list:
@@ -59,7 +54,7 @@ def _save(form, message: str, change):
         change()
     except DomainError as error:
         db.session.rollback()
-        _apply_errors(form, error)
+        show_errors(form, error, _form_field)
         return None
     db.session.commit()
     flash(message, "success")

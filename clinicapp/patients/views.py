@@ -6,13 +6,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from flask import (Blueprint, flash, make_response, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ..core.branches import visible_branch_ids
 from ..core.errors import Conflict, DomainError
+from ..core.forms import show_errors
 from ..core.permissions import has_permission, require_permission
 from ..extensions import db
 from ..org.models import Clinic
@@ -61,13 +61,6 @@ def _patient(patient_id: int):
     return queries.get_patient(_organization().id, patient_id)
 
 
-def _apply_errors(form, error: DomainError) -> None:
-    for field, messages in error.details.items():
-        target = getattr(form, field, None)
-        if target is not None and isinstance(messages, list):
-            target.errors = list(target.errors) + list(messages)
-    if not any(hasattr(form, field) for field in error.details):
-        form.form_errors.append(error.detail)
 
 
 def _form(patient=None) -> PatientForm:
@@ -176,7 +169,7 @@ def new():
             if isinstance(error, Conflict) and existing_id and error.code == "duplicate_patient":
                 duplicate = db.session.get(Patient, existing_id)
             else:
-                _apply_errors(form, error)
+                show_errors(form, error)
     status = 409 if duplicate else 400 if form.errors or form.form_errors else 200
     return render_template("patients/form.html", form=form, patient=None,
                            duplicate=duplicate), status
@@ -196,7 +189,7 @@ def edit(patient_id: int):
             return redirect(url_for("patients.card", patient_id=patient.id))
         except DomainError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            show_errors(form, error)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("patients/form.html", form=form, patient=patient,
                            duplicate=None), status
@@ -229,7 +222,7 @@ def invite(patient_id: int):
         except DomainError as error:
             db.session.rollback()
             patient = _patient(patient_id)
-            _apply_errors(form, error)
+            show_errors(form, error)
             status = error.status_code
     else:
         status = 400

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from ..auth.models import ROLE_LABELS
 from ..core.branches import branch_for
 from ..core.errors import DomainError, PermissionDenied
+from ..core.forms import show_errors
 from ..core.permissions import has_permission, require_permission
 from ..extensions import db
 from . import queries, services
@@ -68,16 +69,6 @@ def _photo(form: EmployeeForm):
     return upload.stream if upload is not None and getattr(upload, "filename", "") else None
 
 
-def apply_errors(form, error: DomainError) -> None:
-    """Put a service's field messages under the form's fields (or above the form)."""
-    shown = False
-    for name, messages in error.details.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + list(messages)
-            shown = True
-    if not shown:
-        form.form_errors.append(error.detail)
 
 
 def _edit_page(employee, form=None, grant_form=None, status: int = 200):
@@ -105,7 +96,7 @@ def new():
             return redirect(url_for("staff.edit", employee_id=employee.id))
         except DomainError as error:
             db.session.rollback()
-            apply_errors(form, error)
+            show_errors(form, error)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("staff/form.html", employee=None, form=form), status
 
@@ -128,7 +119,7 @@ def edit(employee_id: int):
         except DomainError as error:
             db.session.rollback()
             employee = queries.employee_for(current_user, employee_id)
-            apply_errors(form, error)
+            show_errors(form, error)
     return _edit_page(employee, form, status=400 if form.errors or form.form_errors else 200)
 
 
@@ -150,7 +141,7 @@ def grant_access(employee_id: int):
         except DomainError as error:
             db.session.rollback()
             employee = queries.employee_for(current_user, employee_id)
-            apply_errors(form, error)
+            show_errors(form, error)
             status = error.status_code
     return _edit_page(employee, grant_form=form, status=status)
 

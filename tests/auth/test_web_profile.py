@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from clinicapp.auth.models import User, UserSession
 from clinicapp.extensions import db
 from tests.auth.test_web_login import is_signed_in

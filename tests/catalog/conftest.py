@@ -4,14 +4,13 @@ from __future__ import annotations
 from decimal import Decimal
 from types import SimpleNamespace
 
-import pyotp
 import pytest
 
 from clinicapp.auth import tokens
 from clinicapp.catalog import services
 from clinicapp.extensions import db
 from clinicapp.staff.models import Employee
-from tests.conftest import Auth, bearer
+from tests.conftest import bearer
 
 # The browser fixtures of the e2e tests, for test_browser.py.
 from tests.e2e.conftest import browser, cli_user, phone_browser  # noqa: F401
@@ -96,16 +95,3 @@ def api_as(make_user):
 
     return login
 
-
-@pytest.fixture
-def web_as(client, make_user):
-    """web_as(role) -> user signed in on `client` through the login page (TOTP for admins)."""
-
-    def login(role: str = "manager", branches=(), **fields):
-        secret = pyotp.random_base32() if role == "admin" else None
-        user = make_user(role, branches=branches, totp_secret=secret, **fields)
-        response = Auth(client).login(user.email, totp_secret=secret)
-        assert response.status_code == 302 and response.location == "/", response.location
-        return user
-
-    return login

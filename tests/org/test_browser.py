@@ -7,8 +7,14 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from tests.e2e.conftest import browser, cli_user, phone_browser, screenshot  # noqa: F401
-from tests.e2e.test_login_browser import (assert_clean_console, enter_totp, heading,
-                                          open_page, sign_in_with_password, wait_for_path)
+from tests.e2e.test_login_browser import (
+    assert_clean_console,
+    enter_totp,
+    heading,
+    open_page,
+    sign_in_with_password,
+    wait_for_path,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

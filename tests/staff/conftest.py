@@ -4,12 +4,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import pyotp
 import pytest
 
 from clinicapp.extensions import db
 from clinicapp.staff.models import Employee
-from tests.conftest import Auth, bearer
+from tests.conftest import bearer
 
 
 @pytest.fixture
@@ -49,19 +48,6 @@ def api_as(make_user, api_login):
 
     return login
 
-
-@pytest.fixture
-def web_as(client, make_user):
-    """web_as(role, branches=(...)) -> user signed in on `client` through the login page."""
-
-    def login(role: str = "manager", branches=(), **fields):
-        secret = pyotp.random_base32() if role == "admin" else None
-        user = make_user(role, branches=branches, totp_secret=secret, **fields)
-        response = Auth(client).login(user.email, totp_secret=secret)
-        assert response.status_code == 302 and response.location == "/", response.location
-        return user
-
-    return login
 
 
 @pytest.fixture
