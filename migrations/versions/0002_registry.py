@@ -5,8 +5,8 @@ Revises: 0001
 Create Date: 2026-11-26 16:10:48.781152
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
