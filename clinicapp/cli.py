@@ -55,6 +55,18 @@ def seed_demo_command():
         click.echo(f"  {account['role']:<13} {account['email']}{account['note']}")
 
 
+@click.command("reencrypt")
+@with_appcontext
+def reencrypt_command():
+    """Re-encrypt personal data and TOTP secrets with the first key of FERNET_KEYS."""
+    from .core.crypto import reencrypt_all
+
+    count = reencrypt_all(db.session.connection(), db.metadata)
+    db.session.commit()
+    click.echo(f"Перешифровано значений: {count}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(reencrypt_command)

@@ -40,3 +40,30 @@ class EncryptedText(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else decrypt(value)
+
+
+def encrypted_columns(metadata) -> list[tuple[str, str]]:
+    """(table, column) of every EncryptedText column in the schema."""
+    return [(table.name, column.name) for table in metadata.sorted_tables
+            for column in table.columns if isinstance(column.type, EncryptedText)]
+
+
+def reencrypt_all(connection, metadata) -> int:
+    """Re-encrypt every stored value with the first key of FERNET_KEYS.
+
+    Put the new key first, keep the old ones after it, run this, then drop the
+    old keys. Works row by row inside the caller's transaction; returns the
+    number of values rewritten.
+    """
+    from sqlalchemy import column, select, table, update
+
+    count = 0
+    for table_name, column_name in encrypted_columns(metadata):
+        rows = table(table_name, column("id"), column(column_name))
+        stored = connection.execute(select(rows.c.id, rows.c[column_name])
+                                    .where(rows.c[column_name].is_not(None))).all()
+        for row_id, token in stored:
+            connection.execute(update(rows).where(rows.c.id == row_id)
+                               .values({column_name: rotate(token)}))
+            count += 1
+    return count
