@@ -11,6 +11,7 @@ from .auth.profile import bp as profile_bp
 from .auth.views import bp as auth_bp
 from .catalog.views import bp as catalog_bp
 from .core.permissions import has_permission
+from .core.phones import display_phone
 from .core.uploads import upload_dir
 from .org.views import bp as org_bp
 from .patients.views import bp as patients_bp
@@ -60,6 +61,7 @@ def register(app: Flask) -> None:
         app.register_blueprint(blueprint)
     api.register(app)
     app.context_processor(_template_context)
+    app.add_template_filter(display_phone, "phone")
     from . import cli
 
     cli.register(app)

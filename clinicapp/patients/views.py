@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -14,6 +13,7 @@ from ..core.branches import visible_branch_ids
 from ..core.errors import Conflict, DomainError
 from ..core.forms import show_errors
 from ..core.permissions import has_permission, require_permission
+from ..core.phones import display_phone
 from ..extensions import db
 from ..org.models import Clinic
 from . import queries, services
@@ -34,14 +34,6 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(branches[0].timezone if branches else DEFAULT_ZONE)
 
 
-def format_phone(phone: str | None) -> str:
-    if not phone:
-        return ""
-    try:
-        number = phonenumbers.parse(phone)
-    except phonenumbers.NumberParseException:
-        return phone
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def local_time(moment: datetime | None) -> str:
@@ -50,7 +42,7 @@ def local_time(moment: datetime | None) -> str:
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"format_phone": format_phone, "local_time": local_time}
+    return {"format_phone": display_phone, "local_time": local_time}
 
 
 def _organization():
