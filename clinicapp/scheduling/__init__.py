@@ -1,0 +1,1 @@
+"""Working hours, appointments, slots, the live staff calendar."""

@@ -1,0 +1,1 @@
+"""Visits at the front desk: arrival, the doctor's appointment, the end."""
