@@ -71,5 +71,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # --no-control-socket: gunicorn 27 otherwise opens a control socket under $HOME.
 # --workers 1: see the note at the top (sticky Socket.IO sessions).
 # --threads 32: each open WebSocket holds one thread for its whole life.
+# No --access-logfile: gunicorn's access line holds the query string (tokens);
+# the app logs one JSON line per request with the path alone (core/logs.py).
 CMD ["gunicorn", "--worker-class", "gthread", "--workers", "1", "--threads", "32", \
-     "--bind", "0.0.0.0:8000", "--no-control-socket", "--access-logfile", "-", "wsgi:app"]
+     "--bind", "0.0.0.0:8000", "--no-control-socket", "wsgi:app"]

@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     # after_commit hooks the session; sockets registers the Socket.IO handlers.
     from .core import after_commit, http, logs, sockets  # noqa: F401
     from .patients import handlers  # noqa: F401 - connects the signal handlers
+    from .scheduling import realtime  # noqa: F401 - join_branch, /ws/calendar/<id>
 
     logs.configure_logging(app)
     extensions.init_app(app)

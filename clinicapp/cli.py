@@ -67,6 +67,9 @@ def reencrypt_command():
 
 
 def register(app: Flask) -> None:
+    from .scheduling.cli import mark_no_shows_command
+
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(reencrypt_command)
+    app.cli.add_command(mark_no_shows_command)

@@ -89,15 +89,18 @@ class Config:
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
     # Values that never come from the environment.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a logged SQL error names the statement, never the values
+    # (passwords' hashes, tokens, patients' data).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
-    JWT_TOKEN_LOCATION = ["headers", "query_string"]
-    JWT_QUERY_STRING_NAME = "token"
+    # Only `Authorization: Bearer`: a token in a URL ends up in access logs and
+    # browser history. Raw WebSockets read `?token=` themselves (core.sockets).
+    JWT_TOKEN_LOCATION = ["headers"]
     JWT_COOKIE_CSRF_PROTECT = False  # tokens never travel in cookies
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_SUPPORTED_LOCALES = ("ru", "en")

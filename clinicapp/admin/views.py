@@ -6,10 +6,13 @@ from flask_login import current_user, login_required
 
 from ..auth import services
 from ..auth.forms import UserCreateForm, UserEditForm
-from ..auth.models import ROLE_LABELS, User
+from ..auth.models import ROLE_LABELS, STAFF_ROLES, User, user_branches
+from ..core.branches import visible_branch_ids
 from ..core.errors import DomainError, NotFound
 from ..core.forms import show_errors
+from ..core.pagination import page_number
 from ..core.permissions import require_permission
+from ..core.search import ESCAPE, contains_pattern
 from ..extensions import db
 from ..org.models import Clinic
 
@@ -31,18 +34,26 @@ def _form(form_class, obj=None):
 @login_required
 @require_permission("users.view")
 def users():
+    """Accounts: administrators see all; others staff who share one of their branches."""
     role = request.args.get("role") or None
     query = (request.args.get("q") or "").strip()
     statement = db.select(User).order_by(User.full_name, User.id)
-    if role in ROLE_LABELS:
+    roles = ROLE_LABELS
+    visible = visible_branch_ids(current_user)
+    if visible is not None:
+        roles = {code: ROLE_LABELS[code] for code in STAFF_ROLES}
+        statement = statement.where(User.role.in_(STAFF_ROLES), User.id.in_(
+            db.select(user_branches.c.user_id).where(user_branches.c.clinic_id.in_(visible))))
+    if role in roles:
         statement = statement.where(User.role == role)
     if query:
-        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(User.full_name.ilike(pattern, escape="\\")
-                                    | User.email.ilike(pattern, escape="\\"))
-    page = db.paginate(statement, per_page=PAGE_SIZE, error_out=False)
+        pattern = contains_pattern(query)
+        statement = statement.where(User.full_name.ilike(pattern, escape=ESCAPE)
+                                    | User.email.ilike(pattern, escape=ESCAPE))
+    page = db.paginate(statement, page=page_number(request.args.get("page")),
+                       per_page=PAGE_SIZE, error_out=False)
     template = "admin/_users_table.html" if request.headers.get("HX-Request") else "admin/users.html"
-    return render_template(template, page=page, roles=ROLE_LABELS, role=role, q=query)
+    return render_template(template, page=page, roles=roles, role=role, q=query)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

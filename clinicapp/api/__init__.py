@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from ..core.ratelimits import limit_api_blueprint
 from ..extensions import api, csrf, db
-from . import auth, catalog, health, org, patients, staff
+from . import appointments, auth, calendar, catalog, health, org, patients, staff, visits
 
 # Rate-limited per client (document 000); health stays reachable for probes.
 LIMITED = (*auth.BLUEPRINTS, *org.BLUEPRINTS, *staff.BLUEPRINTS, *patients.BLUEPRINTS,
-           *catalog.BLUEPRINTS)
+           *catalog.BLUEPRINTS, *calendar.BLUEPRINTS, *appointments.BLUEPRINTS,
+           *visits.BLUEPRINTS)
 BLUEPRINTS = (health.blp, *LIMITED)
 
 

@@ -12,9 +12,10 @@ from ..catalog import queries, services
 from ..catalog.fields import MAX_DURATION, MAX_PRICE, MIN_DURATION, capitalized, price
 from ..core.branches import branch_for, requested_branch_id
 from ..core.errors import NotFound, ValidationFailed
-from ..core.pagination import MAX_LIMIT, LimitOffsetSchema, limit_offset, total_header
+from ..core.pagination import limit_field, limit_offset, total_header
 from ..core.routing import MAX_ID
 from .base import ApiBlueprint, require_auth
+from .schemas import ApiSchema, PagingSchema
 
 ERRORS = {
     400: "Неверные данные (поля названы в details)",
@@ -31,7 +32,6 @@ staff = ApiBlueprint("api_v1_services_catalog", __name__, errors=ERRORS, tag="П
                      url_prefix="/api/v1/services",
                      description="Прайс-лист для сотрудников (документ 002): услуги и категории")
 
-MAX_OFFSET = 10**9
 LENGTH_ERROR = "Длина — от {min} до {max} символов"
 RANGE_ERROR = "Допустимо от {min} до {max}"
 REQUIRED = {"required": "Обязательное поле", "null": "Поле не может быть пустым"}
@@ -97,32 +97,26 @@ def _text(maximum: int, minimum: int = 0, **kwargs):
 
 # --- query and body schemas -------------------------------------------------------
 
-class PublicServicesQuery(LimitOffsetSchema):
-    # Bounded: PostgreSQL refuses an OFFSET beyond bigint (a 500, not a 400).
-    offset = ma.fields.Integer(load_default=0, validate=_range(0, MAX_OFFSET),
-                               metadata={"description": "Сколько записей пропустить"})
+class PublicServicesQuery(PagingSchema):
     search = _text(200, load_default=None, metadata={"description": "Часть названия"})
     clinic_id = _query_id("Только услуги этой клиники")
     doctor_id = _query_id("Только услуги этого врача")
 
 
-class PublicServiceQuery(ma.Schema):
+class PublicServiceQuery(ApiSchema):
     clinic_id = _query_id("Клиника, выбранная в приложении: станет `clinic_id` ответа")
     doctor_id = _query_id("Врач, выбранный в приложении: станет `doctor_id` ответа")
 
 
-class StaffServicesQuery(ma.Schema):
+class StaffServicesQuery(PagingSchema):
     category = _query_id("Категория вместе со всеми её подкатегориями")
     is_active = ma.fields.Boolean(truthy={"true"}, falsy={"false"},
                                   error_messages={"invalid": "Ожидается true или false"})
     search = _text(200, load_default=None, metadata={"description": "Часть названия или кода"})
-    limit = ma.fields.Integer(load_default=None, validate=_range(1, MAX_LIMIT),
-                              metadata={"description": f"Сколько вернуть, 1–{MAX_LIMIT}; "
-                                                       "без него — все"})
-    offset = ma.fields.Integer(load_default=0, validate=_range(0, MAX_OFFSET))
+    limit = limit_field(None, "Сколько вернуть, 1–100 (больше — вернётся 100); без него — все")
 
 
-class ServicePatchSchema(ma.Schema):
+class ServicePatchSchema(ApiSchema):
     code = _text(50, 1, metadata=NO_SPACES)
     name = _text(255, 1, metadata=NOT_BLANK)
     description = _text(10_000, allow_none=True)
@@ -160,13 +154,13 @@ def _position():
                                                       "в конец"})
 
 
-class CategoryCreateSchema(ma.Schema):
+class CategoryCreateSchema(ApiSchema):
     name = _text(255, 1, required=True, metadata=NOT_BLANK)
     parent = _parent()
     position = _position()
 
 
-class CategoryPatchSchema(ma.Schema):
+class CategoryPatchSchema(ApiSchema):
     name = _text(255, 1, metadata=NOT_BLANK)
     parent = _parent()
     position = _position()
@@ -251,11 +245,7 @@ def _branch_id() -> int | None:
         raise ValidationFailed("Заголовок X-Branch-Id пуст",
                                details={"X-Branch-Id": ["Ожидается id филиала"]})
     branch_id = requested_branch_id()
-    if branch_id is None:
-        return None
-    if not 0 < branch_id <= MAX_ID:
-        raise NotFound("Филиал не найден", details={"X-Branch-Id": ["Нет такого филиала"]})
-    return branch_for(g.api_user, branch_id).id
+    return None if branch_id is None else branch_for(g.api_user, branch_id).id
 
 
 def _require_body() -> None:
@@ -293,7 +283,7 @@ def list_public_services(query):
 def get_public_service(query, service_id: int):
     """Активная услуга: `clinic_id`/`doctor_id` (единственные или выбранные в запросе) и
     их списки `clinic_ids`/`doctor_ids`; скрытая или неизвестная услуга — 404."""
-    service = queries.public_service(service_id) if service_id <= MAX_ID else None
+    service = queries.public_service(service_id)
     if service is None:
         raise NotFound("Услуга не найдена")
     clinic_ids = queries.public_clinic_ids(service)

@@ -9,10 +9,11 @@ from jwt import PyJWTError
 
 from ..core.branches import branch_for, requested_branch_id
 from ..core.errors import NotAuthenticated, NotFound, ValidationFailed
-from ..core.pagination import LimitOffsetSchema, limit_offset, total_header
+from ..core.pagination import limit_offset, total_header
 from ..favorites.services import favorite_clinic_ids, set_favorite_clinic
 from ..org import queries, services
 from .base import ApiBlueprint, require_auth
+from .schemas import ApiSchema, PagingSchema
 
 ERRORS = {
     400: "Неверные данные (поля названы в details)",
@@ -30,9 +31,6 @@ clinics = ApiBlueprint("api_v1_clinics", __name__, errors=ERRORS, tag="Клин�
 
 # Lists and details of document 001 are public; a token, when sent, adds `is_favorite`.
 OPTIONAL_BEARER = [{}, {"bearerAuth": []}]
-MAX_OFFSET = 2**63 - 1
-
-
 
 
 def upload_url(path: str | None) -> str | None:
@@ -85,10 +83,7 @@ class OrgBranchSchema(ClinicDetailSchema):
     organization = ma.fields.Integer()
 
 
-class ClinicListQuerySchema(LimitOffsetSchema):
-    # PostgreSQL's OFFSET is a bigint: a larger number would be a server error.
-    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_OFFSET),
-                               metadata={"description": "Сколько записей пропустить"})
+class ClinicListQuerySchema(PagingSchema):
     search = ma.fields.String(load_default="", validate=[
         ma.validate.Length(max=200, error="Не длиннее 200 символов"),
         ma.validate.Predicate("isprintable", error="Недопустимые символы в поиске")],
@@ -117,7 +112,7 @@ class ClinicInfoSchema(ma.Schema):
     logo_url = ma.fields.Function(lambda o: upload_url(o.logo_path), allow_none=True)
 
 
-class ClinicInfoPatchSchema(ma.Schema):
+class ClinicInfoPatchSchema(ApiSchema):
     """Any subset of the requisites; null or "" clears an optional one."""
 
     name = ma.fields.String(metadata={"description": "Полное наименование"})

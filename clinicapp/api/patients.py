@@ -5,13 +5,16 @@ import marshmallow as ma
 from flask import g
 
 from ..core.branches import branch_for, requested_branch_id
-from ..core.errors import NotFound, ValidationFailed
-from ..core.pagination import LimitOffsetSchema, total_header
+from ..core.errors import ValidationFailed
+from ..core.pagination import total_header
 from ..core.permissions import has_permission
-from ..core.phones import InvalidPhone
+from ..core.phones import InvalidPhone, normalize_phone
+from ..core.routing import MAX_ID
+from ..org.queries import require_own_organization
 from ..patients import queries, services
-from ..patients.fields import MAX_EXTRA_PHONES, MAX_LENGTHS, clean_phone
+from ..patients.fields import MAX_EXTRA_PHONES, MAX_LENGTHS
 from .base import ApiBlueprint, require_auth
+from .schemas import ApiSchema, PagingSchema
 
 ERRORS = {
     400: "Неверные данные (поля названы в details)",
@@ -26,9 +29,8 @@ blp = ApiBlueprint("api_v1_patients", __name__, errors=ERRORS, tag="Пациен
                    description="Пациенты (документ 002)")
 
 PRIVATE_FIELDS = ("document_number", "notes")
-MAX_OFFSET = 2**63 - 1
-ID_RANGE = ma.validate.Range(min=1, max=queries.MAX_ID)
-ID = "<int(max=2147483647):patient_id>"
+ID_RANGE = ma.validate.Range(min=1, max=MAX_ID)
+ID = "<int:patient_id>"
 
 
 def _text(field: str, **kwargs) -> ma.fields.String:
@@ -44,7 +46,7 @@ PHONE = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=32),
                                    "description": "Любой формат: +7…, 8…, 998…"})
 
 
-class PatientFieldsSchema(ma.Schema):
+class PatientFieldsSchema(ApiSchema):
     """What a client may send when creating or changing a patient."""
 
     middle_name = _optional("middle_name")
@@ -107,15 +109,12 @@ class PatientSchema(ma.Schema):
     created_at = ma.fields.DateTime()
 
 
-class PatientListQuerySchema(LimitOffsetSchema):
-    # PostgreSQL's OFFSET is a bigint; anything past it is a 400, not a 500.
-    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_OFFSET),
-                               metadata={"description": "Сколько записей пропустить"})
+class PatientListQuerySchema(PagingSchema):
     search = ma.fields.String(load_default="", validate=ma.validate.Length(max=100), metadata={
         "description": "Части ФИО в любом порядке, цифры телефона или дата рождения ДД.ММ.ГГГГ"})
 
 
-class PhoneSearchSchema(ma.Schema):
+class PhoneSearchSchema(ApiSchema):
     phone = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32),
                              metadata={"example": "+77011234567"})
 
@@ -131,11 +130,9 @@ class PhoneSearchResultSchema(ma.Schema):
 def _organization(organization_id: int | None = None):
     """The caller's organization; an X-Branch-Id must name one of the caller's branches."""
     branch_id = requested_branch_id()
-    if branch_id is not None and not 0 < branch_id <= queries.MAX_ID:
-        raise NotFound("Филиал не найден", details={"X-Branch-Id": ["Нет такого филиала"]})
     if branch_id is not None:
         branch_for(g.api_user, branch_id)
-    return services.resolve_organization(g.api_user, organization_id)
+    return require_own_organization(g.api_user, organization_id)
 
 
 def _dump(patient) -> dict:
@@ -187,7 +184,7 @@ def search_by_phone(data):
     """Поиск по телефону в любом формате: `{found, count, patients}`."""
     organization = _organization()
     try:
-        phone = clean_phone(data["phone"])
+        phone = normalize_phone(data["phone"])
     except InvalidPhone as exc:
         raise ValidationFailed(str(exc), details={"phone": [str(exc)]}) from exc
     patients = queries.find_by_phone(organization.id, phone)

@@ -6,11 +6,13 @@ from flask import g, url_for
 
 from ..auth.models import STAFF_ROLES
 from ..core.branches import branch_for, requested_branch_id
-from ..core.pagination import LimitOffsetSchema, limit_offset, total_header
+from ..core.pagination import limit_field, limit_offset, total_header
+from ..core.routing import MAX_ID
 from ..favorites.services import set_favorite_doctor
 from ..staff import queries, services
 from ..staff.services import COLOR_RE, MAX_SPECIALIZATIONS, TEXT_LIMITS
 from .base import ApiBlueprint, require_auth
+from .schemas import ApiSchema, PagingSchema
 
 ERRORS = {
     400: "Неверные данные (поля названы в details)",
@@ -27,7 +29,6 @@ doctors = ApiBlueprint("api_v1_doctors", __name__, errors=ERRORS, tag="Врач�
                        url_prefix="/api/v1/doctors",
                        description="Врачи для приложений пациентов (документ 001)")
 
-ID = "<int(max=2147483647):{}>"
 TOTAL_HEADER = {"X-Total-Count": {"description": "Сколько всего записей подходит",
                                   "schema": {"type": "integer"}}}
 REQUIRED = {"required": "Обязательное поле", "null": "Обязательное поле"}
@@ -40,9 +41,7 @@ def _text(field: str, **kwargs) -> ma.fields.String:
 
 
 def _id(**kwargs) -> ma.fields.Integer:
-    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=queries.MAX_ID), **kwargs)
-
-
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def photo_url(employee) -> str | None:
@@ -53,7 +52,7 @@ def photo_url(employee) -> str | None:
 
 # --- schemas -------------------------------------------------------------------------
 
-class EmployeeFieldsSchema(ma.Schema):
+class EmployeeFieldsSchema(ApiSchema):
     """What a client may send when creating or changing an employee."""
 
     last_name = _text("last_name", metadata={"example": "Иванов"})
@@ -120,17 +119,9 @@ class EmployeeSchema(ma.Schema):
         "description": "Учётная запись сотрудника, если доступ выдавался"})
 
 
-class PagingSchema(LimitOffsetSchema):
-    # PostgreSQL refuses an OFFSET beyond bigint; nothing lies that far anyway.
-    offset = ma.fields.Integer(load_default=0,
-                               validate=ma.validate.Range(min=0, max=queries.MAX_ID),
-                               metadata={"description": "Сколько записей пропустить"})
-
-
 class EmployeeListQuerySchema(PagingSchema):
-    limit = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=100),
-                              metadata={"description": "Сколько записей вернуть, 1–100 "
-                                                       "(по умолчанию все)"})
+    limit = limit_field(None, "Сколько записей вернуть, 1–100 (больше — вернётся 100); "
+                              "по умолчанию все")
     branch = _id(load_default=None, metadata={"description": "id филиала"})
     is_active = ma.fields.Boolean(load_default=None)
     is_doctor = ma.fields.Boolean(load_default=None)
@@ -138,7 +129,7 @@ class EmployeeListQuerySchema(PagingSchema):
                               metadata={"description": "Часть ФИО (знаки % и _ — как текст)"})
 
 
-class GrantAccessSchema(ma.Schema):
+class GrantAccessSchema(ApiSchema):
     password = ma.fields.String(required=True, validate=ma.validate.Length(max=128),
                                 error_messages=REQUIRED)
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(STAFF_ROLES),
@@ -220,7 +211,7 @@ def create_employee(data):
         "organization", None), branch_ids=branch_ids)
 
 
-@blp.route(f"/employees/{ID.format('employee_id')}", methods=["GET"])
+@blp.route("/employees/<int:employee_id>", methods=["GET"])
 @require_auth("staff.view")
 @blp.response(200, EmployeeSchema)
 @blp.errors(400, 401, 403, 404)
@@ -229,7 +220,7 @@ def get_employee(employee_id: int):
     return _employee(employee_id)
 
 
-@blp.route(f"/employees/{ID.format('employee_id')}", methods=["PATCH"])
+@blp.route("/employees/<int:employee_id>", methods=["PATCH"])
 @require_auth("staff.manage")
 @blp.arguments(EmployeeFieldsSchema, location="json", required=False)
 @blp.response(200, EmployeeSchema)
@@ -242,7 +233,7 @@ def update_employee(data, employee_id: int):
                                     branch_ids=data.pop("branches", None))
 
 
-@blp.route(f"/employees/{ID.format('employee_id')}/grant_access", methods=["POST"])
+@blp.route("/employees/<int:employee_id>/grant_access", methods=["POST"])
 @require_auth("staff.manage")
 @blp.arguments(GrantAccessSchema, location="json")
 @blp.response(201, EmployeeAccessSchema, description="Учётная запись создана")
@@ -257,7 +248,7 @@ def grant_access(data, employee_id: int):
     return user, 201 if created else 200
 
 
-@blp.route(f"/employees/{ID.format('employee_id')}/revoke_access", methods=["POST"])
+@blp.route("/employees/<int:employee_id>/revoke_access", methods=["POST"])
 @require_auth("staff.manage")
 @blp.response(200, EmployeeAccessSchema)
 @blp.errors(400, 401, 403, 404, 409)
@@ -279,7 +270,7 @@ def list_doctors(query):
     return rows, 200, total_header(total)
 
 
-@doctors.route(f"/{ID.format('doctor_id')}", methods=["GET"])
+@doctors.route("/<int:doctor_id>", methods=["GET"])
 @doctors.response(200, DoctorDetailSchema)
 @doctors.errors(404)
 def get_doctor(doctor_id: int):
@@ -292,7 +283,7 @@ def _favorite(doctor_id: int, present: bool) -> dict:
     return {"doctor_id": doctor_id, "is_favorite": present}
 
 
-@doctors.route(f"/{ID.format('doctor_id')}/favorite", methods=["POST"])
+@doctors.route("/<int:doctor_id>/favorite", methods=["POST"])
 @require_auth()
 @doctors.response(200, DoctorFavoriteSchema)
 @doctors.errors(401, 404)
@@ -301,7 +292,7 @@ def add_favorite(doctor_id: int):
     return _favorite(doctor_id, True)
 
 
-@doctors.route(f"/{ID.format('doctor_id')}/favorite", methods=["DELETE"])
+@doctors.route("/<int:doctor_id>/favorite", methods=["DELETE"])
 @require_auth()
 @doctors.response(200, DoctorFavoriteSchema)
 @doctors.errors(401, 404)

@@ -1,25 +1,47 @@
-"""Sign-in errors; `keep_changes` ones still commit the failure counter."""
+"""Sign-in errors, and the bookkeeping a failed sign-in leaves behind.
+
+A failed attempt must be remembered (the failure counter, a lockout, a token
+family revoked after reuse) while everything else the request did is undone.
+So a service does not write that bookkeeping itself: it attaches it to the
+error as a callable, and the error handlers (core.http.settle_failure) roll
+the request back and then run the callable in a transaction of its own.
+"""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from ..core.errors import DomainError
 
+Bookkeeping = Callable[[], None]
 
-class LoginFailed(DomainError):
-    """Wrong credentials or code. The failed-attempt count must survive the
-    error, so the request commits instead of rolling back."""
+
+class SignInError(DomainError):
+    """A failed sign-in or token use.
+
+    `bookkeeping`, when set, records what the failure must leave behind; it
+    runs after the rollback and may raise the error to report instead (the
+    failure that locks the account answers AccountLocked).
+    """
+
+    bookkeeping: Bookkeeping | None = None
+
+    def with_bookkeeping(self, bookkeeping: Bookkeeping) -> SignInError:
+        self.bookkeeping = bookkeeping
+        return self
+
+
+class LoginFailed(SignInError):
+    """Wrong credentials or code (the attempt counts towards lockout)."""
 
     status_code = 401
     code = "invalid_credentials"
-    keep_changes = True
 
 
-class AccountLocked(DomainError):
+class AccountLocked(SignInError):
     status_code = 403
     code = "account_locked"
-    keep_changes = True
 
 
-class TokenInvalid(DomainError):
+class TokenInvalid(SignInError):
     status_code = 401
     code = "token_invalid"
-    keep_changes = True

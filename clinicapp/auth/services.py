@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import partial
 
 from flask import current_app
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 
 from ..audit.services import record
 from ..core.emails import InvalidEmail, normalize_email
@@ -16,11 +17,14 @@ from ..core.signals import user_registered
 from ..extensions import db
 from ..org.models import Clinic
 from . import totp
-from .errors import AccountLocked, LoginFailed
+from .errors import AccountLocked, LoginFailed, SignInError
 from .models import ROLES, TokenFamily, User, UserSession
 from .passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 
 INVALID_CREDENTIALS = "Неверный логин или пароль"
+EMAIL_TAKEN = "Пользователь с таким e-mail уже существует"
+USERNAME_TAKEN = "Этот логин уже занят"
+FOREIGN_ADDRESS = "Логин может содержать «@», только если совпадает с e-mail этой учётной записи"
 
 
 def find_by_login(login: str) -> User | None:
@@ -30,6 +34,31 @@ def find_by_login(login: str) -> User | None:
         return None
     return db.session.scalar(
         db.select(User).where((User.email == login) | (User.username == login)))
+
+
+def check_login_names(email: str, username: str | None, user: User | None = None) -> None:
+    """One login name, one account: call before giving `user` (None: a new account)
+    the normalized `email` and `username`.
+
+    Neither may be another account's e-mail or username, and a username may
+    hold "@" only when it is the account's own e-mail. Concurrent calls for
+    the same names wait for each other until the transaction ends. Raises
+    Conflict (a name is taken), ValidationFailed (an address as a username).
+    """
+    names = sorted({email, username} - {None})
+    for name in names:
+        db.session.execute(db.select(func.pg_advisory_xact_lock(func.hashtext("login:" + name))))
+
+    def taken(login: str) -> bool:
+        other = find_by_login(login)
+        return other is not None and (user is None or other.id != user.id)
+
+    if taken(email):
+        raise Conflict(EMAIL_TAKEN, details={"email": [EMAIL_TAKEN]})
+    if username and taken(username):
+        raise Conflict(USERNAME_TAKEN, details={"username": [USERNAME_TAKEN]})
+    if username and "@" in username and username != email:
+        raise ValidationFailed(FOREIGN_ADDRESS, details={"username": [FOREIGN_ADDRESS]})
 
 
 def _clean_phone(phone: str | None) -> str | None:
@@ -51,7 +80,8 @@ def create_user(actor, *, email: str, password: str, role: str, full_name: str =
                 phone: str | None = None, username: str | None = None,
                 branch_ids: list[int] | None = None, totp_secret: str | None = None,
                 is_active: bool = True) -> User:
-    """Create an account. Raises ValidationFailed, Conflict (e-mail or username taken)."""
+    """Create an account. Raises ValidationFailed (also a username that is another
+    address), Conflict (the e-mail or username is already someone's login)."""
     try:
         email = normalize_email(email)
     except InvalidEmail as exc:
@@ -60,11 +90,7 @@ def create_user(actor, *, email: str, password: str, role: str, full_name: str =
         raise ValidationFailed("Неизвестная роль", details={"role": ["Неизвестная роль"]})
     _check_password_strength(password)
     username = (username or "").strip().lower() or None
-    if db.session.scalar(db.select(User.id).where(User.email == email)):
-        raise Conflict("Пользователь с таким e-mail уже существует",
-                       details={"email": ["Пользователь с таким e-mail уже существует"]})
-    if username and find_by_login(username):
-        raise Conflict("Этот логин уже занят", details={"username": ["Этот логин уже занят"]})
+    check_login_names(email, username)
     user = User(email=email, username=username, full_name=(full_name or "").strip(),
                 phone=_clean_phone(phone), password_hash=hash_password(password), role=role,
                 is_active=is_active)
@@ -92,21 +118,33 @@ def register_patient(*, email: str, password: str, full_name: str = "",
     return user
 
 
-def _register_failure(user: User) -> None:
-    """Count a failure atomically; lock the account at the configured limit."""
+def _register_failure(user_id: int) -> None:
+    """Bookkeeping of a failed attempt: count it atomically; at the configured
+    limit lock the account and raise AccountLocked."""
     limit = current_app.config["LOGIN_MAX_FAILURES"]
     failures = db.session.execute(
-        update(User).where(User.id == user.id)
+        update(User).where(User.id == user_id)
         .values(failed_logins=User.failed_logins + 1)
         .returning(User.failed_logins)
-    ).scalar_one()
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if failures is None:
+        return
+    user = db.session.get(User, user_id)
     if failures >= limit:
         minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
         db.session.execute(
-            update(User).where(User.id == user.id)
-            .values(locked_until=utcnow() + timedelta(minutes=minutes), failed_logins=0))
+            update(User).where(User.id == user_id)
+            .values(locked_until=utcnow() + timedelta(minutes=minutes), failed_logins=0)
+            .execution_options(synchronize_session=False))
         record(user, "auth.locked", user, {"failures": failures, "minutes": minutes})
     db.session.expire(user)
+    _ensure_not_locked(user)
+
+
+def _counted(error: SignInError, user: User) -> SignInError:
+    """`error`, counting towards the lockout of `user` (see auth.errors)."""
+    return error.with_bookkeeping(partial(_register_failure, user.id))
 
 
 def _ensure_not_locked(user: User) -> None:
@@ -118,47 +156,60 @@ def _ensure_not_locked(user: User) -> None:
 
 
 def check_password(login: str, password: str) -> User:
-    """First factor. Returns the user or raises LoginFailed / AccountLocked."""
+    """First factor. Returns the user or raises LoginFailed / AccountLocked.
+
+    A wrong password's LoginFailed carries the failure's bookkeeping (see auth.errors).
+    """
     user = find_by_login(login)
     if user is None:
         verify_password(None, password or "")
         raise LoginFailed(INVALID_CREDENTIALS)
     _ensure_not_locked(user)
     if not verify_password(user.password_hash, password or ""):
-        _register_failure(user)
-        _ensure_not_locked(user)
-        raise LoginFailed(INVALID_CREDENTIALS)
+        raise _counted(LoginFailed(INVALID_CREDENTIALS), user)
     if not user.is_active:
         raise LoginFailed("Учётная запись отключена. Обратитесь к администратору",
                           code="account_disabled")
     return user
 
 
+def _claim_totp_step(user: User, step: int) -> bool:
+    """Accept the time step once: False when it (or a later one) was accepted
+    already, even by a sign-in running at the same moment."""
+    claimed = db.session.execute(
+        update(User)
+        .where(User.id == user.id,
+               or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .returning(User.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    db.session.expire(user, ["totp_last_step"])
+    return claimed is not None
+
+
 def check_second_factor(user: User, code: str | None) -> None:
     """Second factor: a TOTP code (never the same one twice) or a recovery code.
 
-    Raises LoginFailed with code `totp_required` / `totp_invalid`; both count
-    towards lockout.
+    Raises LoginFailed with code `totp_required` / `totp_invalid` (a replayed
+    code too); both count towards lockout.
     """
     if not user.totp_enabled:
         return
     code = (code or "").strip()
     if not code:
-        _register_failure(user)
-        _ensure_not_locked(user)
-        raise LoginFailed("Введите код из приложения-аутентификатора", code="totp_required",
-                          details={"totp_token": ["Требуется код двухфакторной аутентификации"]})
+        raise _counted(LoginFailed(
+            "Введите код из приложения-аутентификатора", code="totp_required",
+            details={"totp_token": ["Требуется код двухфакторной аутентификации"]}), user)
     step = totp.matching_step(user.totp_secret, code)
-    if step is not None and (user.totp_last_step is None or step > user.totp_last_step):
-        user.totp_last_step = step
-        return
-    if step is None and totp.use_recovery_code(user, code):
+    if step is not None:
+        if _claim_totp_step(user, step):
+            return
+    elif totp.use_recovery_code(user, code):
         record(user, "auth.recovery_code_used", user)
         return
-    _register_failure(user)
-    _ensure_not_locked(user)
-    raise LoginFailed("Неверный код двухфакторной аутентификации", code="totp_invalid",
-                      details={"totp_token": ["Неверный код"]})
+    raise _counted(LoginFailed("Неверный код двухфакторной аутентификации", code="totp_invalid",
+                               details={"totp_token": ["Неверный код"]}), user)
 
 
 def complete_login(user: User, channel: str) -> None:
@@ -250,9 +301,13 @@ def sign_out_everywhere(user: User, keep_session: str | None = None) -> None:
 
 
 def set_password(actor: User, user: User, new: str) -> None:
-    """An administrator sets someone's password (their sessions stay valid)."""
+    """An administrator sets someone's password and signs them out everywhere
+    (every browser and app token; the actor's own current browser stays
+    signed in when it is their own account). Raises ValidationFailed (weak)."""
     _check_password_strength(new)
     user.password_hash = hash_password(new)
+    keep = actor.get_id() if actor is not None and actor.id == user.id else None
+    sign_out_everywhere(user, keep_session=keep)
     record(actor, "user.password_set", user)
 
 

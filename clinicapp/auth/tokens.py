@@ -7,7 +7,8 @@ token means it leaked, so the whole family (and its access tokens) is revoked.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
@@ -69,7 +70,8 @@ def _decode_refresh(token: str) -> dict:
 def rotate(refresh_token: str) -> tuple[User, dict]:
     """Spend a refresh token; return its user and a fresh pair.
 
-    Raises TokenInvalid (unknown, expired, revoked, reused — reuse revokes the family).
+    Raises TokenInvalid (unknown, expired, revoked, reused — a reuse's error
+    carries the revocation of the family as its bookkeeping, see auth.errors).
     """
     claims = _decode_refresh(refresh_token)
     row = db.session.execute(
@@ -82,12 +84,21 @@ def rotate(refresh_token: str) -> tuple[User, dict]:
     if family.revoked_at is not None or not user.is_active:
         raise TokenInvalid(TOKEN_INVALID)
     if row.used_at is not None:
-        revoke_family(family, "reuse")
-        record(user, "auth.refresh_reuse", user, {"family": str(family.id)})
         raise TokenInvalid("Refresh-токен уже использован; все сеансы этого входа завершены",
-                           code="token_reused")
+                           code="token_reused").with_bookkeeping(
+            partial(_revoke_after_reuse, family.id, user.id))
     row.used_at = utcnow()
     return user, _issue(user, family)
+
+
+def _revoke_after_reuse(family_id: uuid.UUID, user_id: int) -> None:
+    """Bookkeeping of a reused refresh token: the whole family is revoked."""
+    family = db.session.get(TokenFamily, family_id, with_for_update=True,
+                            populate_existing=True)
+    if family is not None and family.revoked_at is None:
+        revoke_family(family, "reuse")
+        user = db.session.get(User, user_id)
+        record(user, "auth.refresh_reuse", user, {"family": str(family_id)})
 
 
 def revoke_family(family: TokenFamily, reason: str) -> None:
@@ -135,4 +146,4 @@ def _load_user(_header, claims):
 
 
 def expires_at(claims: dict) -> datetime:
-    return datetime.fromtimestamp(claims["exp"], tz=timezone.utc)
+    return datetime.fromtimestamp(claims["exp"], tz=UTC)

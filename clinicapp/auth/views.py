@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import DomainError
+from ..core.http import settle_failure
 from ..core.ratelimits import auth_limits
 from ..extensions import db, login_manager
 from . import enrolment, services
@@ -72,8 +73,8 @@ def login():
     if form.validate_on_submit():
         try:
             user = services.check_password(form.login.data, form.password.data)
-        except DomainError as error:
-            db.session.commit()  # keep the failure count
+        except DomainError as failure:
+            error = settle_failure(failure)  # keeps the failure count, nothing else
             form.password.errors.append(error.detail)
             return render_template("auth/login.html", form=form), error.status_code
         if user.totp_enabled or services.must_enrol_totp(user):
@@ -100,8 +101,8 @@ def second_step():
     if form.validate_on_submit():
         try:
             services.check_second_factor(user, form.code.data)
-        except DomainError as error:
-            db.session.commit()
+        except DomainError as failure:
+            error = settle_failure(failure)
             if error.code == "account_locked":
                 session.pop(PENDING, None)
                 flash(error.detail, "error")

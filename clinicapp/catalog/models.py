@@ -11,12 +11,14 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Table,
     Text,
     func,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -42,9 +44,17 @@ service_doctors = Table(
 )
 
 
+CATEGORY_NAME_INDEX = "uq_service_categories_parent_lower_name"
+
+
 class ServiceCategory(TimestampMixin, db.Model):
     __tablename__ = "service_categories"
-    __table_args__ = (CheckConstraint("parent_id <> id", name="not_own_parent"),)
+    __table_args__ = (
+        CheckConstraint("parent_id <> id", name="not_own_parent"),
+        # Sibling categories differ in name, whatever the letter case (top level: parent 0).
+        Index(CATEGORY_NAME_INDEX, text("coalesce(parent_id, 0)"), text("lower(name)"),
+              unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(

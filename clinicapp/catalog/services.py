@@ -5,19 +5,20 @@ Field checks live in `fields.py` so the xlsx import validates rows the same way.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.routing import MAX_ID
 from ..extensions import db
 from ..org.models import Clinic
+from ..org.services import unique_or_conflict
 from ..staff.models import Employee
 from . import fields, queries
-from .models import Service, ServiceCategory, ServicePrice
+from .models import CATEGORY_NAME_INDEX, Service, ServiceCategory, ServicePrice
 
 UNSET = object()
 # One structural change of the tree at a time: two concurrent moves could make a cycle.
@@ -59,8 +60,8 @@ def create_category(actor, *, name, parent=None, position=None) -> ServiceCatego
     parent_id = parent_category.id if parent_category else None
     _ensure_unique_name(clean["name"], parent_id, None)
     category = ServiceCategory(name=clean["name"], parent_id=parent_id, is_active=True)
-    db.session.add(category)
-    db.session.flush()
+    with _unique_name(category):
+        db.session.add(category)
     _place(category, parent_id, clean["position"])
     record(actor, "catalog.category_created", category,
            {"name": category.name, "parent": parent_id, "position": category.position})
@@ -91,18 +92,19 @@ def update_category(actor, category: ServiceCategory, *, name=UNSET, parent=UNSE
     new_name = clean.get("name", category.name)
     if new_name != category.name or new_parent_id != category.parent_id:
         _ensure_unique_name(new_name, new_parent_id, category.id)
-    if new_name != category.name:
-        changes["name"] = [category.name, new_name]
-        category.name = new_name
     if "is_active" in clean and clean["is_active"] != category.is_active:
         changes["is_active"] = [category.is_active, clean["is_active"]]
         category.is_active = clean["is_active"]
-    if parent is not UNSET or "position" in clean:
-        old = (category.parent_id, category.position)
-        _place(category, new_parent_id, clean.get("position"))
-        if (category.parent_id, category.position) != old:
-            changes["parent"] = [old[0], category.parent_id]
-            changes["position"] = [old[1], category.position]
+    old = (category.name, category.parent_id, category.position)
+    with _unique_name(category, new_name):
+        category.name = new_name
+        if parent is not UNSET or "position" in clean:
+            _place(category, new_parent_id, clean.get("position"))
+    if category.name != old[0]:
+        changes["name"] = [old[0], category.name]
+    if (category.parent_id, category.position) != old[1:]:
+        changes["parent"] = [old[1], category.parent_id]
+        changes["position"] = [old[2], category.position]
     if changes:
         record(actor, "catalog.category_updated", category, changes)
     return category
@@ -147,14 +149,24 @@ def _same_parent(parent_id):
             else ServiceCategory.parent_id == parent_id)
 
 
+def _name_conflict(name: str) -> Conflict:
+    message = f"Здесь уже есть категория «{name}»"
+    return Conflict(message, details={"name": [message]})
+
+
 def _ensure_unique_name(name: str, parent_id, own_id) -> None:
     statement = select(ServiceCategory.id).where(
         _same_parent(parent_id), func.lower(ServiceCategory.name) == name.lower())
     if own_id is not None:
         statement = statement.where(ServiceCategory.id != own_id)
     if db.session.scalar(statement.limit(1)) is not None:
-        message = f"Здесь уже есть категория «{name}»"
-        raise Conflict(message, details={"name": [message]})
+        raise _name_conflict(name)
+
+
+def _unique_name(category: ServiceCategory, name: str | None = None):
+    """The block names or moves `category`; a sibling of the same name is a Conflict."""
+    return unique_or_conflict(
+        {CATEGORY_NAME_INDEX: lambda: _name_conflict(name or category.name)})
 
 
 def _siblings(parent_id, exclude_id: int) -> list[ServiceCategory]:
@@ -217,8 +229,8 @@ def create_services(actor, items: list[dict]) -> list[Service]:
                        price=c["price"], duration_minutes=c["duration"],
                        category_id=c["category"], is_active=c["is_active"],
                        clinics=c["clinics"], doctors=c["doctors"]) for c in cleaned]
-    db.session.add_all(created)
-    _flush_unique(codes)
+    with _unique_codes(codes):
+        db.session.add_all(created)
     for service in created:
         _append_price(actor, service, service.price)
         record(actor, "catalog.service_created", service, {
@@ -244,14 +256,16 @@ def update_service(actor, service: Service, **values) -> Service:
         # The old price is read and a history row appended: no concurrent change between.
         db.session.refresh(service, with_for_update=True)
     changes: dict = {}
-    if "code" in clean and clean["code"] != service.code:
+    new_code = "code" in clean and clean["code"] != service.code
+    if new_code:
         _ensure_unique_code(clean["code"], service.id)
-    for key, attribute in (("code", "code"), ("name", "name"), ("description", "description"),
-                           ("duration", "duration_minutes"), ("category", "category_id"),
-                           ("is_active", "is_active")):
-        if key in clean and clean[key] != getattr(service, attribute):
-            changes[key] = [getattr(service, attribute), clean[key]]
-            setattr(service, attribute, clean[key])
+    with _unique_codes([clean["code"]]) if new_code else nullcontext():
+        for key, attribute in (("code", "code"), ("name", "name"),
+                               ("description", "description"), ("duration", "duration_minutes"),
+                               ("category", "category_id"), ("is_active", "is_active")):
+            if key in clean and clean[key] != getattr(service, attribute):
+                changes[key] = [getattr(service, attribute), clean[key]]
+                setattr(service, attribute, clean[key])
     for key in ("clinics", "doctors"):
         if key in clean:
             old = [item.id for item in getattr(service, key)]
@@ -259,8 +273,6 @@ def update_service(actor, service: Service, **values) -> Service:
             if sorted(old) != sorted(new):
                 changes[key] = [sorted(old), sorted(new)]
                 setattr(service, key, clean[key])
-    if "code" in changes:
-        _flush_unique([service.code])
     if "price" in clean and clean["price"] != service.price:
         old_price = service.price
         service.price = clean["price"]
@@ -315,20 +327,19 @@ def _ensure_unique_code(code: str, own_id) -> None:
         _code_taken(code)
 
 
-def _code_taken(code: str):
+def _code_conflict(code: str) -> Conflict:
     message = f"Услуга с кодом «{code}» уже есть"
-    raise Conflict(message, details={"code": [message]})
+    return Conflict(message, details={"code": [message]})
 
 
-def _flush_unique(codes: list[str]) -> None:
-    """Flush; a code taken meanwhile by a concurrent request becomes a Conflict."""
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:
-        if "uq_services_code" in str(exc.orig):
-            _code_taken(codes[0] if len(codes) == 1 else ", ".join(codes[:3]) + "…")
-        raise
+def _code_taken(code: str):
+    raise _code_conflict(code)
+
+
+def _unique_codes(codes: list[str]):
+    """The block gives services these codes; one taken meanwhile is a Conflict."""
+    return unique_or_conflict({"uq_services_code": lambda: _code_conflict(
+        codes[0] if len(codes) == 1 else ", ".join(codes[:3]) + "…")})
 
 
 def _append_price(actor, service: Service, price: Decimal) -> ServicePrice:

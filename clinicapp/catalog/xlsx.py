@@ -29,6 +29,7 @@ PRICE_FORMAT = "#,##0.00"
 YES, NO = "да", "нет"
 TRUE_WORDS = {"да", "д", "yes", "y", "true", "1", "+", "активна", "вкл"}
 FALSE_WORDS = {"нет", "н", "no", "n", "false", "0", "-", "неактивна", "выкл"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NOT_XLSX = "Файл не похож на таблицу Excel (.xlsx): сохраните прайс-лист в формате .xlsx"
 
 
@@ -78,11 +79,24 @@ def export_price_list() -> bytes:
         sheet.append((service.code, service.name, paths.get(service.category_id, ""),
                       service.price, service.duration_minutes,
                       YES if service.is_active else NO, service.description or ""))
+        for cell in sheet[sheet.max_row]:
+            _as_text(cell)
         sheet.cell(row=sheet.max_row, column=4).number_format = PRICE_FORMAT
     sheet.auto_filter.ref = sheet.dimensions
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _as_text(cell) -> None:
+    """Text that a spreadsheet could take for a formula (=, +, -, @, tab, CR) stays text.
+
+    openpyxl stores a string starting with "=" as a formula; a price-list name
+    like '=HYPERLINK("http://evil.test")' must open as the words it is.
+    """
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
 
 
 # --- import --------------------------------------------------------------------

@@ -61,7 +61,8 @@ def handle_http_exception(error: HTTPException):
     data = getattr(error, "data", None) or {}
     details = data.get("errors") or data.get("messages") or {}
     details = _flatten_locations(details)
-    detail = data.get("message") or _details_summary(details) or HTTP_MESSAGES.get(status, error.name)
+    detail = (data.get("message") or _details_summary(details)
+              or HTTP_MESSAGES.get(status, error.name))
     headers.update(data.get("headers") or {})
     if wants_json():
         return _json_error(status, detail, ERROR_CODES.get(status, "error"), details, headers)
@@ -90,12 +91,30 @@ def _details_summary(details: dict) -> str:
     return "Неверные данные — " + ", ".join(parts)
 
 
+def settle_failure(error: DomainError) -> DomainError:
+    """Undo everything the request did; then keep only what the failure must leave behind.
+
+    An error may carry `bookkeeping` (auth.errors.SignInError: the failure
+    counter, a lockout, a revoked token family): it runs after the rollback in
+    a transaction of its own, which is committed. It may raise the error to
+    report instead (e.g. the failure that locked the account); that one is
+    returned, else `error` itself.
+    """
+    db.session.rollback()
+    bookkeeping = getattr(error, "bookkeeping", None)
+    if bookkeeping is None:
+        return error
+    try:
+        bookkeeping()
+    except DomainError as outcome:
+        error = outcome
+    db.session.commit()
+    return error
+
+
 def handle_domain_error(error: DomainError):
-    """A rule violation raised by a service."""
-    if getattr(error, "keep_changes", False):
-        db.session.commit()
-    else:
-        db.session.rollback()
+    """A rule violation raised by a service: nothing of the request is kept."""
+    error = settle_failure(error)
     if wants_json():
         return _json_error(error.status_code, error.detail, error.code, error.details)
     if isinstance(error, NotAuthenticated):

@@ -6,7 +6,9 @@ the handshake (`auth={"token": …}`), raw WebSockets in `?token=` or an
 """
 from __future__ import annotations
 
-from flask import request, session
+from urllib.parse import urlsplit
+
+from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import disconnect
 
@@ -27,15 +29,30 @@ def _cookie_user():
     return None
 
 
+def _same_origin() -> bool:
+    """False for a browser's WebSocket opened by another site (it would carry our cookie).
+
+    Socket.IO checks Origin itself (cors_allowed_origins); raw WebSockets do it here.
+    """
+    origin = request.headers.get("Origin")
+    if not origin:
+        return True  # not a browser: apps and scripts send no Origin
+    return (urlsplit(origin).netloc == request.host
+            or origin in (current_app.config.get("CORS_ORIGINS") or ()))
+
+
 def user_from_ws_request():
-    """The user of a raw WebSocket handshake: ?token=, a bearer header, or the session cookie."""
+    """The user of a raw WebSocket handshake: ?token=, a bearer header, or the session cookie.
+
+    The cookie counts only for a same-origin handshake (see _same_origin).
+    """
     token = request.args.get("token")
     header = request.headers.get("Authorization", "")
     if not token and header.lower().startswith("bearer "):
         token = header[7:].strip()
     if token:
         return _token_user(token)
-    return _cookie_user()
+    return _cookie_user() if _same_origin() else None
 
 
 def socket_user():

@@ -3,7 +3,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Numeric, String, Text, true
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    text,
+    true,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -35,6 +45,9 @@ class Organization(TimestampMixin, db.Model):
                                                    order_by="Clinic.id")
 
 
+CLINIC_NAME_INDEX = "uq_clinics_organization_id_lower_name"
+
+
 class Clinic(TimestampMixin, db.Model):
     """A branch of the organization; times are shown in its own zone."""
 
@@ -43,6 +56,8 @@ class Clinic(TimestampMixin, db.Model):
         CheckConstraint("rating >= 0 AND rating <= 5", name="rating_range"),
         CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
         CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
+        # One branch of a name per organization, whatever the letter case.
+        Index(CLINIC_NAME_INDEX, "organization_id", text("lower(name)"), unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..core.branches import visible_branch_ids
-from ..core.errors import NotFound
+from ..core.errors import NotFound, PermissionDenied, ValidationFailed
+from ..core.routing import MAX_ID
 from ..core.search import ESCAPE, contains_pattern
 from ..extensions import db
 from .models import Clinic, Organization
@@ -15,6 +16,26 @@ def organization_for(user) -> Organization | None:
     for branch in getattr(user, "branches", None) or []:
         return branch.organization
     return db.session.scalar(db.select(Organization).order_by(Organization.id).limit(1))
+
+
+def require_own_organization(user, organization_id: int | None = None) -> Organization:
+    """The user's organization (organization_for); `organization_id`, if given, must name it.
+
+    Raises ValidationFailed (no organization yet, or no organization `organization_id`)
+    and PermissionDenied (another organization's id).
+    """
+    own = organization_for(user)
+    if own is None:
+        message = "Организация ещё не заведена"
+        raise ValidationFailed(message, details={"organization": [message]})
+    if organization_id is None or organization_id == own.id:
+        return own
+    if not 0 < organization_id <= MAX_ID or db.session.get(Organization, organization_id) is None:
+        raise ValidationFailed("Организация не найдена",
+                               details={"organization": ["Нет такой организации"]})
+    raise PermissionDenied("Можно работать только со своей организацией",
+                           code="organization_forbidden",
+                           details={"organization": ["Это не ваша организация"]})
 
 
 def visible_branches(user, status: str | None = None) -> list[Clinic]:

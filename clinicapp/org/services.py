@@ -8,22 +8,26 @@ images are stored only when the rest is valid, and removed again if not.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from zoneinfo import available_timezones
 
+from sqlalchemy.exc import IntegrityError
+
 from ..audit.services import record
 from ..core.emails import InvalidEmail, normalize_email
-from ..core.errors import PermissionDenied, ValidationFailed
+from ..core.errors import Conflict, PermissionDenied, ValidationFailed
 from ..core.permissions import has_permission
 from ..core.phones import InvalidPhone, normalize_phone
 from ..core.uploads import save_image, upload_dir
 from ..extensions import db
 from . import requisites
 from .hours import normalize_hours
-from .models import Clinic, Organization
+from .models import CLINIC_NAME_INDEX, Clinic, Organization
 
 REQUIRED = "Обязательное поле"
+NAME_TAKEN = "Филиал с таким названием уже есть"
 MAX_PHOTOS = 10
 ORGANIZATION_FIELDS = ("name", "inn", "kpp", "ogrn", "legal_address", "postal_address",
                        "bank_name", "bik", "settlement_account", "correspondent_account",
@@ -48,6 +52,29 @@ class _Errors(dict):
         first = next(iter(self.values()))[0]
         raise ValidationFailed(f"Проверьте поля формы: {first}" if len(self) > 1 else first,
                                details=dict(self))
+
+
+@contextmanager
+def unique_or_conflict(conflicts: dict):
+    """Make the block's changes in a SAVEPOINT; a unique index they break raises a Conflict.
+
+    `conflicts` maps an index name to a function making the Conflict. The checks
+    before a write cannot see a concurrent request's row; the index can. Make the
+    changes inside the block (entering it flushes what is already pending), so a
+    refusal rolls back only them: a 409, not a 500, and the session stays usable.
+    """
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError as exc:
+        make = conflicts.get(getattr(getattr(exc.orig, "diag", None), "constraint_name", None))
+        if make is None:
+            raise
+        raise make() from exc
+
+
+def _name_conflict() -> Conflict:
+    return Conflict(NAME_TAKEN, details={"name": [NAME_TAKEN]})
 
 
 def _discard(paths) -> None:
@@ -111,7 +138,12 @@ def _email(value: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-def _decimal(value, places: int) -> Decimal | None:
+def _decimal(value, places: int, low: int, high: int, out_of_range: str) -> Decimal | None:
+    """A number from `low` to `high` with at most `places` decimals; "" is None.
+
+    Raises ValueError (Russian) for text, infinities, out of range (`out_of_range`,
+    checked before rounding: 1e30 cannot be rounded to `places`), more decimals.
+    """
     if value is None or isinstance(value, bool):
         raise ValueError("Ожидается число")
     if isinstance(value, str):
@@ -124,31 +156,27 @@ def _decimal(value, places: int) -> Decimal | None:
         raise ValueError("Ожидается число") from exc
     if not number.is_finite():
         raise ValueError("Ожидается число")
-    if number != number.quantize(Decimal(1).scaleb(-places)):
+    if not low <= number <= high:
+        raise ValueError(out_of_range)
+    step = Decimal(1).scaleb(-places)
+    if number != number.quantize(step):
         raise ValueError(f"Не больше {places} знаков после запятой" if places > 1
                          else "Один знак после запятой")
-    return number.quantize(Decimal(1).scaleb(-places))
+    return number.quantize(step)
 
 
 def _coordinate(limit: int):
     def clean(field: str, value):
         if value is None:
             return None
-        number = _decimal(value, 6)
-        if number is not None and not -limit <= number <= limit:
-            raise ValueError(f"От −{limit} до {limit}")
-        return number
+        return _decimal(value, 6, -limit, limit, f"От −{limit} до {limit}")
 
     return clean
 
 
 def _rating(field: str, value) -> Decimal:
-    number = _decimal(value, 1) if value is not None else None
-    if number is None:
-        return Decimal("0.0")
-    if not 0 <= number <= 5:
-        raise ValueError("Рейтинг от 0 до 5")
-    return number
+    number = _decimal(value, 1, 0, 5, "Рейтинг от 0 до 5") if value is not None else None
+    return Decimal("0.0") if number is None else number
 
 
 def _timezone(field: str, value) -> str:
@@ -285,14 +313,30 @@ def _clean_clinic(clinic: Clinic | None, organization_id: int, data: dict,
         missing = "longitude" if longitude is None else "latitude"
         errors.add(missing, "Укажите обе координаты или ни одной")
     name = cleaned.get("name")
-    if name and (clinic is None or name != clinic.name):
-        statement = db.select(Clinic.id).where(Clinic.organization_id == organization_id,
-                                               db.func.lower(Clinic.name) == name.lower())
-        if clinic is not None:
-            statement = statement.where(Clinic.id != clinic.id)
-        if db.session.scalar(statement.limit(1)) is not None:
-            errors.add("name", "Филиал с таким названием уже есть")
+    if name and (clinic is None or name != clinic.name) and \
+            name_taken(organization_id, name, clinic.id if clinic else None):
+        errors.add("name", NAME_TAKEN)
     return cleaned
+
+
+def name_taken(organization_id: int, name: str, own_id: int | None = None) -> bool:
+    """Whether another branch of the organization has this name (letter case aside)."""
+    statement = db.select(Clinic.id).where(Clinic.organization_id == organization_id,
+                                           db.func.lower(Clinic.name) == name.lower())
+    if own_id is not None:
+        statement = statement.where(Clinic.id != own_id)
+    return db.session.scalar(statement.limit(1)) is not None
+
+
+@contextmanager
+def _unique_name(saved: list[str]):
+    """The block names a branch; a name taken meanwhile is a Conflict (new images dropped)."""
+    try:
+        with unique_or_conflict({CLINIC_NAME_INDEX: _name_conflict}):
+            yield
+    except Conflict:
+        _discard(saved)
+        raise
 
 
 def create_clinic(actor, organization: Organization, data: dict, *, logo=None,
@@ -301,7 +345,8 @@ def create_clinic(actor, organization: Organization, data: dict, *, logo=None,
 
     `opening_hours` is {"mon": [["09:00", "18:00"]] or "09:00–18:00", …}; `logo`
     and `photos` are uploaded files. Raises PermissionDenied (not an
-    administrator) or ValidationFailed naming every bad field.
+    administrator), ValidationFailed naming every bad field, Conflict (the name
+    taken by a concurrent request: the unique index).
     """
     _require_manager(actor)
     errors = _Errors()
@@ -316,8 +361,8 @@ def create_clinic(actor, organization: Organization, data: dict, *, logo=None,
     errors.raise_if_any(saved_logo + saved_photos)
     clinic = Clinic(organization_id=organization.id, logo_path=next(iter(saved_logo), None),
                     photos=saved_photos, **cleaned)
-    db.session.add(clinic)
-    db.session.flush()
+    with _unique_name(saved_logo + saved_photos):
+        db.session.add(clinic)
     record(actor, "clinic.created", clinic, {
         **{field: _jsonable(value) for field, value in cleaned.items()},
         "logo_path": clinic.logo_path, "photos": saved_photos})
@@ -330,7 +375,8 @@ def update_clinic(actor, clinic: Clinic, data: dict, *, logo=None, remove_logo: 
 
     `remove_photos` are paths from `clinic.photos`; `new_photos` are uploaded
     files added after the kept ones (at most MAX_PHOTOS in all). Raises
-    PermissionDenied or ValidationFailed naming every bad field.
+    PermissionDenied, ValidationFailed naming every bad field, Conflict (the
+    name taken by a concurrent request).
     """
     _require_manager(actor)
     errors = _Errors()
@@ -346,7 +392,8 @@ def update_clinic(actor, clinic: Clinic, data: dict, *, logo=None, remove_logo: 
     elif remove_logo:
         cleaned["logo_path"] = None
     cleaned["photos"] = kept + saved_photos
-    applied = _apply(clinic, cleaned)
+    with _unique_name(saved_logo + saved_photos):
+        applied = _apply(clinic, cleaned)
     if applied:
         action = "clinic.deactivated" if applied.get("is_active") == [True, False] else \
             "clinic.updated"

@@ -5,7 +5,6 @@ at once, each message in Russian under the field's name.
 """
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 
 from ..core.emails import InvalidEmail, normalize_email
@@ -29,25 +28,6 @@ FIELDS = (*TEXT_FIELDS, "birth_date", "sex", "phone", "extra_phones", "email", "
           "clinic_id")
 # Personal data the audit log must never hold, not even as "before/after".
 SECRET_FIELDS = ("document_number", "notes")
-
-
-def clean_phone(raw: str) -> str:
-    """E.164 for a number typed any way: RU/KZ (+7, 8…), UZ (+998, 998…, local 9 digits).
-
-    Raises InvalidPhone.
-    """
-    text = (raw or "").strip()
-    digits = re.sub(r"\D", "", text)
-    attempts = [(text, "RU")]
-    if digits and not text.startswith("+"):
-        attempts += [("+" + digits, "RU"), (digits, "UZ")]
-    error: InvalidPhone | None = None
-    for candidate, region in attempts:
-        try:
-            return normalize_phone(candidate, region)
-        except InvalidPhone as exc:
-            error = error or exc
-    raise error or InvalidPhone("Неверный формат телефона")
 
 
 def _text(value, field: str, errors: dict) -> str | None:
@@ -103,7 +83,7 @@ def _phones(value, field: str, errors: dict) -> list[str]:
         if item is None or not str(item).strip():
             continue
         try:
-            phone = clean_phone(str(item))
+            phone = normalize_phone(str(item))
         except InvalidPhone as exc:
             errors[field] = [f"{exc}: {str(item)[:40]}"]
             return []

@@ -10,5 +10,5 @@ from . import services
 
 @user_registered.connect
 def link_patient_record(sender, user, **extra) -> None:
-    """A patient who registers gets a patient record (or an existing one) at once."""
+    """A patient who registers gets a new patient record of their own at once."""
     services.link_registered_user(user)

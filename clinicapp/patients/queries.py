@@ -11,30 +11,17 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, false, func, or_
 
-from ..core.errors import NotFound, ValidationFailed
+from ..core.errors import NotFound
+from ..core.routing import MAX_ID
 from ..core.search import ESCAPE, contains_pattern, prefix_pattern
 from ..extensions import db
-from ..org import queries as org_queries
 from ..org.models import Organization
 from .models import Patient
 
 DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d")
 PHONE_TOKEN = re.compile(r"^[+\d()\-]*\d[\d()\-]*$")
-MAX_ID = 2**31 - 1  # an integer primary key; larger ids cannot exist
 # Up to this many matches a search is sorted by name; more come newest first.
 SORT_BY_NAME_UP_TO = 500
-
-
-def organization_for(user) -> Organization:
-    """The organization a staff member works for (see org.queries.organization_for).
-
-    Raises ValidationFailed when no organization exists yet.
-    """
-    organization = org_queries.organization_for(user)
-    if organization is None:
-        raise ValidationFailed("Организация ещё не заведена",
-                               details={"organization": ["Организация ещё не заведена"]})
-    return organization
 
 
 def get_patient(organization_id: int, patient_id: int) -> Patient:
@@ -165,7 +152,7 @@ def find_by_phone(organization_id: int, phone: str, limit: int = 100) -> list[Pa
 
 
 def find_duplicate(organization_id: int, phones: list[str], email: str | None,
-                   exclude_id: int | None = None, without_user: bool = False) -> Patient | None:
+                   exclude_id: int | None = None) -> Patient | None:
     """The first patient sharing any of `phones` (main or extra) or the e-mail."""
     matches = []
     if phones:
@@ -178,6 +165,4 @@ def find_duplicate(organization_id: int, phones: list[str], email: str | None,
                                          or_(*matches))
     if exclude_id is not None:
         statement = statement.where(Patient.id != exclude_id)
-    if without_user:
-        statement = statement.where(Patient.user_id.is_(None))
     return db.session.scalar(statement.order_by(Patient.id).limit(1))

@@ -23,22 +23,6 @@ DUPLICATE_MESSAGE = "Похоже, такой пациент уже есть"
 EXTERNAL_IDS = ("external_1c_id", "external_bitrix_id")
 
 
-def resolve_organization(actor, organization_id: int | None) -> Organization:
-    """The actor's own organization; `organization_id`, if given, must name it.
-
-    Raises ValidationFailed (unknown organization), PermissionDenied (another one).
-    """
-    own = queries.organization_for(actor)
-    if organization_id is None or organization_id == own.id:
-        return own
-    if not 0 < organization_id <= queries.MAX_ID or db.session.get(
-            Organization, organization_id) is None:
-        raise ValidationFailed("Нет такой организации",
-                               details={"organization": ["Нет такой организации"]})
-    raise PermissionDenied("Можно работать только с пациентами своей организации",
-                           details={"organization": ["Это не ваша организация"]})
-
-
 def _check_clinic(actor, organization: Organization, clinic_id: int | None) -> None:
     if clinic_id is None:
         return
@@ -159,9 +143,12 @@ def split_full_name(full_name: str) -> tuple[str, str, str | None]:
 def link_registered_user(user: User) -> Patient | None:
     """A patient record for a patient who registered (any register endpoint).
 
-    Links the first patient of the organization with the same phone or e-mail
-    and no account yet, else creates one from the user's name. Returns None
-    when there is no organization yet or the user is not a patient.
+    Always a new record made from what the person typed, even when a record
+    with the same phone or e-mail exists: a phone number or an address someone
+    merely claims proves nothing, so an existing record is never handed over
+    (staff merge duplicates; invite_to_cabinet links an existing record).
+    Returns the user's record (already linked: that one), or None when there
+    is no organization yet or the user is not a patient.
     """
     if user.role != "patient":
         return None
@@ -171,13 +158,6 @@ def link_registered_user(user: User) -> Patient | None:
     organization = db.session.scalar(db.select(Organization).order_by(Organization.id).limit(1))
     if organization is None:
         return None
-    phones = [user.phone] if user.phone else []
-    patient = queries.find_duplicate(organization.id, phones, user.email, without_user=True)
-    if patient is not None:
-        patient.user_id = user.id
-        db.session.flush()
-        record(user, "patient.linked", patient, {"user_id": user.id, "source": "registration"})
-        return patient
     last, first, middle = split_full_name(user.full_name)
     last = last or user.email.split("@")[0][:100]
     patient = Patient(organization_id=organization.id, last_name=last, first_name=first,

@@ -12,10 +12,12 @@ from wtforms.fields.choices import SelectChoice
 from ..core.branches import visible_branch_ids
 from ..core.errors import Conflict, DomainError
 from ..core.forms import show_errors
+from ..core.pagination import page_number
 from ..core.permissions import has_permission, require_permission
 from ..core.phones import display_phone
 from ..extensions import db
 from ..org.models import Clinic
+from ..org.queries import require_own_organization
 from . import queries, services
 from .forms import InviteForm, PatientForm
 from .models import Patient
@@ -46,7 +48,7 @@ def _helpers() -> dict:
 
 
 def _organization():
-    return queries.organization_for(current_user)
+    return require_own_organization(current_user)
 
 
 def _patient(patient_id: int):
@@ -128,7 +130,7 @@ class Page:
 def index():
     """The list: search-as-you-type by name, phone or birth date, paged."""
     query = (request.args.get("q") or "").strip()[:100]
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), COUNT_LIMIT // PAGE_SIZE)
+    page = page_number(request.args.get("page"), COUNT_LIMIT // PAGE_SIZE)
     items, counted = queries.page_of_patients(_organization().id, query, PAGE_SIZE,
                                               (page - 1) * PAGE_SIZE, count_cap=COUNT_LIMIT)
     pagination = Page(items, page, PAGE_SIZE, min(counted, COUNT_LIMIT), counted > COUNT_LIMIT)
@@ -167,7 +169,7 @@ def new():
                            duplicate=duplicate), status
 
 
-@bp.route("/<int(max=2147483647):patient_id>/edit", methods=["GET", "POST"])
+@bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
 @login_required
 @require_permission("patients.manage")
 def edit(patient_id: int):
@@ -187,7 +189,7 @@ def edit(patient_id: int):
                            duplicate=None), status
 
 
-@bp.route("/<int(max=2147483647):patient_id>")
+@bp.route("/<int:patient_id>")
 @login_required
 @require_permission("patients.view")
 def card(patient_id: int):
@@ -197,7 +199,7 @@ def card(patient_id: int):
                            invited=None, private=has_permission(current_user, "patients.manage"))
 
 
-@bp.route("/<int(max=2147483647):patient_id>/invite", methods=["POST"])
+@bp.route("/<int:patient_id>/invite", methods=["POST"])
 @login_required
 @require_permission("patients.manage")
 def invite(patient_id: int):

@@ -12,7 +12,7 @@ from ..auth import services
 from ..auth.models import User
 from ..extensions import db
 from ..org.models import Clinic, Organization
-from . import catalog, patients, staff
+from . import catalog, patients, schedule, staff
 
 DEMO_PASSWORD = "demo-pass-2026"
 # Published on purpose: add it to an authenticator app to sign in as the demo admin.
@@ -108,4 +108,5 @@ def seed_demo() -> list[dict]:
     doctors = staff.seed(clinics)
     catalog.seed(clinics, doctors)
     patients.seed(clinics)
+    schedule.seed(clinics, doctors)
     return accounts

@@ -6,13 +6,11 @@ from sqlalchemy.orm import selectinload
 
 from ..core.branches import visible_branch_ids
 from ..core.errors import NotFound, PermissionDenied
+from ..core.routing import MAX_ID
 from ..core.search import ESCAPE, contains_pattern
 from ..extensions import db
 from ..org.models import Clinic
 from .models import Employee, employee_branches
-
-# PostgreSQL `integer`: a larger id in a URL can name nothing.
-MAX_ID = 2**31 - 1
 
 
 def _in_branches(branch_ids):
@@ -31,6 +29,19 @@ def can_see_employee(user, employee: Employee) -> bool:
     if visible is None:
         return True
     return any(branch.id in visible for branch in employee.branches)
+
+
+def can_manage_employee(user, employee: Employee) -> bool:
+    """Administrators change anyone; other staff only those who work in their branches alone.
+
+    Seeing an employee takes one shared branch (can_see_employee); changing one, or
+    their access, takes every branch of theirs: a manager of branch A must not reset
+    the account of someone who also works in branch B.
+    """
+    visible = visible_branch_ids(user)
+    if visible is None:
+        return True
+    return bool(employee.branches) and all(branch.id in visible for branch in employee.branches)
 
 
 def employee_for(user, employee_id: int) -> Employee:

@@ -11,17 +11,19 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from ..audit.services import record
 from ..auth import services as auth_services
-from ..auth.models import STAFF_ROLES, User
+from ..auth.models import ROLE_LABELS, STAFF_ROLES, User
 from ..core.branches import visible_branch_ids
 from ..core.emails import InvalidEmail, normalize_email
 from ..core.errors import Conflict, PermissionDenied, ValidationFailed
 from ..core.permissions import ALL_BRANCHES_ROLES
 from ..core.phones import InvalidPhone, normalize_phone
+from ..core.routing import MAX_ID
 from ..core.uploads import save_image
 from ..extensions import db
-from ..org.models import Clinic, Organization
+from ..org.models import Clinic
+from ..org.queries import require_own_organization
 from .models import Employee
-from .queries import MAX_ID
+from .queries import can_manage_employee
 
 REQUIRED = "Обязательное поле"
 DEFAULT_COLOR = "#2196F3"
@@ -33,6 +35,9 @@ MAX_SPECIALIZATIONS = 20
 # Fields of an employee a caller may set (besides organization, branches and the photo).
 FIELDS = ("last_name", "first_name", "middle_name", "position", "specializations", "phone",
           "email", "hire_date", "color", "description", "rating", "is_doctor", "is_active")
+# Who may grant which role: a role ranked above the caller's own is refused.
+ROLE_RANKS = {"admin": 3, "manager": 2, "receptionist": 1, "cashier": 1, "doctor": 1}
+NO_BRANCH = "Укажите хотя бы один филиал"
 
 
 # --- cleaning ------------------------------------------------------------------------
@@ -120,40 +125,23 @@ def _clean(data: dict) -> dict:
 
 # --- organization and branches -------------------------------------------------------
 
-def own_organization_id(actor) -> int:
-    """The organization the actor works for: their branches' one, else the first one.
-
-    Raises ValidationFailed when there is no organization yet.
-    """
-    for branch in actor.branches:
-        return branch.organization_id
-    organization_id = db.session.scalar(db.select(Organization.id).order_by(Organization.id)
-                                        .limit(1))
-    if organization_id is None:
-        message = "Организация ещё не заведена"
-        raise ValidationFailed(message, details={"organization": [message]})
-    return organization_id
+def ensure_may_change(actor, employee: Employee) -> None:
+    """Raise PermissionDenied unless the actor may change the employee (can_manage_employee)."""
+    if not can_manage_employee(actor, employee):
+        raise PermissionDenied("Сотрудник работает и в филиалах, к которым у вас нет доступа: "
+                               "изменить его может только администратор",
+                               code="branch_forbidden")
 
 
-def _organization_id(actor, organization_id: int | None) -> int:
-    own = own_organization_id(actor)
-    if organization_id is None or organization_id == own:
-        return own
-    if not 0 < organization_id <= MAX_ID or db.session.get(Organization, organization_id) is None:
-        raise ValidationFailed("Организация не найдена",
-                               details={"organization": ["Нет такой организации"]})
-    raise PermissionDenied("Можно заводить сотрудников только своей организации",
-                           code="organization_forbidden",
-                           details={"organization": ["Это не ваша организация"]})
+def _branches(actor, organization_id: int, branch_ids) -> list[Clinic]:
+    """The branches of `branch_ids`: at least one, of the organization, each the actor's.
 
-
-def _branches(actor, organization_id: int, branch_ids, current=()) -> list[Clinic]:
-    """The new branch list. Branches the actor cannot see stay as they were.
-
-    Raises ValidationFailed (unknown, another organization's, none of the actor's
-    own left) and PermissionDenied (a branch the actor does not work in).
+    Raises ValidationFailed (none, unknown, another organization's) and
+    PermissionDenied (a branch the actor does not work in).
     """
     ids = list(dict.fromkeys(branch_ids))
+    if not ids:
+        raise ValidationFailed(NO_BRANCH, details={"branches": [NO_BRANCH]})
     clinics = {clinic.id: clinic for clinic in db.session.scalars(
         db.select(Clinic).where(Clinic.id.in_([i for i in ids if 0 < i <= MAX_ID])))}
     unknown = [str(i) for i in ids if i not in clinics]
@@ -164,16 +152,9 @@ def _branches(actor, organization_id: int, branch_ids, current=()) -> list[Clini
         message = "Филиал принадлежит другой организации"
         raise ValidationFailed(message, details={"branches": [message]})
     visible = visible_branch_ids(actor)
-    chosen = [clinics[i] for i in ids]
-    if visible is None:
-        return sorted(chosen, key=lambda c: c.id)
-    if any(i not in visible for i in ids):
+    if visible is not None and any(i not in visible for i in ids):
         raise PermissionDenied("Нет доступа к этому филиалу", code="branch_forbidden")
-    if not chosen:
-        message = "Укажите хотя бы один из своих филиалов"
-        raise ValidationFailed(message, details={"branches": [message]})
-    kept = [clinic for clinic in current if clinic.id not in visible]
-    return sorted(kept + chosen, key=lambda c: c.id)
+    return sorted(clinics.values(), key=lambda c: c.id)
 
 
 def _audit_value(value):
@@ -201,14 +182,14 @@ def _sync_user_branches(employee: Employee) -> None:
 
 def create_employee(actor, data: dict, *, organization_id: int | None = None,
                     branch_ids=(), photo=None) -> Employee:
-    """Add an employee of the actor's organization.
+    """Add an employee of the actor's organization, working in at least one branch.
 
     `data` holds the FIELDS to set; `photo` is an uploaded image stream.
-    Raises ValidationFailed (fields, unknown organization or branch),
+    Raises ValidationFailed (fields, no branch, unknown organization or branch),
     PermissionDenied (another organization, a branch not the actor's).
     """
     clean = _clean({"last_name": "", "first_name": "", **{k: data[k] for k in FIELDS if k in data}})
-    organization_id = _organization_id(actor, organization_id)
+    organization_id = require_own_organization(actor, organization_id).id
     branches = _branches(actor, organization_id, branch_ids)
     employee = Employee(organization_id=organization_id, **{"color": DEFAULT_COLOR, **clean})
     employee.branches = branches
@@ -224,17 +205,24 @@ def update_employee(actor, employee: Employee, data: dict, *, organization_id: i
                     branch_ids=None, photo=None) -> Employee:
     """Change the given fields (a partial update); `branch_ids` None keeps the branches.
 
-    Raises ValidationFailed, PermissionDenied (as create_employee; moving an
-    employee to another organization is a ValidationFailed).
+    Deactivating the employee (is_active false) also revokes their access to the
+    system (revoke_access). Raises ValidationFailed, PermissionDenied (as
+    create_employee; an employee who also works in a branch not the actor's,
+    unless the actor is an administrator; deactivating an account the actor may
+    not revoke); moving an employee to another organization is a ValidationFailed.
     """
+    ensure_may_change(actor, employee)
     clean = _clean({k: data[k] for k in FIELDS if k in data})
-    if organization_id is not None and _organization_id(actor, organization_id) \
+    if organization_id is not None and require_own_organization(actor, organization_id).id \
             != employee.organization_id:
         message = "Сотрудника нельзя перевести в другую организацию"
         raise ValidationFailed(message, details={"organization": [message]})
     if branch_ids is not None:
-        clean["branches"] = _branches(actor, employee.organization_id, branch_ids,
-                                      employee.branches)
+        clean["branches"] = _branches(actor, employee.organization_id, branch_ids)
+    revoke = (clean.get("is_active") is False and employee.user is not None
+              and employee.user.is_active)
+    if revoke:
+        _ensure_may_manage_access(actor, employee)
     changes = {}
     for name, value in clean.items():
         before = getattr(employee, name)
@@ -250,19 +238,28 @@ def update_employee(actor, employee: Employee, data: dict, *, organization_id: i
     if changes:
         db.session.flush()
         record(actor, "employee.updated", employee, changes)
+    if revoke:
+        _disable_account(actor, employee)
     return employee
 
 
 # --- system access -------------------------------------------------------------------
 
+def may_grant(actor, role: str) -> bool:
+    """Whether the actor may give a staff account this role: none above their own."""
+    return role in STAFF_ROLES and ROLE_RANKS[role] <= ROLE_RANKS.get(actor.role, 0)
+
+
 def _ensure_may_manage_access(actor, employee: Employee) -> None:
+    ensure_may_change(actor, employee)
     user = employee.user
     if user is None:
         return
     if user.id == actor.id:
         raise PermissionDenied("Нельзя менять доступ своей собственной учётной записи")
-    if user.role == "admin" and actor.role != "admin":
-        raise PermissionDenied("Доступ администратора может менять только администратор")
+    if ROLE_RANKS.get(user.role, 0) > ROLE_RANKS.get(actor.role, 0):
+        raise PermissionDenied(f"Доступ роли «{user.role_label}» может менять только "
+                               "администратор")
 
 
 def _clean_login(username: str | None, email: str | None) -> tuple[str | None, str | None]:
@@ -277,42 +274,38 @@ def _clean_login(username: str | None, email: str | None) -> tuple[str | None, s
     return username, email
 
 
-def _taken(login: str, user: User) -> bool:
-    other = auth_services.find_by_login(login)
-    return other is not None and other.id != user.id
-
-
 def _update_login(user: User, username: str | None, email: str | None) -> None:
-    if username and username != user.username:
-        if _taken(username, user):
-            raise Conflict("Этот логин уже занят", details={"username": ["Этот логин уже занят"]})
-        user.username = username
-    if email and email != user.email:
-        if _taken(email, user):
-            message = "Пользователь с таким e-mail уже существует"
-            raise Conflict(message, details={"email": [message]})
-        user.email = email
+    """Give a re-enabled account a new login name (the same rules as a new one)."""
+    new_email = email or user.email
+    new_username = username or user.username
+    if (new_email, new_username) != (user.email, user.username):
+        auth_services.check_login_names(new_email, new_username, user)
+        user.email, user.username = new_email, new_username
 
 
 def grant_access(actor, employee: Employee, password: str, role: str,
                  username: str | None = None, email: str | None = None) -> tuple[User, bool]:
-    """Let the employee sign in: create their account, or re-activate the linked one.
+    """Let the employee sign in: create their account, or re-enable a revoked one.
 
     The login is `username` when given, else the e-mail (`email`, else the
-    employee's). A linked account gets the new role, password and branches.
+    employee's). A re-enabled account gets the new role, password and branches;
+    an account that is active is left alone (a Conflict: revoke it first).
     Returns (user, created). Raises ValidationFailed (role, password, no e-mail,
-    login format), PermissionDenied (granting "admin" or touching an
-    administrator's or one's own access without being allowed), Conflict
-    (login or e-mail taken).
+    login format), PermissionDenied (a role above the actor's own, an account of
+    a higher role or one's own, an employee of a branch not the actor's),
+    Conflict (access already active, login or e-mail taken).
     """
     if role not in STAFF_ROLES:
         raise ValidationFailed("Неизвестная роль сотрудника",
                                details={"role": ["Выберите роль из списка"]})
-    if role == "admin" and actor.role != "admin":
-        raise PermissionDenied("Роль «Администратор» может выдать только администратор")
+    if not may_grant(actor, role):
+        raise PermissionDenied(f"Роль «{ROLE_LABELS[role]}» может выдать только администратор")
     _ensure_may_manage_access(actor, employee)
-    username, email = _clean_login(username, email)
     user = employee.user
+    if user is not None and user.is_active:
+        raise Conflict(f"У сотрудника уже есть доступ (логин {user.login_name}): чтобы сменить "
+                       "роль или пароль, сначала отзовите доступ", code="access_active")
+    username, email = _clean_login(username, email)
     created = user is None
     if created:
         login_email = email or employee.email
@@ -338,18 +331,23 @@ def grant_access(actor, employee: Employee, password: str, role: str,
     return user, created
 
 
-def revoke_access(actor, employee: Employee) -> User:
-    """Disable the employee's account and end every session and token of it.
-
-    Raises Conflict (no account), PermissionDenied (one's own or an
-    administrator's account without being an administrator).
-    """
+def _disable_account(actor, employee: Employee) -> User:
     user = employee.user
-    if user is None:
-        raise Conflict("У сотрудника нет доступа в систему", code="no_access")
-    _ensure_may_manage_access(actor, employee)
     user.is_active = False
     auth_services.sign_out_everywhere(user)
     record(actor, "employee.access_revoked", employee,
            {"user_id": user.id, "login": user.login_name})
     return user
+
+
+def revoke_access(actor, employee: Employee) -> User:
+    """Disable the employee's account and end every session and token of it.
+
+    Raises Conflict (no account), PermissionDenied (one's own account, one of a
+    higher role, an employee of a branch not the actor's).
+    """
+    ensure_may_change(actor, employee)
+    if employee.user is None:
+        raise Conflict("У сотрудника нет доступа в систему", code="no_access")
+    _ensure_may_manage_access(actor, employee)
+    return _disable_account(actor, employee)

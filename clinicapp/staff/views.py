@@ -9,6 +9,7 @@ from ..auth.models import ROLE_LABELS
 from ..core.branches import branch_for
 from ..core.errors import DomainError, PermissionDenied
 from ..core.forms import show_errors
+from ..core.pagination import page_number
 from ..core.permissions import has_permission, require_permission
 from ..extensions import db
 from . import queries, services
@@ -41,7 +42,8 @@ def index():
     statement = queries.employees_statement(
         current_user, branch_id=filters["branch"], is_active=STATUSES[filters["status"]],
         is_doctor=True if filters["doctors"] else None, search=filters["q"])
-    page = db.paginate(statement, per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(statement, page=page_number(request.args.get("page")),
+                       per_page=PAGE_SIZE, error_out=False)
     template = "staff/_table.html" if request.headers.get("HX-Request") else "staff/index.html"
     return render_template(template, page=page, filters=filters,
                            branches=queries.visible_branches(current_user))
@@ -71,14 +73,20 @@ def _photo(form: EmployeeForm):
 
 
 
+def _grant_form() -> GrantAccessForm:
+    """The access form offering only the roles the user may grant."""
+    form = GrantAccessForm(prefix="access")
+    form.role.choices = [choice for choice in form.role.choices
+                         if services.may_grant(current_user, choice.value)]
+    return form
+
+
 def _edit_page(employee, form=None, grant_form=None, status: int = 200):
-    form = form or _employee_form(employee)
-    choices = {choice.value for choice in form.branches.choices}
     return render_template(
-        "staff/form.html", employee=employee, form=form,
-        grant_form=grant_form or GrantAccessForm(prefix="access"),
+        "staff/form.html", employee=employee, form=form or _employee_form(employee),
+        grant_form=grant_form or _grant_form(),
         revoke_form=RevokeAccessForm(prefix="revoke"), roles=ROLE_LABELS,
-        hidden_branches=[b for b in employee.branches if b.id not in choices]), status
+        manageable=queries.can_manage_employee(current_user, employee)), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -101,13 +109,15 @@ def new():
     return render_template("staff/form.html", employee=None, form=form), status
 
 
-@bp.route("/<int(max=2147483647):employee_id>", methods=["GET", "POST"])
+@bp.route("/<int:employee_id>", methods=["GET", "POST"])
 @login_required
 @require_permission("staff.view")
 def edit(employee_id: int):
     employee = queries.employee_for(current_user, employee_id)
-    if request.method == "POST" and not has_permission(current_user, "staff.manage"):
-        raise PermissionDenied("Недостаточно прав для этого действия")
+    if request.method == "POST":
+        if not has_permission(current_user, "staff.manage"):
+            raise PermissionDenied("Недостаточно прав для этого действия")
+        services.ensure_may_change(current_user, employee)
     form = _employee_form(employee)
     if form.validate_on_submit():
         try:
@@ -123,11 +133,12 @@ def edit(employee_id: int):
     return _edit_page(employee, form, status=400 if form.errors or form.form_errors else 200)
 
 
-@bp.route("/<int(max=2147483647):employee_id>/access", methods=["POST"])
+@bp.route("/<int:employee_id>/access", methods=["POST"])
 @login_required
 @require_permission("staff.manage")
 def grant_access(employee_id: int):
     employee = queries.employee_for(current_user, employee_id)
+    services.ensure_may_change(current_user, employee)
     form = GrantAccessForm(prefix="access")
     status = 400
     if form.validate_on_submit():
@@ -146,11 +157,12 @@ def grant_access(employee_id: int):
     return _edit_page(employee, grant_form=form, status=status)
 
 
-@bp.route("/<int(max=2147483647):employee_id>/access/revoke", methods=["POST"])
+@bp.route("/<int:employee_id>/access/revoke", methods=["POST"])
 @login_required
 @require_permission("staff.manage")
 def revoke_access(employee_id: int):
     employee = queries.employee_for(current_user, employee_id)
+    services.ensure_may_change(current_user, employee)
     if RevokeAccessForm(prefix="revoke").validate_on_submit():
         try:
             services.revoke_access(current_user, employee)

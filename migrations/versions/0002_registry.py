@@ -181,9 +181,16 @@ def upgrade():
     op.add_column('organizations', sa.Column('settlement_account', sa.String(length=20), nullable=True))
     op.add_column('organizations', sa.Column('correspondent_account', sa.String(length=20), nullable=True))
     op.add_column('organizations', sa.Column('logo_path', sa.String(length=255), nullable=True))
+    # Names unique whatever the letter case: branches per organization, categories per parent.
+    op.create_index('uq_clinics_organization_id_lower_name', 'clinics',
+                    ['organization_id', sa.text('lower(name)')], unique=True)
+    op.create_index('uq_service_categories_parent_lower_name', 'service_categories',
+                    [sa.text('coalesce(parent_id, 0)'), sa.text('lower(name)')], unique=True)
 
 
 def downgrade():
+    op.drop_index('uq_service_categories_parent_lower_name', table_name='service_categories')
+    op.drop_index('uq_clinics_organization_id_lower_name', table_name='clinics')
     op.drop_column('organizations', 'logo_path')
     op.drop_column('organizations', 'correspondent_account')
     op.drop_column('organizations', 'settlement_account')

@@ -119,9 +119,10 @@ def test_anonymous_is_sent_to_login_with_next(client, path):
     assert response.location == "/login?next=" + path.replace("/", "%2F")
 
 
-def test_manager_sees_the_list_without_management_controls(client, make_user):
-    make_user("doctor", full_name="Докторов Иван")
-    sign_in_as(client, make_user, "manager")
+def test_manager_sees_the_list_without_management_controls(client, make_user, make_clinic):
+    clinic = make_clinic("Клиника на Тверской")
+    make_user("doctor", full_name="Докторов Иван", branches=[clinic])
+    sign_in_as(client, make_user, "manager", branches=[clinic])
     html = users_page(client)
     assert "Докторов Иван" in html
     assert NEW_USER_BUTTON not in html
@@ -153,6 +154,63 @@ def test_deactivated_staff_lose_their_permissions(client, make_user):
     db.session.commit()
     response = client.get("/admin/users")
     assert response.status_code == 302 and response.location.startswith("/login")
+
+
+# --- who is in the list, per role (review: managers saw every account) -----------------
+
+@pytest.fixture
+def people(make_user, make_clinic):
+    """Accounts of two branches, one without a branch, a patient."""
+    tverskaya, nevsky = make_clinic("Клиника на Тверской"), make_clinic("Клиника на Невском")
+    return {
+        "tverskaya": tverskaya, "nevsky": nevsky,
+        "ours": make_user("doctor", full_name="Нашев Врач", branches=[tverskaya]),
+        "both": make_user("cashier", full_name="Обоева Касса", branches=[tverskaya, nevsky]),
+        "theirs": make_user("receptionist", full_name="Чужов Регистратор", branches=[nevsky]),
+        "nowhere": make_user("doctor", full_name="Бесфилиальный Врач"),
+        "patient": make_user("patient", full_name="Пациентов Пётр"),
+    }
+
+
+def test_admin_sees_every_account(admin_client, people):
+    client, _admin = admin_client
+    html = users_page(client)
+    for key in ("ours", "both", "theirs", "nowhere", "patient"):
+        assert people[key].full_name in html
+    assert "Пациентов Пётр" in users_page(client, role="patient")
+
+
+def test_manager_sees_only_staff_of_their_branches(client, make_user, people):
+    sign_in_as(client, make_user, "manager", branches=[people["tverskaya"]],
+               full_name="Управляев Тверской")
+    html = users_page(client)
+    for key in ("ours", "both"):
+        assert people[key].full_name in html
+    for key in ("theirs", "nowhere", "patient"):
+        assert people[key].full_name not in html
+    assert "Управляев Тверской" in html
+    assert 'value="patient"' not in html  # no role filter for what is never shown
+    html = users_page(client, role="patient")
+    assert "Пациентов Пётр" not in html
+    html = users_page(client, q="Чужов")
+    assert "Чужов Регистратор" not in html and "Никого не нашлось" in html
+    fragment = client.get("/admin/users", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Нашев Врач" in fragment and "Пациентов Пётр" not in fragment
+
+
+def test_manager_without_branches_sees_nobody_else(client, make_user, people):
+    sign_in_as(client, make_user, "manager")
+    html = users_page(client)
+    assert all(people[key].full_name not in html
+               for key in ("ours", "both", "theirs", "nowhere", "patient"))
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "0", "-5", "два"])
+def test_a_huge_or_broken_page_number_is_no_server_error(admin_client, make_user, page):
+    client, _admin = admin_client
+    make_user("doctor", full_name="Докторов Иван")
+    response = client.get("/admin/users", query_string={"page": page})
+    assert response.status_code == 200
 
 
 # --- the list ---------------------------------------------------------------------

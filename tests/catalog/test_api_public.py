@@ -47,7 +47,7 @@ def test_paging(client, catalog):
     assert client.get(LIST, query_string={"offset": 10}).get_json() == []
 
 
-@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 101}, {"limit": -1}, {"offset": -1},
+@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": -1}, {"offset": -1},
                                    {"limit": "abc"}, {"clinic_id": "x"}, {"doctor_id": 0},
                                    {"offset": 10**30}, {"clinic_id": 2**31}])
 def test_bad_paging_or_filters_are_400(client, catalog, query):

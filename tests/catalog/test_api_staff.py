@@ -103,7 +103,7 @@ def test_optional_paging(client, catalog, api_as):
     assert page.headers["X-Total-Count"] == "5"
     everything = client.get(SERVICES, headers=headers, query_string={"offset": 3})
     assert len(everything.get_json()) == 2 and everything.headers["X-Total-Count"] == "5"
-    for query in ({"limit": 0}, {"limit": 101}, {"offset": -1}):
+    for query in ({"limit": 0}, {"limit": -5}, {"offset": -1}):
         assert client.get(SERVICES, headers=headers, query_string=query).status_code == 400
 
 

@@ -43,7 +43,7 @@ def test_paging(client, organization):
 
 
 @pytest.mark.parametrize("params, field", [
-    ({"limit": 101}, "limit"), ({"limit": 0}, "limit"), ({"limit": -1}, "limit"),
+    ({"limit": 0}, "limit"), ({"limit": -1}, "limit"),
     ({"offset": -1}, "offset"), ({"offset": 2**63}, "offset"), ({"limit": "много"}, "limit"),
     ({"search": "a" * 201}, "search"), ({"search": "a\tb"}, "search"),
 ])

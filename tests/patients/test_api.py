@@ -289,7 +289,7 @@ def test_list_with_search_and_paging(client, manager, make_patient):
     assert len(everyone.get_json()) == 6
 
 
-@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"limit": "x"}])
+@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": -1}, {"offset": -1}, {"limit": "x"}])
 def test_list_paging_limits(client, manager, query):
     assert_error(client.get(URL, query_string=query, headers=manager), 400)
 

@@ -81,7 +81,7 @@ def test_paging(client, make_employee):
     assert names(client.get(URL, query_string={"limit": 100, "offset": 10})) == []
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"limit": -1},
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": -1},
                                     {"offset": -1}, {"offset": 10**20}, {"limit": "many"},
                                     {"clinic_id": "x"}, {"clinic_id": 10**12},
                                     {"clinic_id": 0}, {"search": "x" * 101}])

@@ -164,7 +164,7 @@ def test_branch_is_required_for_a_manager_and_limited_to_theirs(client, web_as, 
     web_as("manager", branches=[a])
     response = client.post(NEW, data=form_data(client, NEW))
     assert response.status_code == 400
-    assert "Укажите хотя бы один из своих филиалов" in response.get_data(as_text=True)
+    assert "Укажите хотя бы один филиал" in response.get_data(as_text=True)
     response = client.post(NEW, data=form_data(client, NEW, branches=[str(b.id)]))
     assert response.status_code == 400 and employee_named("Новиков") is None
 

@@ -1,0 +1,125 @@
+"""Small pure rules of appointments: times, who and what fits a branch, status names and
+transitions, text fields, spans. Field names in errors are document 002's."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from ..core.errors import Conflict, ValidationFailed
+from .serializers import branch_zone
+
+STATUS_LABELS = {
+    "booked": "Записан",
+    "confirmed": "Подтверждена",
+    "arrived": "Пришёл",
+    "in_progress": "На приёме",
+    "completed": "Завершена",
+    "cancelled": "Отменена",
+    "no_show": "Не пришёл",
+}
+# Forward along the chain, skipping steps if need be; no-show before the visit;
+# a late arrival after a no-show. Cancelling has its own verb and rules.
+CHAIN = ("booked", "confirmed", "arrived", "in_progress", "completed")
+EXTRA_TRANSITIONS = {"booked": {"no_show"}, "confirmed": {"no_show"}, "no_show": {"arrived"}}
+MAX_COMMENT = 2000
+MAX_REASON = 255
+MAX_LENGTH = timedelta(hours=12)
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def as_utc(moment: datetime, clinic, field: str = "start_datetime") -> datetime:
+    """The instant in UTC; a naive time is read on the branch's wall clock.
+
+    Raises ValidationFailed naming `field` for a date outside 2000–2100.
+    """
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ValidationFailed(f"{field}: дата вне диапазона {MIN_YEAR}–{MAX_YEAR}",
+                               details={field: [f"Год должен быть от {MIN_YEAR} до {MAX_YEAR}"]})
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=branch_zone(clinic))
+    return moment.astimezone(UTC)
+
+
+def check_times(start: datetime, end: datetime, *, now: datetime, past_allowed: bool,
+                errors: dict) -> None:
+    """Collect in `errors` an end not after the start, a too long one, a start in the past."""
+    if end <= start:
+        errors["end_datetime"] = ["Окончание приёма должно быть позже начала"]
+    elif end - start > MAX_LENGTH:
+        errors["end_datetime"] = ["Приём не может длиться больше 12 часов"]
+    if not past_allowed and start < now:
+        errors["start_datetime"] = ["Нельзя записать на прошедшее время"]
+
+
+def check_doctor(clinic, doctor, errors: dict) -> None:
+    """Collect in `errors` (as `employee`) a doctor who does not see patients in `clinic`."""
+    if not doctor.is_doctor or not doctor.is_active:
+        errors["employee"] = ["Сотрудник не ведёт приём"]
+    elif all(branch.id != clinic.id for branch in doctor.branches):
+        errors["employee"] = [f"{doctor.full_name} не работает в филиале «{clinic.name}»"]
+
+
+def check_service(service, clinic, doctor, errors: dict) -> None:
+    """Collect in `errors` (as `service`) a service the doctor does not give in `clinic`."""
+    if service is None:
+        return
+    if not service.is_active:
+        errors["service"] = ["Услуга не оказывается"]
+    elif all(branch.id != clinic.id for branch in service.clinics):
+        errors["service"] = [f"Услугу «{service.name}» не оказывают в филиале «{clinic.name}»"]
+    elif all(person.id != doctor.id for person in service.doctors):
+        errors["service"] = [f"{doctor.full_name} не оказывает услугу «{service.name}»"]
+
+
+def summary(errors: dict) -> str:
+    """`field: message; field: message` — the detail line of a validation error."""
+    return "; ".join(f"{field}: {messages[0]}" for field, messages in errors.items())
+
+
+def raise_if_any(errors: dict) -> None:
+    """ValidationFailed naming every field collected in `errors`, if any."""
+    if errors:
+        raise ValidationFailed(summary(errors), details=errors)
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def allowed_transitions(status: str) -> set[str]:
+    """The statuses an appointment in `status` may move to (besides cancelling)."""
+    following = set(CHAIN[CHAIN.index(status) + 1:]) if status in CHAIN else set()
+    return following | EXTRA_TRANSITIONS.get(status, set())
+
+
+def check_transition(before: str, after: str) -> None:
+    """Raises Conflict unless `before` → `after` is allowed."""
+    if after not in allowed_transitions(before):
+        raise Conflict(f"Нельзя сменить статус «{status_label(before)}» на "
+                       f"«{status_label(after)}»", code="status_transition",
+                       details={"status": [f"Из «{status_label(before)}» нельзя перейти в "
+                                           f"«{status_label(after)}»"]})
+
+
+def _text(value, field: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    value = str(value).strip()
+    if len(value) > limit:
+        raise ValidationFailed(f"{field}: не длиннее {limit} символов",
+                               details={field: [f"Не длиннее {limit} символов"]})
+    return value or None
+
+
+def clean_comment(value) -> str | None:
+    return _text(value, "comment", MAX_COMMENT)
+
+
+def clean_reason(value) -> str | None:
+    return _text(value, "reason", MAX_REASON)
+
+
+def span_text(appointment) -> str:
+    """`15.01.2024 10:00–10:30` on the appointment's branch's wall clock."""
+    zone = branch_zone(appointment.clinic)
+    start, end = appointment.starts_at.astimezone(zone), appointment.ends_at.astimezone(zone)
+    return f"{start:%d.%m.%Y %H:%M}–{end:%H:%M}"

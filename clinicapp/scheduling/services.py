@@ -1,0 +1,373 @@
+"""Booking, moving, changing and cancelling appointments.
+
+No double booking is the database's rule: the exclusion constraint
+`ex_appointments_no_double_booking` refuses two non-cancelled appointments of
+one doctor whose times overlap, in any branch and under any concurrency. The
+services write inside a SAVEPOINT, so a refused write leaves the caller's
+transaction usable, and turn the refusal into a Conflict naming the clash.
+
+Every change is audited and published to the branch's calendars (after commit).
+Services flush; the request, CLI command or worker commits.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.services import record
+from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..core.models import utcnow
+from ..core.permissions import can_see_branch, has_permission
+from ..extensions import db
+from . import events, queries
+from .models import ACTIVE_STATUSES, Appointment
+from .rules import (
+    as_utc,
+    check_doctor,
+    check_service,
+    check_times,
+    check_transition,
+    clean_comment,
+    clean_reason,
+    raise_if_any,
+    span_text,
+    status_label,
+)
+from .serializers import appointment_json, branch_zone, iso_utc
+from .slots import within_working_hours, working_intervals
+
+OVERLAP_CONSTRAINT = "ex_appointments_no_double_booking"
+EXCLUSION_VIOLATION = "23P01"
+BOOKABLE_STATUSES = ("booked", "confirmed")
+UNSET = object()
+
+
+# --- checks --------------------------------------------------------------------------
+
+def _is_staff(actor) -> bool:
+    return bool(getattr(actor, "is_staff", False))
+
+
+def ensure_may_act(actor, appointment: Appointment) -> None:
+    """Staff act in their branches, a patient on their own appointments; None is the system.
+
+    Raises PermissionDenied (staff, another branch) or NotFound (someone else's).
+    """
+    if actor is None or queries.may_act_on(actor, appointment):
+        return
+    if _is_staff(actor):
+        raise PermissionDenied("Запись в филиале, к которому у вас нет доступа",
+                               code="branch_forbidden")
+    raise NotFound("Запись не найдена")
+
+
+def _hours_text(doctor, clinic, start: datetime) -> str:
+    day = start.astimezone(branch_zone(clinic)).date()
+    intervals = working_intervals(doctor.id, clinic, day, day)[day]
+    zone = branch_zone(clinic)
+    if not intervals:
+        return f"{day:%d.%m.%Y} врач не принимает в этом филиале"
+    hours = ", ".join(f"{s.astimezone(zone):%H:%M}–{e.astimezone(zone):%H:%M}"
+                      for s, e in intervals)
+    return f"часы приёма {day:%d.%m.%Y}: {hours}"
+
+
+def _outside_hours(actor, clinic, doctor, start: datetime, end: datetime,
+                   override: bool) -> bool:
+    """True when booked outside working hours by an explicit staff override.
+
+    Raises ValidationFailed (code outside_working_hours) without the override.
+    """
+    if within_working_hours(doctor.id, clinic, start, end):
+        return False
+    if override and _is_staff(actor) and has_permission(actor, "calendar.manage"):
+        return True
+    message = (f"Вне рабочего времени врача ({_hours_text(doctor, clinic, start)})")
+    raise ValidationFailed(message, code="outside_working_hours",
+                           details={"start_datetime": [message]})
+
+
+def _patient_warnings(appointment: Appointment) -> list[dict]:
+    """The patient's other active appointments at the same time (allowed, but worth a word)."""
+    warnings = []
+    for other in queries.patient_overlaps(appointment.patient_id, appointment.starts_at,
+                                          appointment.ends_at, exclude_id=appointment.id):
+        warnings.append({
+            "code": "patient_overlap", "appointment": other.id,
+            "detail": f"Пациент в это время уже записан: {span_text(other)}, "
+                      f"{other.employee.full_name}, {other.clinic.name}"})
+    return warnings
+
+
+# --- writing under the constraint ----------------------------------------------------
+
+def _is_double_booking(error: IntegrityError) -> bool:
+    original = error.orig
+    if getattr(original, "pgcode", None) != EXCLUSION_VIOLATION:
+        return False
+    name = getattr(getattr(original, "diag", None), "constraint_name", None)
+    return name in (None, OVERLAP_CONSTRAINT)
+
+
+def overlap_conflict(doctor_id: int, start: datetime, end: datetime,
+                     exclude_id: int | None = None) -> Conflict:
+    """A Conflict naming the doctor's appointment that overlaps [start, end)."""
+    clashes = queries.overlapping(doctor_id, start, end, exclude_id)
+    if not clashes:
+        return Conflict("Это время у врача уже занято", code="slot_taken",
+                        details={"start_datetime": ["Время занято"]})
+    other = clashes[0]
+    message = (f"Время занято: у врача {other.employee.full_name} уже есть запись №{other.id} "
+               f"на {span_text(other)} ({other.clinic.name})")
+    return Conflict(message, code="slot_taken",
+                    details={"start_datetime": [message], "conflicts": [c.id for c in clashes]})
+
+
+def _write(appointment: Appointment, *, new: bool, **values) -> None:
+    """Add the appointment or set `values` on it, and flush, inside a SAVEPOINT.
+
+    A double booking rolls back just the savepoint (the object is as before)
+    and becomes a Conflict naming the clash.
+    """
+    doctor_id = values.get("employee_id", appointment.employee_id)
+    start = values.get("starts_at", appointment.starts_at)
+    end = values.get("ends_at", appointment.ends_at)
+    exclude_id = None if new else appointment.id
+    try:
+        with db.session.begin_nested():
+            if new:
+                db.session.add(appointment)
+            for name, value in values.items():
+                setattr(appointment, name, value)
+            db.session.flush()
+    except IntegrityError as error:
+        if not _is_double_booking(error):
+            raise
+        raise overlap_conflict(doctor_id, start, end, exclude_id) from error
+
+
+def _publish(event_type: str, appointment: Appointment) -> dict:
+    data = appointment_json(appointment)
+    events.publish(event_type, appointment.clinic_id, data)
+    return data
+
+
+# --- the verbs -----------------------------------------------------------------------
+
+def book_appointment(actor, *, clinic, doctor, patient, service=None, starts_at: datetime,
+                     ends_at: datetime | None = None, source: str = "staff",
+                     is_primary: bool = False, comment: str | None = None,
+                     override_hours: bool = False, status: str = "booked",
+                     now: datetime | None = None) -> tuple[Appointment, list[dict]]:
+    """Book `patient` with `doctor` in `clinic`; returns (appointment, warnings).
+
+    The end defaults to start + the service's duration. Naive times are the
+    branch's wall clock. Staff book in their branches (and may override working
+    hours, audited and kept in `outside_hours`); a patient books only
+    themselves, inside working hours. `warnings` lists the patient's other
+    appointments at the same time.
+
+    Raises PermissionDenied (another branch / someone else), ValidationFailed
+    naming the field (doctor not in the branch, service not provided there by
+    the doctor, end before start, the past, outside working hours), Conflict
+    (the doctor is busy then: names the clashing appointment).
+    """
+    now = now or utcnow()
+    if _is_staff(actor) and not can_see_branch(actor, clinic.id):
+        raise PermissionDenied("Нет доступа к этому филиалу", code="branch_forbidden")
+    if actor is not None and not _is_staff(actor) and patient.user_id != actor.id:
+        raise PermissionDenied("Записать можно только себя")
+    errors: dict = {}
+    if not clinic.is_active:
+        errors["branch"] = ["Филиал закрыт"]
+    if patient.organization_id != clinic.organization_id:
+        errors["patient"] = ["Пациент другой организации"]
+    if status not in BOOKABLE_STATUSES:
+        errors["status"] = ["Новая запись — booked или confirmed"]
+    check_doctor(clinic, doctor, errors)
+    check_service(service, clinic, doctor, errors)
+    start = as_utc(starts_at, clinic)
+    if ends_at is None and service is None:
+        errors["end_datetime"] = ["Укажите окончание или услугу"]
+        end = start
+    else:
+        end = as_utc(ends_at, clinic, "end_datetime") if ends_at is not None \
+            else start + timedelta(minutes=service.duration_minutes)
+    check_times(start, end, now=now, past_allowed=False, errors=errors)
+    raise_if_any(errors)
+    outside = _outside_hours(actor, clinic, doctor, start, end, override_hours)
+    appointment = Appointment(
+        clinic_id=clinic.id, employee_id=doctor.id, patient_id=patient.id,
+        service_id=service.id if service else None, starts_at=start, ends_at=end,
+        status=status, is_primary=bool(is_primary), source=source,
+        comment=clean_comment(comment), created_by_id=getattr(actor, "id", None),
+        outside_hours=outside)
+    _write(appointment, new=True)
+    record(actor, "appointment.created", appointment, {
+        "branch": clinic.id, "employee": doctor.id, "patient": patient.id,
+        "service": appointment.service_id, "start": iso_utc(start), "end": iso_utc(end),
+        "status": status, "source": source, "outside_hours": outside})
+    if outside:
+        record(actor, "appointment.hours_overridden", appointment,
+               {"start": iso_utc(start), "end": iso_utc(end), "employee": doctor.id})
+    _publish("appointment_created", appointment)
+    return appointment, _patient_warnings(appointment)
+
+
+def move_appointment(actor, appointment: Appointment, starts_at: datetime,
+                     ends_at: datetime | None = None, employee=None, *,
+                     override_hours: bool = False,
+                     now: datetime | None = None) -> tuple[Appointment, list[dict]]:
+    """Move (drag and drop) or resize an appointment, optionally to another doctor.
+
+    Without `ends_at` the duration stays. The same checks as booking apply (the
+    new doctor must work in the branch and provide the service; not into the
+    past; working hours unless staff override). Returns (appointment, warnings).
+
+    Raises PermissionDenied / NotFound (not the caller's), Conflict (a finished
+    or cancelled appointment, or the time is taken: names the clash),
+    ValidationFailed naming the field.
+    """
+    now = now or utcnow()
+    ensure_may_act(actor, appointment)
+    if actor is not None and not _is_staff(actor):
+        raise PermissionDenied("Перенести запись может только регистратура")
+    if appointment.status not in ACTIVE_STATUSES:
+        raise Conflict(f"Запись в статусе «{status_label(appointment.status)}» "
+                       "нельзя перенести", code="not_movable")
+    clinic = appointment.clinic
+    doctor = employee or appointment.employee
+    start = as_utc(starts_at, clinic)
+    end = as_utc(ends_at, clinic, "end_datetime") if ends_at is not None \
+        else start + (appointment.ends_at - appointment.starts_at)
+    errors: dict = {}
+    if doctor.id != appointment.employee_id:
+        check_doctor(clinic, doctor, errors)
+        check_service(appointment.service, clinic, doctor, errors)
+    check_times(start, end, now=now, past_allowed=start == appointment.starts_at,
+                 errors=errors)
+    raise_if_any(errors)
+    outside = _outside_hours(actor, clinic, doctor, start, end, override_hours)
+    before = {"start": iso_utc(appointment.starts_at), "end": iso_utc(appointment.ends_at),
+              "employee": appointment.employee_id}
+    _write(appointment, new=False, employee_id=doctor.id, employee=doctor, starts_at=start,
+           ends_at=end, outside_hours=outside)
+    record(actor, "appointment.moved", appointment, {
+        "from": before, "to": {"start": iso_utc(start), "end": iso_utc(end),
+                               "employee": doctor.id}, "outside_hours": outside})
+    if outside:
+        record(actor, "appointment.hours_overridden", appointment,
+               {"start": iso_utc(start), "end": iso_utc(end), "employee": doctor.id})
+    _publish("appointment_moved", appointment)
+    return appointment, _patient_warnings(appointment)
+
+
+def set_status(actor, appointment: Appointment, status: str, *,
+               now: datetime | None = None) -> Appointment:
+    """Move the appointment along booked → confirmed → arrived → in_progress → completed,
+    or to no_show (a late arrival may turn a no-show into arrived). Cancelling goes
+    through `cancel_appointment`.
+
+    Raises Conflict (a transition that is not allowed), PermissionDenied / NotFound.
+    """
+    ensure_may_act(actor, appointment)
+    if status == "cancelled":
+        return cancel_appointment(actor, appointment, now=now)
+    if status == appointment.status:
+        return appointment
+    check_transition(appointment.status, status)
+    before = appointment.status
+    appointment.status = status
+    db.session.flush()
+    record(actor, "appointment.status_changed", appointment, {"status": [before, status]})
+    _publish("appointment_updated", appointment)
+    return appointment
+
+
+def update_appointment(actor, appointment: Appointment, *, status=UNSET, comment=UNSET,
+                       service=UNSET, is_primary=UNSET) -> Appointment:
+    """Change the status, comment, service or «primary» mark (PATCH); only what is given.
+
+    Raises Conflict (status transition), ValidationFailed (the service is not
+    provided by the doctor in the branch), PermissionDenied / NotFound.
+    """
+    ensure_may_act(actor, appointment)
+    if actor is not None and not _is_staff(actor):
+        raise PermissionDenied("Изменить запись может только регистратура")
+    changes: dict = {}
+    if service is not UNSET and (service.id if service else None) != appointment.service_id:
+        errors: dict = {}
+        check_service(service, appointment.clinic, appointment.employee, errors)
+        raise_if_any(errors)
+        changes["service"] = [appointment.service_id, service.id if service else None]
+        appointment.service_id, appointment.service = (service.id if service else None), service
+    if comment is not UNSET and clean_comment(comment) != appointment.comment:
+        changes["comment"] = "изменён"
+        appointment.comment = clean_comment(comment)
+    if is_primary is not UNSET and bool(is_primary) != appointment.is_primary:
+        changes["is_primary"] = [appointment.is_primary, bool(is_primary)]
+        appointment.is_primary = bool(is_primary)
+    if changes:
+        db.session.flush()
+        record(actor, "appointment.updated", appointment, changes)
+    if status is not UNSET and status != appointment.status:
+        return set_status(actor, appointment, status)
+    if changes:
+        _publish("appointment_updated", appointment)
+    return appointment
+
+
+def cancel_appointment(actor, appointment: Appointment, reason: str | None = None, *,
+                       now: datetime | None = None) -> Appointment:
+    """Cancel with an optional reason; the time becomes free at once.
+
+    A patient cancels only their own appointment and only before it starts;
+    staff of the branch may cancel later too.
+
+    Raises NotFound / PermissionDenied (not the caller's), ValidationFailed
+    (a patient after the start, a reason too long), Conflict (already
+    cancelled, finished, or the patient is with the doctor).
+    """
+    now = now or utcnow()
+    ensure_may_act(actor, appointment)
+    if appointment.status not in ("booked", "confirmed", "arrived"):
+        raise Conflict(f"Запись в статусе «{status_label(appointment.status)}» "
+                       "нельзя отменить", code="not_cancellable")
+    if actor is not None and not _is_staff(actor) and appointment.starts_at <= now:
+        raise ValidationFailed("Приём уже начался — отменить запись нельзя",
+                               code="already_started",
+                               details={"appointment_id": ["Приём уже начался"]})
+    reason = clean_reason(reason)
+    before = appointment.status
+    appointment.status = "cancelled"
+    appointment.cancel_reason = reason
+    appointment.cancelled_at = now
+    db.session.flush()
+    record(actor, "appointment.cancelled", appointment,
+           {"status": [before, "cancelled"], "reason": reason})
+    _publish("appointment_cancelled", appointment)
+    return appointment
+
+
+def mark_no_shows(now: datetime | None = None, grace_minutes: int = 30) -> list[Appointment]:
+    """Mark `no_show` every booked or confirmed appointment that started more than
+    `grace_minutes` ago without an arrival (the periodic job). Returns them.
+
+    Rows another transaction holds are skipped (the next run takes them).
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(minutes=grace_minutes)
+    due = list(db.session.scalars(
+        db.select(Appointment).where(Appointment.status.in_(BOOKABLE_STATUSES),
+                                     Appointment.starts_at <= cutoff)
+        .order_by(Appointment.starts_at, Appointment.id)
+        .with_for_update(skip_locked=True)))
+    for appointment in due:
+        before = appointment.status
+        appointment.status = "no_show"
+        db.session.flush()
+        record(None, "appointment.no_show", appointment,
+               {"status": [before, "no_show"], "grace_minutes": grace_minutes})
+        _publish("appointment_updated", appointment)
+    return due

@@ -1,0 +1,60 @@
+"""Socket.IO: joining a branch's calendar room is for staff who may see that branch."""
+import pytest
+import socketio
+
+from .conftest import TIMEOUT, sio_client
+
+
+def _ack(client, event, data):
+    return client.call(event, data, timeout=TIMEOUT)
+
+
+def test_receptionist_joins_her_branch_and_leaves_it(demo):
+    with sio_client(demo.url, auth={"token": demo.reception}) as client:
+        assert _ack(client, "join_branch", {"branch_id": demo.home}) == {
+            "ok": True, "branch_id": demo.home}
+        assert _ack(client, "leave_branch", {"branch_id": demo.home}) == {
+            "ok": True, "branch_id": demo.home}
+
+
+def test_session_cookie_user_joins_her_branch(demo):
+    with sio_client(demo.url, join=demo.home, headers={"Cookie": demo.cookie}):
+        pass
+
+
+def test_manager_of_every_branch_joins_each(demo):
+    with sio_client(demo.url, join=demo.home, auth={"token": demo.manager}) as client:
+        assert _ack(client, "join_branch", {"branch_id": demo.other})["ok"] is True
+
+
+@pytest.mark.parametrize(("who", "branch", "error"), [
+    ("reception", "other", "forbidden"),     # not her branch
+    ("patient", "home", "forbidden"),        # no calendar.view
+    ("manager", 2_000_000, "not_found"),
+    ("reception", None, "bad_request"),
+    ("reception", "3", "bad_request"),
+    ("reception", True, "bad_request"),
+    ("reception", 0, "bad_request"),
+    ("reception", 2**31, "bad_request"),
+])
+def test_join_is_refused_with_a_reason(demo, who, branch, error):
+    branch_id = getattr(demo, branch) if branch in ("home", "other") else branch
+    with sio_client(demo.url, auth={"token": getattr(demo, who)}) as client:
+        ack = _ack(client, "join_branch", {"branch_id": branch_id})
+        assert ack["ok"] is False and ack["error"] == error
+        assert any("а" <= ch <= "я" for ch in ack["detail"].lower()), ack  # Russian
+        assert client.connected  # refused to join, not disconnected
+
+
+@pytest.mark.parametrize("payload", [None, [], "branch", {"branch": 1}])
+def test_join_without_a_branch_id_object_is_a_bad_request(demo, payload):
+    with sio_client(demo.url, auth={"token": demo.reception}) as client:
+        ack = _ack(client, "join_branch", payload)
+        assert ack["ok"] is False and ack["error"] == "bad_request"
+        assert _ack(client, "leave_branch", payload)["error"] == "bad_request"
+
+
+@pytest.mark.parametrize("auth", [None, {"token": "garbage"}])
+def test_anonymous_connection_is_refused_before_any_join(demo, auth):
+    with pytest.raises(socketio.exceptions.ConnectionError), sio_client(demo.url, auth=auth):
+        pass

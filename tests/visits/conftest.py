@@ -1,0 +1,2 @@
+"""The visits tests use the scheduling tests' world: branches, doctors, patients, callers."""
+from tests.scheduling.conftest import add_appointment, api_as, desk, world  # noqa: F401
