@@ -15,6 +15,7 @@ from .core.phones import display_phone
 from .core.uploads import upload_dir
 from .org.views import bp as org_bp
 from .patients.views import bp as patients_bp
+from .scheduling.views import bp as scheduling_bp
 from .staff.views import bp as staff_bp
 
 main = Blueprint("main", __name__)
@@ -57,7 +58,7 @@ def _template_context() -> dict:
 
 def register(app: Flask) -> None:
     for blueprint in (main, auth_bp, profile_bp, admin_bp, org_bp, staff_bp, patients_bp,
-                      catalog_bp):
+                      catalog_bp, scheduling_bp):
         app.register_blueprint(blueprint)
     api.register(app)
     app.context_processor(_template_context)
