@@ -6,6 +6,7 @@ WebSockets on HOST:PORT (127.0.0.1:5000 by default).
 from __future__ import annotations
 
 import os
+import signal
 
 from .config import INSTANCE_DIR
 
@@ -20,7 +21,14 @@ def _database_url() -> str:
     return embedded_db.ensure_database(server_url, "clinicapp")
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    # `kill` (or `timeout`) ends the process through atexit, like Ctrl-C does,
+    # so the embedded PostgreSQL is stopped instead of left running.
+    raise SystemExit(0)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     os.environ["DATABASE_URL"] = _database_url()
 
     from flask_migrate import upgrade

