@@ -17,12 +17,14 @@ from .org.views import bp as org_bp
 from .patients.views import bp as patients_bp
 from .scheduling.views import bp as scheduling_bp
 from .staff.views import bp as staff_bp
+from .visits.views import bp as visits_bp
 
 main = Blueprint("main", __name__)
 
 # Navigation by role: (endpoint, label, permission).
 NAVIGATION = (
     ("main.home", "Главная", None),
+    ("visits.today", "Сегодня", "calendar.view"),
     ("patients.index", "Пациенты", "patients.view"),
     ("staff.index", "Сотрудники", "staff.view"),
     ("catalog.index", "Услуги", "catalog.view"),
@@ -58,7 +60,7 @@ def _template_context() -> dict:
 
 def register(app: Flask) -> None:
     for blueprint in (main, auth_bp, profile_bp, admin_bp, org_bp, staff_bp, patients_bp,
-                      catalog_bp, scheduling_bp):
+                      catalog_bp, scheduling_bp, visits_bp):
         app.register_blueprint(blueprint)
     api.register(app)
     app.context_processor(_template_context)

@@ -1,0 +1,116 @@
+"""The front desk's «Сегодня» page: the branch's queue for today, one-click status steps.
+
+The board (templates/visits/_board.html, root `#desk-board`) is re-rendered after
+every step and whenever the branch's calendar changes (static/js/desk.js listens
+to the Socket.IO room of the branch and re-fetches it).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from ..core.branches import branch_for, visible_branch_ids
+from ..core.errors import DomainError, NotFound, ValidationFailed
+from ..core.models import utcnow
+from ..core.permissions import acting_user, can_see_branch, has_permission, require_permission
+from ..core.routing import MAX_ID
+from ..extensions import db
+from ..org.models import Clinic
+from ..scheduling.models import Appointment
+from ..scheduling.rules import STATUS_LABELS
+from ..scheduling.serializers import branch_zone
+from . import queries, services
+
+bp = Blueprint("visits", __name__, url_prefix="/desk")
+
+# The one-click steps: status -> button label, and which steps each column offers.
+ACTIONS = {"arrived": "Пришёл", "in_progress": "Пригласить", "completed": "Завершить",
+           "no_show": "Не пришёл"}
+COLUMN_ACTIONS = {
+    "expected": ("arrived", "in_progress", "no_show"),
+    "waiting": ("in_progress", "completed"),
+    "with_doctor": ("completed",),
+    "done": (),
+    "no_show": ("arrived",),
+}
+COLUMNS = (("expected", "Ожидаются"), ("waiting", "Ждут приёма"), ("with_doctor", "У врача"),
+           ("done", "Приём окончен"))
+
+
+def _branches(user) -> list[Clinic]:
+    """The branches the switcher offers: the user's own; every branch for admins."""
+    visible = visible_branch_ids(user)
+    if visible is None:
+        return list(db.session.scalars(db.select(Clinic).order_by(Clinic.name, Clinic.id)))
+    return sorted(user.branches, key=lambda clinic: (clinic.name, clinic.id))
+
+
+def _chosen_branch(user) -> Clinic | None:
+    """`?branch=<id>` (checked: 404 / 403), else the user's first branch."""
+    raw = request.args.get("branch", "").strip()
+    if raw:
+        if not raw.isdigit():
+            raise ValidationFailed("branch: ожидается id филиала",
+                                   details={"branch": ["Ожидается id филиала"]})
+        return branch_for(user, int(raw))
+    if user.branches:
+        return user.branches[0]
+    branches = _branches(user)
+    return branches[0] if branches else None
+
+
+def _board_context(clinic: Clinic, error: str | None = None) -> dict:
+    zone = branch_zone(clinic)
+    now = utcnow()
+    day = now.astimezone(zone).date()
+    return {"clinic": clinic, "zone": zone, "day": day, "now_local": now.astimezone(zone),
+            "queue": queries.day_queue(clinic.id, day, now), "columns": COLUMNS,
+            "column_actions": COLUMN_ACTIONS, "actions": ACTIONS,
+            "status_labels": STATUS_LABELS, "error": error,
+            "may_act": has_permission(acting_user(), "visits.manage")}
+
+
+@bp.route("/")
+@login_required
+@require_permission("calendar.view")
+def today():
+    """The queue page; with HX-Request only the board fragment."""
+    user = acting_user()
+    clinic = _chosen_branch(user)
+    if clinic is None:
+        return render_template("visits/today.html", clinic=None, branches=[])
+    context = _board_context(clinic)
+    if request.headers.get("HX-Request"):
+        return render_template("visits/_board.html", **context)
+    return render_template("visits/today.html", branches=_branches(user), **context)
+
+
+@bp.route("/appointments/<int:appointment_id>/status", methods=["POST"])
+@login_required
+@require_permission("visits.manage")
+def change_status(appointment_id: int):
+    """One click: arrived | in_progress | completed | no_show; answers with the board."""
+    user = acting_user()
+    appointment = db.session.get(Appointment, appointment_id) \
+        if 0 < appointment_id <= MAX_ID else None
+    if appointment is None or not can_see_branch(user, appointment.clinic_id):
+        raise NotFound("Запись не найдена")
+    clinic = appointment.clinic
+    status = request.form.get("status", "")
+    try:
+        if status not in ACTIONS:
+            raise ValidationFailed("Неизвестное действие: выберите «Пришёл», «Пригласить», "
+                                   "«Завершить» или «Не пришёл»",
+                                   details={"status": ["Неизвестный статус"]})
+        services.record_status(user, appointment, status)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if not request.headers.get("HX-Request"):
+            flash(error.detail, "error")
+            return redirect(url_for("visits.today", branch=clinic.id))
+        return render_template("visits/_board.html",
+                               **_board_context(clinic, error.detail)), error.status_code
+    if not request.headers.get("HX-Request"):
+        return redirect(url_for("visits.today", branch=clinic.id))
+    return render_template("visits/_board.html", **_board_context(clinic))

@@ -1,0 +1,76 @@
+/*
+ * The front desk's «Сегодня» page.
+ * - The branch switcher submits itself on change.
+ * - Refused steps (400/409) still swap in the board, which carries the message.
+ * - Live: joins the branch's Socket.IO room and re-fetches #desk-board on any
+ *   appointment event (debounced), and once a minute for the minutes waited.
+ */
+(function () {
+  'use strict';
+
+  var EVENTS = ['appointment_created', 'appointment_updated', 'appointment_moved',
+    'appointment_cancelled'];
+
+  document.addEventListener('change', function (evt) {
+    var select = evt.target;
+    if (select.matches && select.matches('select[data-autosubmit]') && select.form) {
+      select.form.submit();
+    }
+  });
+
+  document.addEventListener('htmx:beforeSwap', function (evt) {
+    var xhr = evt.detail.xhr;
+    if ((xhr.status === 400 || xhr.status === 409 || xhr.status === 403) &&
+        xhr.responseText.indexOf('id="desk-board"') !== -1) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
+  function start() {
+    var desk = document.getElementById('desk');
+    if (!desk) return;
+    var boardUrl = desk.getAttribute('data-board-url');
+    var branchId = parseInt(desk.getAttribute('data-branch-id'), 10);
+    var live = document.getElementById('desk-live');
+    var timer = null;
+
+    function say(text) { if (live) live.textContent = text; }
+
+    function refresh() {
+      timer = null;
+      if (!window.htmx || !document.getElementById('desk-board')) return;
+      window.htmx.ajax('GET', boardUrl, {target: '#desk-board', swap: 'outerHTML'});
+    }
+
+    function soon() {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(refresh, 250);
+    }
+
+    setInterval(soon, 60000);
+    if (typeof window.io !== 'function') {
+      say('Обновление раз в минуту');
+      return;
+    }
+    var socket = window.io({transports: ['websocket', 'polling']});
+    socket.on('connect', function () {
+      socket.emit('join_branch', {branch_id: branchId}, function (ack) {
+        if (ack && ack.ok) {
+          say('Обновляется автоматически');
+          soon();  // catch up with what changed while disconnected
+        } else {
+          say('Нет живого обновления: ' + ((ack && ack.detail) || 'доступ к филиалу запрещён'));
+        }
+      });
+    });
+    socket.on('disconnect', function () { say('Связь потеряна, переподключаемся…'); });
+    EVENTS.forEach(function (name) { socket.on(name, soon); });
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', start);
+  } else {
+    start();
+  }
+})();
