@@ -13,7 +13,7 @@ from flask import g
 
 from ..core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from ..core.models import utcnow
-from ..core.pagination import LimitOffsetSchema, limit_offset, total_header
+from ..core.pagination import TOTAL_COUNT_DOC, LimitOffsetSchema, limit_offset, total_header
 from ..scheduling import queries, services, slots
 from ..scheduling.models import STATUSES
 from ..scheduling.rules import MAX_COMMENT, summary
@@ -38,8 +38,6 @@ doctor_slots = ApiBlueprint("api_v1_doctor_slots", __name__, errors=ERRORS,
 # 002's field names (in the services' errors) as a 001 client sends them.
 FIELDS_001 = {"branch": "clinic_id", "employee": "doctor_id", "service": "service_id",
               "start_datetime": "time", "end_datetime": "time"}
-TOTAL_HEADER = {"X-Total-Count": {"description": "Сколько всего записей подходит",
-                                  "schema": {"type": "integer"}}}
 
 
 class BookSchema(ma.Schema):
@@ -142,7 +140,7 @@ def book(data):
 @blp.route("", methods=["GET"])
 @require_auth()
 @blp.arguments(MyAppointmentsQuerySchema, location="query")
-@blp.response(200, AppointmentSchema(many=True), headers=TOTAL_HEADER)
+@blp.response(200, AppointmentSchema(many=True), headers=TOTAL_COUNT_DOC)
 @blp.errors(400, 401)
 def my_appointments(query):
     """Мои записи, новые первыми; фильтры `status`, `date_from`, `date_to`; всего — в

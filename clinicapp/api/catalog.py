@@ -12,7 +12,7 @@ from ..catalog import queries, services
 from ..catalog.fields import MAX_DURATION, MAX_PRICE, MIN_DURATION, capitalized, price
 from ..core.branches import branch_for, requested_branch_id
 from ..core.errors import NotFound, ValidationFailed
-from ..core.pagination import limit_field, limit_offset, total_header
+from ..core.pagination import TOTAL_COUNT_DOC, limit_field, limit_offset, total_header
 from ..core.routing import MAX_ID
 from .base import ApiBlueprint, require_auth
 from .schemas import ApiSchema, PagingSchema
@@ -35,9 +35,6 @@ staff = ApiBlueprint("api_v1_services_catalog", __name__, errors=ERRORS, tag="П
 LENGTH_ERROR = "Длина — от {min} до {max} символов"
 RANGE_ERROR = "Допустимо от {min} до {max}"
 REQUIRED = {"required": "Обязательное поле", "null": "Поле не может быть пустым"}
-TOTAL_HEADER = {"X-Total-Count": {
-    "description": "Сколько всего записей подходит под фильтры",
-    "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
 BRANCH_HEADER = {"in": "header", "name": "X-Branch-Id", "required": False,
                  "schema": {"type": "integer", "minimum": 1},
                  "description": "Филиал: только услуги, которые в нём оказывают"}
@@ -265,7 +262,7 @@ def _pick(ids: list[int], wanted: int | None) -> int | None:
 
 @public.route("", methods=["GET"])
 @public.arguments(PublicServicesQuery, location="query")
-@public.response(200, PublicServiceSchema(many=True), headers=TOTAL_HEADER)
+@public.response(200, PublicServiceSchema(many=True), headers=TOTAL_COUNT_DOC)
 @public.errors(400)
 def list_public_services(query):
     """Активные услуги: поиск по названию, фильтры по клинике и врачу; всего — в X-Total-Count."""
@@ -300,7 +297,7 @@ def get_public_service(query, service_id: int):
 @staff.route("/services", methods=["GET"])
 @require_auth("catalog.view")
 @staff.arguments(StaffServicesQuery, location="query")
-@staff.response(200, ServiceSchema(many=True), headers=TOTAL_HEADER)
+@staff.response(200, ServiceSchema(many=True), headers=TOTAL_COUNT_DOC)
 @staff.doc(parameters=[BRANCH_HEADER])
 @staff.errors(400, 401, 403, 404)
 def list_services(query):

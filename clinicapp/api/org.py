@@ -9,7 +9,7 @@ from jwt import PyJWTError
 
 from ..core.branches import branch_for, requested_branch_id
 from ..core.errors import NotAuthenticated, NotFound, ValidationFailed
-from ..core.pagination import limit_offset, total_header
+from ..core.pagination import TOTAL_COUNT_DOC, limit_offset, total_header
 from ..favorites.services import favorite_clinic_ids, set_favorite_clinic
 from ..org import queries, services
 from .base import ApiBlueprint, require_auth
@@ -206,9 +206,7 @@ def patch_clinic_info(changes):
 @clinics.route("", methods=["GET"])
 @clinics.doc(security=OPTIONAL_BEARER)
 @clinics.arguments(ClinicListQuerySchema, location="query")
-@clinics.response(200, ClinicListItemSchema(many=True), headers={
-    "X-Total-Count": {"description": "Сколько всего клиник подходит",
-                      "schema": {"type": "integer"}}})
+@clinics.response(200, ClinicListItemSchema(many=True), headers=TOTAL_COUNT_DOC)
 @clinics.errors(400, 401)
 def list_clinics(query):
     """Действующие клиники по названию; всего — в заголовке X-Total-Count. Без токена тоже."""

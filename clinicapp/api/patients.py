@@ -6,7 +6,7 @@ from flask import g
 
 from ..core.branches import branch_for, requested_branch_id
 from ..core.errors import ValidationFailed
-from ..core.pagination import total_header
+from ..core.pagination import TOTAL_COUNT_DOC, total_header
 from ..core.permissions import has_permission
 from ..core.phones import InvalidPhone, normalize_phone
 from ..core.routing import MAX_ID
@@ -148,8 +148,7 @@ def _dump(patient) -> dict:
 @blp.route("/patients", methods=["GET"])
 @require_auth("patients.view")
 @blp.arguments(PatientListQuerySchema, location="query")
-@blp.response(200, PatientSchema(many=True), headers={"X-Total-Count": {
-    "description": "Сколько всего пациентов подходит", "schema": {"type": "integer"}}})
+@blp.response(200, PatientSchema(many=True), headers=TOTAL_COUNT_DOC)
 @blp.errors(400, 401, 403, 404)
 def list_patients(query):
     """Пациенты организации: поиск по ФИО, телефону, дате рождения; `limit`/`offset`.

@@ -6,7 +6,7 @@ from flask import g, url_for
 
 from ..auth.models import STAFF_ROLES
 from ..core.branches import branch_for, requested_branch_id
-from ..core.pagination import limit_field, limit_offset, total_header
+from ..core.pagination import TOTAL_COUNT_DOC, limit_field, limit_offset, total_header
 from ..core.routing import MAX_ID
 from ..favorites.services import set_favorite_doctor
 from ..staff import queries, services
@@ -29,8 +29,6 @@ doctors = ApiBlueprint("api_v1_doctors", __name__, errors=ERRORS, tag="Врач�
                        url_prefix="/api/v1/doctors",
                        description="Врачи для приложений пациентов (документ 001)")
 
-TOTAL_HEADER = {"X-Total-Count": {"description": "Сколько всего записей подходит",
-                                  "schema": {"type": "integer"}}}
 REQUIRED = {"required": "Обязательное поле", "null": "Обязательное поле"}
 
 
@@ -185,7 +183,7 @@ def _employee(employee_id: int):
 @blp.route("/employees", methods=["GET"])
 @require_auth("staff.view")
 @blp.arguments(EmployeeListQuerySchema, location="query")
-@blp.response(200, EmployeeSchema(many=True), headers=TOTAL_HEADER)
+@blp.response(200, EmployeeSchema(many=True), headers=TOTAL_COUNT_DOC)
 @blp.errors(400, 401, 403, 404)
 def list_employees(query):
     """Сотрудники филиалов вызывающего; фильтры `branch`, `is_active`, `is_doctor`, `search`."""
@@ -261,7 +259,7 @@ def revoke_access(employee_id: int):
 
 @doctors.route("", methods=["GET"])
 @doctors.arguments(DoctorListQuerySchema, location="query")
-@doctors.response(200, DoctorSchema(many=True), headers=TOTAL_HEADER)
+@doctors.response(200, DoctorSchema(many=True), headers=TOTAL_COUNT_DOC)
 @doctors.errors(400)
 def list_doctors(query):
     """Врачи: `limit`, `offset`, `search` (по имени), `clinic_id`; всего — в X-Total-Count."""

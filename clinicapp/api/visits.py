@@ -7,7 +7,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import g
 
-from ..core.pagination import LimitOffsetSchema, limit_offset, total_header
+from ..core.pagination import TOTAL_COUNT_DOC, LimitOffsetSchema, limit_offset, total_header
 from ..scheduling import queries as scheduling_queries
 from ..scheduling.serializers import appointment_json, iso_utc
 from ..visits import queries, services
@@ -36,8 +36,6 @@ blp = ApiBlueprint("api_v1_visits", __name__, errors=ERRORS, tag="Визиты �
                    description="Приход пациента, приём, завершение (документ 002)")
 
 ID = "<int:visit_id>"
-TOTAL_HEADER = {"X-Total-Count": {"description": "Сколько всего визитов подходит",
-                                  "schema": {"type": "integer"}}}
 
 
 class VisitCreateSchema(ma.Schema):
@@ -95,7 +93,7 @@ def _visit(visit_id: int):
 @blp.route("/visits", methods=["GET"])
 @require_auth("calendar.view")
 @blp.arguments(VisitListQuerySchema, location="query")
-@blp.response(200, VisitSchema(many=True), headers=TOTAL_HEADER)
+@blp.response(200, VisitSchema(many=True), headers=TOTAL_COUNT_DOC)
 @blp.doc(parameters=[BRANCH_HEADER])
 @blp.errors(400, 401, 403, 404)
 def list_visits(query):

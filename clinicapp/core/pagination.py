@@ -59,6 +59,12 @@ def limit_offset(statement, limit: int | None, offset: int) -> tuple[list, int]:
     return rows, total
 
 
+# How list endpoints document the header that total_header() sets.
+TOTAL_COUNT_DOC = {"X-Total-Count": {
+    "description": "Сколько всего записей подходит под фильтры (без учёта limit и offset)",
+    "schema": {"type": "integer", "minimum": 0}}}
+
+
 def total_header(total: int) -> dict:
     return {"X-Total-Count": str(total)}
 
