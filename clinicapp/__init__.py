@@ -30,6 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
         OPENAPI_REDOC_URL=_vendor_url("redoc", "redoc.standalone.js"),
         VENDOR_HTMX=_vendor_url("htmx", "htmx.min.js"),
         VENDOR_SOCKETIO=_vendor_url("socket.io", "socket.io.min.js"),
+        VENDOR_INTERACT=_vendor_url("interactjs", "interact.min.js"),
+        VENDOR_SORTABLE=_vendor_url("sortablejs", "Sortable.min.js"),
     )
     if config:
         app.config.update(config)

@@ -4,12 +4,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -37,7 +35,7 @@ BAD_MOVE = "Не удалось понять, куда перенести кат
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"money": money, "when": when, "sortable_js": _sortable_url}
+    return {"money": money, "when": when}
 
 
 def money(value) -> str:
@@ -48,12 +46,6 @@ def money(value) -> str:
 
 def when(moment) -> str:
     return moment.astimezone(DISPLAY_ZONE).strftime("%d.%m.%Y %H:%M") if moment else "—"
-
-
-def _sortable_url() -> str:
-    vendor = Path(current_app.static_folder) / "vendor"
-    folder = sorted(vendor.glob("sortablejs-*"))[-1].name
-    return url_for("static", filename=f"vendor/{folder}/Sortable.min.js")
 
 
 # --- the tree ---------------------------------------------------------------------------

@@ -60,3 +60,27 @@ def visible_branch_ids(user) -> list[int] | None:
     if user.role in ALL_BRANCHES_ROLES:
         return None
     return [branch.id for branch in user.branches]
+
+
+def switcher_branches(user) -> list[Clinic]:
+    """The branches a page's switcher offers: the user's own; every branch for admins."""
+    if visible_branch_ids(user) is None:
+        return list(db.session.scalars(db.select(Clinic).order_by(Clinic.name, Clinic.id)))
+    return sorted(user.branches, key=lambda clinic: (clinic.name, clinic.id))
+
+
+def chosen_branch(user, raw: str | None) -> Clinic | None:
+    """The page's branch: `?branch=<id>` (checked: 400 / 404 / 403), else the user's first.
+
+    None when the user has no branch at all.
+    """
+    raw = (raw or "").strip()
+    if raw:
+        if not raw.isdigit():
+            raise ValidationFailed("branch: ожидается id филиала",
+                                   details={"branch": ["Ожидается id филиала"]})
+        return branch_for(user, int(raw))
+    if user.branches:
+        return user.branches[0]
+    branches = switcher_branches(user)
+    return branches[0] if branches else None

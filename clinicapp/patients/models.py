@@ -72,3 +72,9 @@ class Patient(TimestampMixin, db.Model):
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    @property
+    def short_name(self) -> str:
+        """`Иванов И. П.`: the surname and initials (the calendar's narrow blocks)."""
+        initials = " ".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
+        return f"{self.last_name} {initials}".strip()

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Date, cast, func
 from sqlalchemy.orm import selectinload
 
-from ..catalog.models import Service
+from ..catalog.models import Service, service_clinics, service_doctors
 from ..core.branches import visible_branch_ids
 from ..core.errors import NotFound, PermissionDenied, ValidationFailed
 from ..core.permissions import can_see_branch
@@ -209,3 +209,15 @@ def no_show_count(patient_id: int) -> int:
     """How many appointments the patient missed (the patient card shows it)."""
     return db.session.scalar(db.select(func.count()).select_from(Appointment).where(
         Appointment.patient_id == patient_id, Appointment.status == "no_show"))
+
+
+def doctor_services(doctor: Employee | None, clinic: Clinic) -> list[Service]:
+    """Active services the doctor gives in the branch, by name (the dialog's choices)."""
+    if doctor is None:
+        return []
+    return list(db.session.scalars(
+        db.select(Service).join(service_doctors, service_doctors.c.service_id == Service.id)
+        .join(service_clinics, service_clinics.c.service_id == Service.id)
+        .where(service_doctors.c.employee_id == doctor.id,
+               service_clinics.c.clinic_id == clinic.id, Service.is_active)
+        .order_by(Service.name, Service.id)))

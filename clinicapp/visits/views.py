@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ..core.branches import branch_for, visible_branch_ids
+from ..core.branches import chosen_branch, switcher_branches
 from ..core.errors import DomainError, NotFound, ValidationFailed
 from ..core.models import utcnow
 from ..core.permissions import acting_user, can_see_branch, has_permission, require_permission
@@ -37,28 +37,6 @@ COLUMNS = (("expected", "Ожидаются"), ("waiting", "Ждут приём�
            ("done", "Приём окончен"))
 
 
-def _branches(user) -> list[Clinic]:
-    """The branches the switcher offers: the user's own; every branch for admins."""
-    visible = visible_branch_ids(user)
-    if visible is None:
-        return list(db.session.scalars(db.select(Clinic).order_by(Clinic.name, Clinic.id)))
-    return sorted(user.branches, key=lambda clinic: (clinic.name, clinic.id))
-
-
-def _chosen_branch(user) -> Clinic | None:
-    """`?branch=<id>` (checked: 404 / 403), else the user's first branch."""
-    raw = request.args.get("branch", "").strip()
-    if raw:
-        if not raw.isdigit():
-            raise ValidationFailed("branch: ожидается id филиала",
-                                   details={"branch": ["Ожидается id филиала"]})
-        return branch_for(user, int(raw))
-    if user.branches:
-        return user.branches[0]
-    branches = _branches(user)
-    return branches[0] if branches else None
-
-
 def _board_context(clinic: Clinic, error: str | None = None) -> dict:
     zone = branch_zone(clinic)
     now = utcnow()
@@ -76,13 +54,13 @@ def _board_context(clinic: Clinic, error: str | None = None) -> dict:
 def today():
     """The queue page; with HX-Request only the board fragment."""
     user = acting_user()
-    clinic = _chosen_branch(user)
+    clinic = chosen_branch(user, request.args.get("branch"))
     if clinic is None:
         return render_template("visits/today.html", clinic=None, branches=[])
     context = _board_context(clinic)
     if request.headers.get("HX-Request"):
         return render_template("visits/_board.html", **context)
-    return render_template("visits/today.html", branches=_branches(user), **context)
+    return render_template("visits/today.html", branches=switcher_branches(user), **context)
 
 
 @bp.route("/appointments/<int:appointment_id>/status", methods=["POST"])

@@ -128,6 +128,13 @@
     );
   });
 
+  // --- (f) data-autosubmit ---------------------------------------------
+  // Filters (a branch switcher, a date) that apply themselves when changed.
+  document.addEventListener('change', function (evt) {
+    var el = evt.target;
+    if (el.matches && el.matches('[data-autosubmit]') && el.form) el.form.submit();
+  });
+
   // --- Per-content initialisation --------------------------------------
   // Runs for the page on load and for content swapped in by htmx.
   function init(root) {

@@ -1,6 +1,5 @@
 /*
  * The front desk's «Сегодня» page.
- * - The branch switcher submits itself on change.
  * - Refused steps (400/409) still swap in the board, which carries the message.
  * - Live: joins the branch's Socket.IO room and re-fetches #desk-board on any
  *   appointment event (debounced), and once a minute for the minutes waited.
@@ -10,13 +9,6 @@
 
   var EVENTS = ['appointment_created', 'appointment_updated', 'appointment_moved',
     'appointment_cancelled'];
-
-  document.addEventListener('change', function (evt) {
-    var select = evt.target;
-    if (select.matches && select.matches('select[data-autosubmit]') && select.form) {
-      select.form.submit();
-    }
-  });
 
   document.addEventListener('htmx:beforeSwap', function (evt) {
     var xhr = evt.detail.xhr;

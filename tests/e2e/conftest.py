@@ -67,22 +67,29 @@ def _start_chromium(size: tuple[int, int], mobile: bool = False):
     return driver, profile
 
 
-@pytest.fixture
-def browser(live_server):
-    """A desktop-sized headless chromium (selenium WebDriver)."""
-    driver, profile = _start_chromium(DESKTOP)
+def _window(size: tuple[int, int], mobile: bool = False):
+    driver, profile = _start_chromium(size, mobile=mobile)
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser(live_server):
+    """A desktop-sized headless chromium (selenium WebDriver)."""
+    yield from _window(DESKTOP)
+
+
+@pytest.fixture
+def second_browser(live_server):
+    """Another desktop window with its own profile: a second desk, a second user."""
+    yield from _window(DESKTOP)
 
 
 @pytest.fixture
 def phone_browser(live_server):
     """The same at a phone's width (390 CSS pixels)."""
-    driver, profile = _start_chromium(PHONE, mobile=True)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    yield from _window(PHONE, mobile=True)
 
 
 # --- helpers the tests use ---------------------------------------------------------
@@ -142,13 +149,14 @@ class CliUser:
 
 @pytest.fixture
 def cli_user(live_server):
-    """cli_user(role="receptionist", totp_secret=None) -> CliUser, made by `flask create-user`.
+    """cli_user(role="receptionist", totp_secret=None, branches=()) -> CliUser, made by
+    `flask create-user` (`branches`: ids of the branches it works in, `--branch`).
 
     A fresh account per call, so tests never share a TOTP step or a lockout count.
     """
 
     def create(role: str = "receptionist", *, totp_secret: str | None = None,
-               full_name: str | None = None) -> CliUser:
+               full_name: str | None = None, branches: tuple[int, ...] = ()) -> CliUser:
         tag = secrets.token_hex(4)
         user = CliUser(email=f"e2e-{role}-{tag}@clinic.test",
                        password="e2e-pass-" + secrets.token_hex(6),
@@ -158,6 +166,8 @@ def cli_user(live_server):
                    "--full-name", user.full_name]
         if totp_secret:
             command += ["--totp-secret", totp_secret]
+        for branch_id in branches:
+            command += ["--branch", str(branch_id)]
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
                                 env={**os.environ, "DATABASE_URL": live_server.database_url})
         assert result.returncode == 0, result.stdout + result.stderr

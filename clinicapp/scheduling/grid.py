@@ -1,0 +1,189 @@
+"""The staff calendar's layout: columns (a doctor on a local day), 5-minute rows, blocks.
+
+The page is a CSS grid per column: row 1 is the first five minutes of the
+visible range (`origin`, a whole hour), and an appointment or a working
+interval is placed with the classes `cal-at-<row>` and `cal-len-<rows>`
+(static/css/calendar-rows.css). Positions are computed here, on the branch's
+wall clock, so the page needs no script to lay itself out and a live update
+can fetch one block rendered for the same origin.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from .models import ACTIVE_STATUSES
+
+ROW_MINUTES = 5
+DAY_MINUTES = 24 * 60
+MAX_ROWS = DAY_MINUTES // ROW_MINUTES  # the CSS classes go this far
+DEFAULT_HOURS = (8, 20)  # shown when nobody works and nothing is booked
+VIEWS = ("day", "week")
+
+
+def column_key(doctor_id: int, day: date) -> str:
+    """`<doctor id>/<YYYY-MM-DD>`: the same in the day and the week view."""
+    return f"{doctor_id}/{day.isoformat()}"
+
+
+def local_minutes(moment: datetime, day: date, zone: ZoneInfo) -> int:
+    """Minutes from local midnight of `day` to `moment` on the wall clock of `zone`."""
+    local = moment.astimezone(zone)
+    return (local.date() - day).days * DAY_MINUTES + local.hour * 60 + local.minute
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of one column in minutes from its local midnight, [start, end)."""
+
+    start: int
+    end: int
+
+    def rows(self, origin: int, last: int) -> tuple[int, int] | None:
+        """(first row, number of rows) inside the visible range, None when outside it."""
+        start, end = max(self.start, origin), min(self.end, last)
+        if end <= start:
+            return None
+        row = (start - origin) // ROW_MINUTES + 1
+        return row, max(1, math.ceil((end - origin) / ROW_MINUTES) - row + 1)
+
+
+@dataclass
+class Block:
+    """One appointment in its column."""
+
+    appointment: object
+    span: Span
+    local_start: datetime
+    local_end: datetime
+    movable: bool
+    row: int = 0
+    rows: int = 0
+
+    @property
+    def minutes(self) -> int:
+        return int((self.appointment.ends_at - self.appointment.starts_at).total_seconds() // 60)
+
+
+@dataclass
+class Column:
+    key: str
+    doctor: object
+    day: date
+    work: list[Span] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    bands: list[tuple[int, int]] = field(default_factory=list)  # (row, rows) of work
+
+
+@dataclass
+class Grid:
+    view: str
+    clinic: object
+    zone: ZoneInfo
+    days: list[date]
+    step: int
+    columns: list[Column]
+    origin: int = 0  # minutes after local midnight of the first row
+    last: int = 0  # minutes after local midnight where the last row ends
+    now_row: int | None = None
+    today: date | None = None
+
+    @property
+    def rows(self) -> int:
+        return (self.last - self.origin) // ROW_MINUTES
+
+    @property
+    def hours(self) -> list[tuple[str, int]]:
+        """(label, row) of every whole hour on the axis."""
+        return [(f"{minute // 60:02d}:00", (minute - self.origin) // ROW_MINUTES + 1)
+                for minute in range(self.origin, self.last, 60)]
+
+
+def block_for(appointment, day: date, zone: ZoneInfo, *, may_move: bool) -> Block:
+    """The appointment as a block of its local day `day` (not yet placed on rows)."""
+    start = local_minutes(appointment.starts_at, day, zone)
+    length = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
+    return Block(appointment=appointment, span=Span(start, start + max(length, 1)),
+                 local_start=appointment.starts_at.astimezone(zone),
+                 local_end=appointment.ends_at.astimezone(zone),
+                 movable=may_move and appointment.status in ACTIVE_STATUSES)
+
+
+def visible_range(columns: list[Column]) -> tuple[int, int]:
+    """Whole hours covering every working interval and appointment (08–20 at least)."""
+    starts = [DEFAULT_HOURS[0] * 60] + [s.start for c in columns for s in c.work] \
+        + [b.span.start for c in columns for b in c.blocks]
+    ends = [DEFAULT_HOURS[1] * 60] + [s.end for c in columns for s in c.work] \
+        + [b.span.end for c in columns for b in c.blocks]
+    origin = max(0, min(starts) // 60 * 60)
+    last = min(DAY_MINUTES, math.ceil(max(ends) / 60) * 60)
+    return origin, last
+
+
+def place(grid: Grid, block: Block) -> bool:
+    """Set the block's rows for the grid's range; False when it falls outside it."""
+    placed = block.span.rows(grid.origin, grid.last)
+    if placed is None:
+        return False
+    block.row, block.rows = placed
+    return True
+
+
+def build(*, view: str, clinic, zone: ZoneInfo, days: list[date], doctors: list,
+          hours: dict, appointments: list, step: int, now: datetime,
+          may_move: bool) -> Grid:
+    """Lay out the day view (`doctors` × one day) or the week view (one doctor × 7 days).
+
+    `hours`: {doctor id: {day: [(UTC start, UTC end)]}} (slots.branch_hours);
+    `appointments`: the branch's non-cancelled appointments of those days.
+    """
+    columns = [Column(column_key(doctor.id, day), doctor, day)
+               for doctor in doctors for day in days]
+    by_key = {column.key: column for column in columns}
+    for column in columns:
+        for start, end in hours.get(column.doctor.id, {}).get(column.day, []):
+            column.work.append(Span(local_minutes(start, column.day, zone),
+                                    local_minutes(end, column.day, zone)))
+    for appointment in appointments:
+        day = appointment.starts_at.astimezone(zone).date()
+        column = by_key.get(column_key(appointment.employee_id, day))
+        if column is not None:
+            column.blocks.append(block_for(appointment, day, zone, may_move=may_move))
+    grid = Grid(view=view, clinic=clinic, zone=zone, days=days, step=step, columns=columns)
+    grid.origin, grid.last = visible_range(columns)
+    for column in columns:
+        column.bands = [rows for rows in (s.rows(grid.origin, grid.last) for s in column.work)
+                        if rows is not None]
+        column.blocks = [block for block in column.blocks if place(grid, block)]
+    local_now = now.astimezone(zone)
+    grid.today = local_now.date()
+    if local_now.date() in days:
+        minute = local_now.hour * 60 + local_now.minute
+        if grid.origin <= minute < grid.last:
+            grid.now_row = (minute - grid.origin) // ROW_MINUTES + 1
+    return grid
+
+
+def week_of(day: date) -> list[date]:
+    """Monday..Sunday of the week holding `day`."""
+    monday = day - timedelta(days=day.weekday())
+    return [monday + timedelta(days=n) for n in range(7)]
+
+
+def rows_css() -> str:
+    """static/css/calendar-rows.css: a class per start row and per length in rows.
+
+    CSP forbids style attributes, so positions are classes. The file is checked
+    in; a test keeps it equal to this (`python -m clinicapp.scheduling.grid`).
+    """
+    lines = ["/* Generated by `python -m clinicapp.scheduling.grid`: row placement of the",
+             "   calendar grid (5-minute rows), see clinicapp/scheduling/grid.py. */"]
+    lines += [f".cal-at-{n}{{grid-row-start:{n}}}" for n in range(1, MAX_ROWS + 1)]
+    lines += [f".cal-len-{n}{{grid-row-end:span {n}}}" for n in range(1, MAX_ROWS + 1)]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(rows_css(), end="")

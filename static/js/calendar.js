@@ -1,0 +1,465 @@
+/*
+ * The staff calendar (/calendar/).
+ * - Dialogs: htmx loads new/details/edit fragments into #cal-dialog-body; this
+ *   opens the <dialog>, closes it when a save leaves the body empty, and lets
+ *   refused saves (400/403/409) swap in the form with its messages.
+ * - Create: a click on free time opens «Новая запись» for that doctor, day and time.
+ * - Drag and drop (interact.js): move a block to another time or column, or drag
+ *   its bottom edge to change the length; the server checks everything, a refused
+ *   move snaps back and the reason is shown.
+ * - Live: joins the branch's Socket.IO room; on an appointment event re-fetches
+ *   that appointment's block (server-rendered) and puts it in its column.
+ */
+(function () {
+  'use strict';
+
+  var EVENTS = ['appointment_created', 'appointment_updated', 'appointment_moved',
+    'appointment_cancelled'];
+  var ROW_MINUTES = 5;
+  var RELOAD_EVERY_MS = 5 * 60 * 1000;
+  var TOAST_MS = 6000;
+
+  var root = document.getElementById('calendar');
+  if (!root) return;
+  var dialog = document.getElementById('cal-dialog');
+  var dialogBody = document.getElementById('cal-dialog-body');
+  var toastEl = document.getElementById('cal-toast');
+  var live = document.getElementById('cal-live');
+  var canManage = root.getAttribute('data-can-manage') === '1';
+  var shownDays = (root.getAttribute('data-days') || '').split(',');
+  var weekDoctor = root.getAttribute('data-doctor');
+  var dragging = null;        // the block being dragged or resized
+  var reloadWanted = false;   // a grid reload waits for the drag to end
+  var toastTimer = null;
+  if (canManage) root.classList.add('may-manage');
+
+  // --- small helpers ---------------------------------------------------------
+  function grid() { return document.getElementById('cal-grid'); }
+  function gridInt(name) { return parseInt(grid().getAttribute('data-' + name), 10); }
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute('content') : '';
+  }
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function clock(minutes) {
+    minutes = ((minutes % 1440) + 1440) % 1440;
+    return pad(Math.floor(minutes / 60)) + ':' + pad(minutes % 60);
+  }
+  function minutesOf(text) {
+    var parts = text.split(':');
+    return parseInt(parts[0], 10) * 60 + parseInt(parts[1], 10);
+  }
+  function rowHeight(col) {
+    var rows = (gridInt('last') - gridInt('origin')) / ROW_MINUTES;
+    return col.getBoundingClientRect().height / rows;
+  }
+  function toast(message, isError) {
+    if (!toastEl || !message) return;
+    toastEl.textContent = message;
+    toastEl.classList.toggle('is-error', !!isError);
+    toastEl.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { toastEl.hidden = true; }, isError ? TOAST_MS * 1.5 : TOAST_MS);
+  }
+  function say(text, offline) {
+    if (!live) return;
+    live.textContent = text;
+    live.classList.toggle('is-offline', !!offline);
+  }
+  function withQuery(url, params) {
+    var query = Object.keys(params).map(function (key) {
+      return encodeURIComponent(key) + '=' + encodeURIComponent(params[key]);
+    }).join('&');
+    return url + (url.indexOf('?') === -1 ? '?' : '&') + query;
+  }
+  function rangeQuery() { return {origin: gridInt('origin'), last: gridInt('last')}; }
+
+  // --- the dialog ------------------------------------------------------------
+  function openDialog() {
+    if (dialog && !dialog.open) dialog.showModal();
+  }
+  function closeDialog() {
+    if (dialog && dialog.open) dialog.close();
+  }
+  function load(url) {
+    window.htmx.ajax('GET', url, {target: '#cal-dialog-body', swap: 'innerHTML'});
+  }
+  if (dialog) {
+    dialog.addEventListener('close', function () { dialogBody.innerHTML = ''; });
+  }
+  document.addEventListener('click', function (evt) {
+    if (evt.target.closest('[data-close-dialog]')) {
+      evt.preventDefault();
+      closeDialog();
+    }
+  });
+
+  document.addEventListener('htmx:beforeSwap', function (evt) {
+    var status = evt.detail.xhr.status;
+    var target = evt.detail.target;
+    if (target && target.id === 'cal-dialog-body' && (status === 400 || status === 403 || status === 409)) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+  document.addEventListener('htmx:responseError', function (evt) {
+    var status = evt.detail.xhr.status;
+    toast(status === 404 ? 'Запись не найдена — возможно, её уже отменили' :
+      status === 403 ? 'Недостаточно прав для этого действия' :
+        'Не получилось: ошибка ' + status + '. Попробуйте ещё раз', true);
+  });
+  document.addEventListener('htmx:sendError', function () {
+    toast('Нет связи с сервером. Проверьте сеть и попробуйте ещё раз', true);
+  });
+  document.addEventListener('htmx:afterSwap', function (evt) {
+    if (evt.detail.target && evt.detail.target.id === 'cal-dialog-body') {
+      if (dialogBody.children.length) openDialog(); else closeDialog();
+    }
+  });
+  // HX-Trigger of a successful save: {"calendar-saved": {id, message, removed}}.
+  document.body.addEventListener('calendar-saved', function (evt) {
+    var detail = evt.detail || {};
+    toast(detail.message);
+    if (detail.removed) removeBlock(detail.id); else refreshBlock(detail.id);
+  });
+
+  // The patient picker and the «new patient» toggle of the booking dialog.
+  document.addEventListener('click', function (evt) {
+    var pick = evt.target.closest('.cal-pick');
+    if (pick) {
+      document.getElementById('cal-patient-id').value = pick.getAttribute('data-patient-id');
+      document.getElementById('cal-picked-label').textContent = pick.getAttribute('data-patient-label');
+      document.getElementById('cal-picked').classList.remove('hidden');
+      document.getElementById('cal-search').classList.add('hidden');
+      return;
+    }
+    if (evt.target.closest('[data-unpick]')) {
+      document.getElementById('cal-patient-id').value = '';
+      document.getElementById('cal-picked').classList.add('hidden');
+      document.getElementById('cal-search').classList.remove('hidden');
+      var query = document.querySelector('#cal-search input');
+      if (query) query.focus();
+    }
+  });
+  document.addEventListener('change', function (evt) {
+    var target = evt.target;
+    if (target.matches('[data-toggle-new]')) {
+      var fresh = target.checked;
+      document.getElementById('cal-new-patient').classList.toggle('hidden', !fresh);
+      document.getElementById('cal-search').classList.toggle('hidden', fresh);
+      document.getElementById('cal-picked').classList.add('hidden');
+      document.getElementById('cal-patient-id').value = '';
+      if (fresh) document.querySelector('#cal-new-patient input').focus();
+    } else if (target.matches('select[data-duration-target]')) {
+      var option = target.options[target.selectedIndex];
+      var minutes = option && option.getAttribute('data-minutes');
+      var field = document.querySelector(target.getAttribute('data-duration-target'));
+      if (minutes && field) field.value = minutes;
+    }
+  });
+
+  // --- blocks: live refresh --------------------------------------------------
+  function removeBlock(id) {
+    var old = document.getElementById('appt-' + id);
+    if (old && old !== dragging) old.remove();
+  }
+
+  function placeBlock(html) {
+    var holder = document.createElement('div');
+    holder.innerHTML = html.trim();
+    var block = holder.firstElementChild;
+    if (!block) return;
+    var old = document.getElementById(block.id);
+    if (old === dragging && old) return;  // the drag's own answer comes separately
+    if (old) old.remove();
+    var column = grid().querySelector('.cal-col[data-column="' + block.getAttribute('data-column') + '"]');
+    if (!column) return;  // another doctor's week, or a doctor not shown
+    column.insertBefore(block, column.querySelector('.cal-fill'));
+    block.classList.add('is-fresh');
+    setTimeout(function () { block.classList.remove('is-fresh'); }, 1700);
+  }
+
+  function refreshBlock(id) {
+    if (!id || !grid()) return;
+    var url = withQuery(root.getAttribute('data-block-url').replace(/\/0\/block$/, '/' + id + '/block'),
+      rangeQuery());
+    fetch(url, {headers: {'HX-Request': 'true'}, credentials: 'same-origin'}).then(function (response) {
+      if (response.status === 204 || response.status === 404 || response.status === 403) {
+        removeBlock(id);
+        return null;
+      }
+      if (!response.ok) return null;
+      if (response.headers.get('X-Calendar-Outside')) {
+        reloadGrid();
+        return null;
+      }
+      return response.text();
+    }).then(function (html) {
+      if (html) placeBlock(html);
+    }).catch(function () { reloadGrid(); });
+  }
+
+  function concerns(appointment) {
+    if (shownDays.indexOf(appointment.date) === -1) return false;
+    return !weekDoctor || String(appointment.doctor_id) === weekDoctor;
+  }
+
+  function onEvent(type, payload) {
+    var appointment = payload && payload.appointment;
+    if (!appointment) return;
+    if (type === 'appointment_cancelled' || !concerns(appointment)) {
+      removeBlock(appointment.id);
+    } else {
+      refreshBlock(appointment.id);
+    }
+  }
+
+  function reloadGrid() {
+    if (dragging) { reloadWanted = true; return; }
+    var scroller = document.getElementById('cal-scroll');
+    var top = scroller ? scroller.scrollTop : 0;
+    var left = scroller ? scroller.scrollLeft : 0;
+    window.htmx.ajax('GET', root.getAttribute('data-grid-url'), {target: '#cal-grid', swap: 'outerHTML'})
+      .then(function () {
+        var fresh = document.getElementById('cal-scroll');
+        if (fresh) { fresh.scrollTop = top; fresh.scrollLeft = left; }
+      });
+  }
+
+  // --- create by clicking free time, with a hover guide ----------------------
+  var ghost = document.createElement('div');
+  ghost.className = 'cal-ghost';
+  ghost.setAttribute('aria-hidden', 'true');
+
+  function pointedMinute(col, clientY) {
+    var step = gridInt('step');
+    var y = clientY - col.getBoundingClientRect().top;
+    var minute = gridInt('origin') + Math.floor(y / rowHeight(col)) * ROW_MINUTES;
+    return Math.floor(minute / step) * step;
+  }
+
+  document.addEventListener('mousemove', function (evt) {
+    if (!canManage || dragging) return;
+    var col = evt.target.closest && evt.target.closest('.cal-col');
+    if (!col || evt.target.closest('.cal-appt')) { ghost.remove(); return; }
+    var minute = pointedMinute(col, evt.clientY);
+    var step = gridInt('step');
+    ghost.style.gridRow = ((minute - gridInt('origin')) / ROW_MINUTES + 1) + ' / span ' + (step / ROW_MINUTES);
+    ghost.textContent = clock(minute);
+    if (ghost.parentNode !== col) col.appendChild(ghost);
+  });
+  document.addEventListener('mouseleave', function () { ghost.remove(); });
+
+  document.addEventListener('click', function (evt) {
+    if (!grid() || dragging) return;
+    var block = evt.target.closest('.cal-appt');
+    if (block) {
+      if (block.getAttribute('data-just-dragged')) return;
+      load(block.getAttribute('data-details-url'));
+      return;
+    }
+    var col = evt.target.closest('.cal-col');
+    if (!col || !canManage) return;
+    load(withQuery(root.getAttribute('data-new-url'), {
+      doctor: col.getAttribute('data-doctor'), day: col.getAttribute('data-day'),
+      time: clock(pointedMinute(col, evt.clientY))
+    }));
+  });
+  document.addEventListener('keydown', function (evt) {
+    var block = evt.target.closest && evt.target.closest('.cal-appt');
+    if (block && (evt.key === 'Enter' || evt.key === ' ')) {
+      evt.preventDefault();
+      load(block.getAttribute('data-details-url'));
+    }
+  });
+
+  // --- drag and drop ---------------------------------------------------------
+  function beginDrag(block, evt) {
+    var col = block.closest('.cal-col');
+    var rect = block.getBoundingClientRect();
+    dragging = block;
+    ghost.remove();
+    block.classList.add('is-dragging');
+    return {
+      block: block, fromCol: col, toCol: col,
+      grabY: evt.clientY - rect.top,
+      start: minutesOf(block.getAttribute('data-start')),
+      minutes: parseInt(block.getAttribute('data-minutes'), 10),
+      newStart: minutesOf(block.getAttribute('data-start')),
+      newMinutes: parseInt(block.getAttribute('data-minutes'), 10),
+      label: block.querySelector('.cal-appt-time').textContent
+    };
+  }
+
+  function showTimes(state) {
+    state.block.querySelector('.cal-appt-time').textContent =
+      clock(state.newStart) + '–' + clock(state.newStart + state.newMinutes);
+  }
+
+  function snapBack(state) {
+    var block = state.block;
+    block.style.transform = '';
+    block.style.height = '';
+    block.style.alignSelf = '';
+    block.querySelector('.cal-appt-time').textContent = state.label;
+    if (block.parentNode !== state.fromCol) state.fromCol.appendChild(block);
+  }
+
+  function endDrag(state) {
+    var block = state.block;
+    block.classList.remove('is-dragging');
+    block.setAttribute('data-just-dragged', '1');
+    setTimeout(function () { block.removeAttribute('data-just-dragged'); }, 0);
+    dragging = null;
+    var changed = state.toCol !== state.fromCol || state.newStart !== state.start ||
+      state.newMinutes !== state.minutes;
+    if (!changed) {
+      snapBack(state);
+    } else {
+      save(state, false);
+    }
+    if (reloadWanted) { reloadWanted = false; reloadGrid(); }
+  }
+
+  function save(state, override) {
+    var block = state.block;
+    var body = new FormData();
+    body.append('doctor', state.toCol.getAttribute('data-doctor'));
+    body.append('day', state.toCol.getAttribute('data-day'));
+    body.append('time', clock(state.newStart));
+    if (state.newMinutes !== state.minutes) body.append('minutes', String(state.newMinutes));
+    if (override) body.append('override_hours', 'y');
+    block.classList.add('is-saving');
+    fetch(withQuery(block.getAttribute('data-move-url'), rangeQuery()), {
+      method: 'POST', body: body, credentials: 'same-origin',
+      headers: {'X-CSRFToken': csrfToken(), 'HX-Request': 'true'}
+    }).then(function (response) {
+      return response.text().then(function (text) { return {response: response, text: text}; });
+    }).then(function (answer) {
+      block.classList.remove('is-saving');
+      var response = answer.response;
+      if (response.ok) {
+        var trigger = response.headers.get('HX-Trigger');
+        var saved = trigger ? (JSON.parse(trigger)['calendar-saved'] || {}) : {};
+        block.remove();
+        if (response.headers.get('X-Calendar-Outside')) reloadGrid(); else placeBlock(answer.text);
+        toast(saved.message);
+        return;
+      }
+      var holder = document.createElement('div');
+      holder.innerHTML = answer.text;
+      var refusal = holder.querySelector('.cal-refusal');
+      var message = refusal ? refusal.textContent : 'Не удалось перенести (ошибка ' + response.status + ')';
+      if (refusal && refusal.getAttribute('data-code') === 'outside_working_hours' && !override &&
+          window.confirm(message + '\n\nПеренести вне рабочего времени врача?')) {
+        save(state, true);
+        return;
+      }
+      snapBack(state);
+      toast(message, true);
+    }).catch(function () {
+      block.classList.remove('is-saving');
+      snapBack(state);
+      toast('Нет связи с сервером: запись осталась на месте', true);
+    });
+  }
+
+  function columnAt(x, y) {
+    var found = document.elementsFromPoint(x, y);
+    for (var i = 0; i < found.length; i++) {
+      if (found[i].classList && found[i].classList.contains('cal-col')) return found[i];
+    }
+    return null;
+  }
+
+  function setup() {
+    if (!canManage || typeof window.interact !== 'function') return;
+    var interact = window.interact;
+    var state = null;
+    interact('.cal-appt.is-movable')
+      .draggable({
+        autoScroll: {container: document.getElementById('cal-scroll') || window},
+        allowFrom: '.cal-appt',
+        ignoreFrom: '.cal-appt-resize',
+        listeners: {
+          start: function (evt) { state = beginDrag(evt.target, evt); },
+          move: function (evt) {
+            if (!state) return;
+            var step = gridInt('step');
+            var col = columnAt(evt.clientX, evt.clientY) || state.toCol;
+            var rowH = rowHeight(col);
+            var y = evt.clientY - col.getBoundingClientRect().top - state.grabY;
+            var minute = gridInt('origin') + Math.round(y / rowH * ROW_MINUTES / step) * step;
+            minute = Math.max(gridInt('origin'), Math.min(minute, gridInt('last') - state.minutes));
+            state.toCol = col;
+            state.newStart = minute;
+            var dx = col.getBoundingClientRect().left - state.fromCol.getBoundingClientRect().left;
+            var dy = (minute - state.start) / ROW_MINUTES * rowH;
+            state.block.style.transform = 'translate(' + dx + 'px, ' + dy + 'px)';
+            showTimes(state);
+          },
+          end: function () { if (state) { endDrag(state); state = null; } }
+        }
+      })
+      .resizable({
+        edges: {bottom: '.cal-appt-resize', top: false, left: false, right: false},
+        listeners: {
+          start: function (evt) { state = beginDrag(evt.target, evt); },
+          move: function (evt) {
+            if (!state) return;
+            var step = gridInt('step');
+            var rowH = rowHeight(state.fromCol);
+            var minutes = Math.max(step, Math.round(evt.rect.height / rowH * ROW_MINUTES / step) * step);
+            minutes = Math.min(minutes, gridInt('last') - state.start);
+            state.newMinutes = minutes;
+            state.block.style.alignSelf = 'start';
+            state.block.style.height = (minutes / ROW_MINUTES * rowH - 2) + 'px';
+            showTimes(state);
+          },
+          end: function () { if (state) { endDrag(state); state = null; } }
+        }
+      });
+  }
+
+  // --- the branch's room -----------------------------------------------------
+  function connect() {
+    setInterval(reloadGrid, RELOAD_EVERY_MS);
+    if (typeof window.io !== 'function') {
+      say('Обновление раз в 5 минут', true);
+      return;
+    }
+    var joinedBefore = false;
+    var socket = window.io({transports: ['websocket', 'polling']});
+    socket.on('connect', function () {
+      socket.emit('join_branch', {branch_id: parseInt(root.getAttribute('data-branch-id'), 10)},
+        function (ack) {
+          if (ack && ack.ok) {
+            say('Обновляется автоматически');
+            if (joinedBefore) reloadGrid();  // catch up with what changed while away
+            joinedBefore = true;
+          } else {
+            say('Нет живого обновления: ' + ((ack && ack.detail) || 'доступ к филиалу запрещён'), true);
+          }
+        });
+    });
+    socket.on('disconnect', function () { say('Связь потеряна, переподключаемся…', true); });
+    EVENTS.forEach(function (name) {
+      socket.on(name, function (payload) { onEvent(name, payload); });
+    });
+  }
+
+  // Start on the first working hour or on now.
+  function scrollToStart() {
+    var scroller = document.getElementById('cal-scroll');
+    if (!scroller) return;
+    var mark = scroller.querySelector('.cal-now') || scroller.querySelector('.cal-work');
+    if (!mark) return;
+    var head = scroller.querySelector('.cal-head');
+    var offset = mark.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+    scroller.scrollTop = Math.max(0, offset - (head ? head.offsetHeight : 0) - 40);
+  }
+
+  setup();
+  connect();
+  scrollToStart();
+})();

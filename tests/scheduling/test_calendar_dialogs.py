@@ -1,0 +1,357 @@
+"""The calendar's dialogs and drag and drop, through the page endpoints (htmx).
+
+Booking by clicking free time (an existing patient or a new one), the
+patient-overlap confirmation, working-hours override, the clash named on a
+taken slot; the appointment's dialog (status steps, change, cancel); moves and
+resizes that the same conflict check refuses. Nothing is written on a refusal.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from clinicapp.audit.models import AuditEntry
+from clinicapp.extensions import db
+from clinicapp.patients.models import Patient
+from clinicapp.scheduling.models import Appointment
+from tests.conftest import csrf_token
+from tests.scheduling.conftest import at, future_day
+
+
+@pytest.fixture
+def desk_page(client, world, web_as):
+    return web_as("receptionist", branches=[world.a])
+
+
+@pytest.fixture
+def post(client, desk_page):
+    """post(url, data) as htmx does: X-CSRFToken and HX-Request headers."""
+    token = csrf_token(client.get("/calendar/").get_data(as_text=True))
+
+    def send(url: str, data: dict, **headers):
+        return client.post(url, data=data, headers={"HX-Request": "true", "X-CSRFToken": token,
+                                                    **headers})
+
+    return send
+
+
+def count() -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(Appointment))
+
+
+def fresh(appointment_id: int) -> Appointment:
+    db.session.expire_all()
+    return db.session.get(Appointment, appointment_id)
+
+
+def saved(response) -> dict:
+    return json.loads(response.headers["HX-Trigger"])["calendar-saved"]
+
+
+def booking(world, day, clock="10:00", **extra) -> dict:
+    return {"doctor": world.doctor.id, "day": day.isoformat(), "time": clock,
+            "service": world.service.id, "patient": world.patient.id, **extra}
+
+
+def new_url(world) -> str:
+    return f"/calendar/new?branch={world.a.id}"
+
+
+# --- booking -------------------------------------------------------------------------
+
+def test_new_dialog_is_prefilled_from_the_clicked_cell(client, world, desk_page):
+    day = future_day(0)
+    response = client.get(f"{new_url(world)}&doctor={world.other_doctor.id}&day={day}&time=14:15",
+                          headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html and "Новая запись" in html
+    assert f'<option selected value="{world.other_doctor.id}">' in html
+    assert f'value="{day.isoformat()}"' in html and 'value="14:15"' in html
+    assert f'data-minutes="{world.service.duration_minutes}"' in html  # the service's length
+    assert "Ближайшее свободное время" in html and "Новый пациент" in html
+    bad = client.get(f"{new_url(world)}&time=25:99")
+    assert bad.status_code == 400 and "time" in bad.get_data(as_text=True)
+
+
+def test_book_an_existing_patient(client, world, post):
+    day = future_day(0)
+    response = post(new_url(world), booking(world, day, comment="Первый раз", is_primary="y"))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_data(as_text=True) == ""  # the dialog closes
+    payload = saved(response)
+    appointment = fresh(payload["id"])
+    assert appointment.starts_at == at(day, "10:00")
+    assert appointment.ends_at == at(day, "10:30")  # the service's 30 minutes
+    assert appointment.source == "staff" and appointment.is_primary
+    assert appointment.comment == "Первый раз" and appointment.status == "booked"
+    assert "Пациентов Пётр" in payload["message"] and "10:00–10:30" in payload["message"]
+
+
+def test_book_a_new_patient_typed_in(client, world, post):
+    day = future_day(1)
+    data = booking(world, day, "11:00", patient="", new_patient="y", last_name="Новенький",
+                   first_name="Илья", phone="8 (916) 123-45-67", minutes="45")
+    response = post(new_url(world), data)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    appointment = fresh(saved(response)["id"])
+    assert appointment.patient.last_name == "Новенький"
+    assert appointment.patient.phone == "+79161234567"
+    assert appointment.patient.clinic_id == world.a.id
+    assert appointment.ends_at - appointment.starts_at == at(day, "11:45") - at(day, "11:00")
+
+
+def test_typed_in_patient_who_exists_is_picked_instead(client, world, post):
+    world.patient.phone = "+79161234567"
+    db.session.commit()
+    before = db.session.scalar(db.select(db.func.count()).select_from(Patient))
+    data = booking(world, future_day(1), patient="", new_patient="y", last_name="Пациентов",
+                   first_name="Пётр", phone="+7 916 123 45 67")
+    response = post(new_url(world), data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Такой пациент уже есть" in html and f'value="{world.patient.id}"' in html
+    assert db.session.scalar(db.select(db.func.count()).select_from(Patient)) == before
+    assert count() == 0
+
+
+def test_taken_time_names_the_clash(client, world, post, add_appointment):
+    day = future_day(2)
+    taken = add_appointment(at(day, "10:00"), patient=world.patient2)
+    response = post(new_url(world), booking(world, day, "10:15"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert f"запись №{taken.id}" in html and "Время занято" in html and "<html" not in html
+    assert count() == 1
+
+
+def test_patient_overlap_asks_to_confirm(client, world, post, add_appointment):
+    day = future_day(3)
+    add_appointment(at(day, "10:00"), doctor=world.other_doctor)  # same patient, other doctor
+    response = post(new_url(world), booking(world, day, "10:00"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Пациент в это время уже записан" in html and "Всё равно записать" in html
+    assert 'name="confirm_overlap" type="hidden" value="1"' in html
+    assert count() == 1  # nothing written yet
+    response = post(new_url(world), booking(world, day, "10:00", confirm_overlap="1"))
+    assert response.status_code == 200 and count() == 2
+
+
+def test_outside_working_hours_offers_the_override(client, world, post):
+    day = future_day(4)
+    response = post(new_url(world), booking(world, day, "19:00"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Вне рабочего времени врача" in html and 'name="override_hours"' in html
+    assert count() == 0
+    response = post(new_url(world), booking(world, day, "19:00", override_hours="y"))
+    assert response.status_code == 200
+    appointment = fresh(saved(response)["id"])
+    assert appointment.outside_hours
+    assert db.session.scalar(db.select(AuditEntry).where(
+        AuditEntry.action == "appointment.hours_overridden")) is not None
+
+
+@pytest.mark.parametrize("change,field_text", [
+    ({"patient": ""}, "Найдите и выберите пациента"),
+    ({"time": ""}, "Обязательное поле"),
+    ({"time": "9 утра"}, "ЧЧ:ММ"),
+    ({"day": "завтра"}, "ДД.ММ.ГГГГ"),
+    ({"minutes": "3"}, "От 5 до 720 минут"),
+    ({"doctor": "999999"}, "Неверный вариант"),
+])
+def test_bad_input_is_named(client, world, post, change, field_text):
+    response = post(new_url(world), {**booking(world, future_day(0)), **change})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "<html" not in html
+    assert field_text in html
+    assert count() == 0
+
+
+def test_past_time_is_refused(client, world, post):
+    response = post(new_url(world), booking(world, future_day(0).replace(year=2024)))
+    assert response.status_code == 400
+    assert "Нельзя записать на прошедшее время" in response.get_data(as_text=True)
+
+
+def test_csrf_and_roles(client, world, web_as, auth):
+    web_as("receptionist", branches=[world.a])
+    response = client.post(new_url(world), data=booking(world, future_day(0)),
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 400 and count() == 0
+    auth.logout()
+    web_as("doctor", branches=[world.a])
+    assert client.get(new_url(world)).status_code == 403
+    auth.logout()
+    web_as("receptionist", branches=[world.b])
+    assert client.get(new_url(world)).status_code == 403
+
+
+# --- the dialog's helpers --------------------------------------------------------------
+
+def test_patient_search_in_the_dialog(client, world, desk_page):
+    html = client.get("/calendar/patients?patient_query=Пациен").get_data(as_text=True)
+    assert f'data-patient-id="{world.patient.id}"' in html and "Пациентов Пётр" in html
+    assert f'data-patient-id="{world.patient2.id}"' not in html
+    assert "cal-pick" not in client.get("/calendar/patients?patient_query=П").get_data(
+        as_text=True)
+    none = client.get("/calendar/patients?patient_query=Несуществующий").get_data(as_text=True)
+    assert "Никого не нашлось" in none
+
+
+def test_services_follow_the_doctor(client, world, desk_page):
+    html = client.get(f"/calendar/services?branch={world.a.id}&doctor={world.doctor.id}"
+                      ).get_data(as_text=True)
+    assert world.service.name in html and 'data-minutes="30"' in html
+    world.service.doctors = [world.other_doctor]
+    db.session.commit()
+    html = client.get(f"/calendar/services?branch={world.a.id}&doctor={world.doctor.id}"
+                      ).get_data(as_text=True)
+    assert world.service.name not in html and "Без услуги" in html
+
+
+def test_first_free_slot(client, world, desk_page, add_appointment):
+    day = future_day(5)
+    add_appointment(at(day, "09:00"), at(day, "10:00"))
+    html = client.get(f"/calendar/first-free?branch={world.a.id}&doctor={world.doctor.id}"
+                      f"&service={world.service.id}&day={day}").get_data(as_text=True)
+    assert 'value="10:00"' in html and f'value="{day.isoformat()}"' in html
+    assert "Ближайшее свободное время" in html
+    bad = client.get(f"/calendar/first-free?branch={world.a.id}&doctor=abc")
+    assert bad.status_code == 400 and "doctor" in bad.get_data(as_text=True)
+
+
+# --- one appointment -----------------------------------------------------------------
+
+def test_details_and_status_steps(client, world, post, add_appointment):
+    world.patient.phone = "+79161234567"
+    db.session.commit()
+    appointment = add_appointment(at(future_day(0), "09:00"), service=world.service)
+    html = client.get(f"/calendar/appointments/{appointment.id}").get_data(as_text=True)
+    assert "Пациентов Пётр" in html and "+7 916 123-45-67" in html and world.service.name in html
+    for label in ("Подтвердить", "Пришёл", "Не пришёл", "Изменить", "Отменить запись"):
+        assert label in html
+    response = post(f"/calendar/appointments/{appointment.id}/status", {"status": "arrived"})
+    assert response.status_code == 200 and fresh(appointment.id).status == "arrived"
+    assert "На приёме" in response.get_data(as_text=True)  # the next step offered
+    refused = post(f"/calendar/appointments/{appointment.id}/status", {"status": "confirmed"})
+    assert refused.status_code == 409 and "Нельзя сменить статус" in refused.get_data(as_text=True)
+    assert fresh(appointment.id).status == "arrived"
+
+
+def test_cancel_with_a_reason(client, world, post, add_appointment):
+    appointment = add_appointment(at(future_day(1), "09:00"))
+    response = post(f"/calendar/appointments/{appointment.id}/cancel",
+                    {"reason": "Пациент попросил отменить"})
+    assert response.status_code == 200 and saved(response)["removed"] is True
+    row = fresh(appointment.id)
+    assert row.status == "cancelled" and row.cancel_reason == "Пациент попросил отменить"
+    again = post(f"/calendar/appointments/{appointment.id}/cancel", {"reason": ""})
+    assert again.status_code == 409 and "нельзя отменить" in again.get_data(as_text=True)
+    long = add_appointment(at(future_day(1), "11:00"))
+    response = post(f"/calendar/appointments/{long.id}/cancel", {"reason": "я" * 300})
+    assert response.status_code == 400 and fresh(long.id).status == "booked"
+
+
+def test_edit_moves_and_changes(client, world, post, add_appointment):
+    day = future_day(2)
+    appointment = add_appointment(at(day, "09:00"), service=world.service)
+    other = add_appointment(at(day, "11:00"), patient=world.patient2)
+    html = client.get(f"/calendar/appointments/{appointment.id}/edit").get_data(as_text=True)
+    assert 'value="09:00"' in html and 'value="30"' in html
+    data = {"doctor": world.doctor.id, "day": day.isoformat(), "time": "10:00", "minutes": "45",
+            "service": world.service.id, "comment": "Перенесли по звонку"}
+    response = post(f"/calendar/appointments/{appointment.id}/edit", data)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    row = fresh(appointment.id)
+    assert row.starts_at == at(day, "10:00") and row.ends_at == at(day, "10:45")
+    assert row.comment == "Перенесли по звонку"
+    onto = post(f"/calendar/appointments/{appointment.id}/edit", {**data, "time": "10:30"})
+    assert onto.status_code == 409 and f"запись №{other.id}" in onto.get_data(as_text=True)
+    assert fresh(appointment.id).starts_at == at(day, "10:00")
+
+
+# --- drag and drop -------------------------------------------------------------------
+
+def move_data(doctor, day, clock, **extra) -> dict:
+    return {"doctor": doctor.id, "day": day.isoformat(), "time": clock, **extra}
+
+
+def test_drag_to_free_time_and_another_doctor(client, world, post, add_appointment):
+    day = future_day(3)
+    appointment = add_appointment(at(day, "09:00"))
+    response = post(f"/calendar/appointments/{appointment.id}/move?origin=480&last=1200",
+                    move_data(world.other_doctor, day, "12:00"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert html.strip().startswith('<article class="cal-appt') and "12:00–12:30" in html
+    assert f'data-column="{world.other_doctor.id}/{day.isoformat()}"' in html
+    assert "cal-at-49 cal-len-6" in html
+    row = fresh(appointment.id)
+    assert row.employee_id == world.other_doctor.id and row.starts_at == at(day, "12:00")
+    assert "Перенесено" in saved(response)["message"]
+
+
+def test_resize_changes_the_end(client, world, post, add_appointment):
+    day = future_day(3)
+    appointment = add_appointment(at(day, "09:00"))
+    response = post(f"/calendar/appointments/{appointment.id}/move",
+                    move_data(world.doctor, day, "09:00", minutes="50"))
+    assert response.status_code == 200
+    row = fresh(appointment.id)
+    assert row.starts_at == at(day, "09:00") and row.ends_at == at(day, "09:50")
+
+
+def test_drag_onto_another_appointment_snaps_back(client, world, post, add_appointment):
+    day = future_day(4)
+    moving = add_appointment(at(day, "09:00"))
+    other = add_appointment(at(day, "10:00"), patient=world.patient2)
+    response = post(f"/calendar/appointments/{moving.id}/move",
+                    move_data(world.doctor, day, "09:45"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert 'data-code="slot_taken"' in html and f"запись №{other.id}" in html
+    assert fresh(moving.id).starts_at == at(day, "09:00")
+
+
+def test_drag_outside_hours_needs_the_override(client, world, post, add_appointment):
+    day = future_day(4)
+    appointment = add_appointment(at(day, "09:00"))
+    response = post(f"/calendar/appointments/{appointment.id}/move",
+                    move_data(world.doctor, day, "13:00"))
+    assert response.status_code == 400
+    assert 'data-code="outside_working_hours"' in response.get_data(as_text=True)
+    assert fresh(appointment.id).starts_at == at(day, "09:00")
+    response = post(f"/calendar/appointments/{appointment.id}/move",
+                    move_data(world.doctor, day, "13:00", override_hours="y"))
+    assert response.status_code == 200 and fresh(appointment.id).outside_hours
+
+
+def test_drag_bad_input_and_finished_ones(client, world, post, add_appointment):
+    day = future_day(5)
+    appointment = add_appointment(at(day, "09:00"))
+    response = post(f"/calendar/appointments/{appointment.id}/move",
+                    {"doctor": world.doctor.id, "day": day.isoformat(), "time": "утро"})
+    assert response.status_code == 400 and "ЧЧ:ММ" in response.get_data(as_text=True)
+    done = add_appointment(at(day, "11:00"), status="completed")
+    response = post(f"/calendar/appointments/{done.id}/move",
+                    move_data(world.doctor, day, "12:00"))
+    assert response.status_code == 409 and "нельзя перенести" in response.get_data(as_text=True)
+    past = post(f"/calendar/appointments/{appointment.id}/move",
+                move_data(world.doctor, day.replace(year=2024), "09:00"))
+    assert past.status_code == 400 and fresh(appointment.id).starts_at == at(day, "09:00")
+
+
+@pytest.mark.parametrize("role,branch", [("doctor", "a"), ("receptionist", "b")])
+def test_drag_needs_the_right_role_and_branch(client, world, add_appointment, web_as, role,
+                                              branch):
+    day = future_day(5)
+    appointment = add_appointment(at(day, "09:00"))
+    web_as(role, branches=[getattr(world, branch)])
+    token = csrf_token(client.get("/calendar/").get_data(as_text=True))
+    response = client.post(f"/calendar/appointments/{appointment.id}/move",
+                           data=move_data(world.doctor, day, "10:00"),
+                           headers={"X-CSRFToken": token})
+    assert response.status_code == 403
+    assert fresh(appointment.id).starts_at == at(day, "09:00")
