@@ -11,7 +11,7 @@ from ..extensions import db
 from ..org.models import Clinic
 from .errors import NotFound, PermissionDenied, ValidationFailed
 from .permissions import ALL_BRANCHES_ROLES, can_see_branch
-from .routing import MAX_ID
+from .routing import MAX_ID, parse_id
 
 HEADER = "X-Branch-Id"
 
@@ -74,12 +74,9 @@ def chosen_branch(user, raw: str | None) -> Clinic | None:
 
     None when the user has no branch at all.
     """
-    raw = (raw or "").strip()
-    if raw:
-        if not raw.isdigit():
-            raise ValidationFailed("branch: ожидается id филиала",
-                                   details={"branch": ["Ожидается id филиала"]})
-        return branch_for(user, int(raw))
+    branch_id = parse_id(raw, "branch")
+    if branch_id is not None:
+        return branch_for(user, branch_id)
     if user.branches:
         return user.branches[0]
     branches = switcher_branches(user)

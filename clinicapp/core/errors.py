@@ -47,3 +47,9 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status_code = 409
     code = "conflict"
+
+
+def field_error(field: str, message: str) -> ValidationFailed:
+    """A ValidationFailed about one field: `field: message` and details {field: [message]}."""
+    return ValidationFailed(f"{field}: {message[:1].lower()}{message[1:]}",
+                            details={field: [message]})

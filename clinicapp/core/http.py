@@ -47,7 +47,10 @@ def _json_error(status: int, detail: str, code: str, details: dict | None = None
 
 
 def _page_error(status: int, detail: str):
-    template = "errors/error.html"
+    """The error page; for an htmx request only the message (it lands inside a page)."""
+    fragment = (request.headers.get("HX-Request")
+                and not request.headers.get("HX-History-Restore-Request"))
+    template = "errors/_fragment.html" if fragment else "errors/error.html"
     return render_template(template, status=status, detail=detail), status
 
 

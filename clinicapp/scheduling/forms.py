@@ -16,10 +16,17 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
+from ..core.routing import MAX_ID
 from ..patients.forms import REQUIRED, RuDateField
-from .rules import MAX_COMMENT, MAX_REASON
+from .rules import MAX_COMMENT, MAX_REASON, MAX_YEAR, MIN_YEAR
 
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
 DATE_MESSAGE = "Укажите дату в формате ДД.ММ.ГГГГ"
@@ -44,12 +51,18 @@ def _minutes_field(label: str, *validators) -> IntegerField:
         render_kw={"min": 5, "max": MAX_MINUTES, "step": 5})
 
 
+def _in_years(form, field) -> None:
+    """Dates the calendar works with (and Python's arithmetic never overflows on)."""
+    if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
+        raise ValidationError(f"Год должен быть от {MIN_YEAR} до {MAX_YEAR}")
+
+
 class _WhenForm(FlaskForm):
     """Who and when: the doctor, the local day and time, the length in minutes."""
 
     doctor = SelectField("Врач", coerce=int, validators=[InputRequired(REQUIRED)])
     day = RuDateField("Дата", format=DATE_FORMATS, message=DATE_MESSAGE,
-                      validators=[InputRequired(REQUIRED)])
+                      validators=[InputRequired(REQUIRED), _in_years])
     time = RuTimeField("Время", validators=[InputRequired(REQUIRED)], render_kw={"step": 300})
     override_hours = BooleanField("Записать вне рабочего времени врача")
 
@@ -74,8 +87,11 @@ class AppointmentForm(_WhenForm):
     confirm_overlap = HiddenField()
 
     def patient_id(self) -> int | None:
+        """The picked patient's id, None when none (or not an id at all)."""
         raw = (self.patient.data or "").strip()
-        return int(raw) if raw.isdigit() else None
+        if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
+            return None
+        return int(raw)
 
     def new_patient_data(self, clinic_id: int) -> dict:
         """The typed-in patient in the shape patients.services.create_patient reads."""

@@ -52,26 +52,30 @@ class Span:
 
 @dataclass
 class Block:
-    """One appointment in its column."""
+    """One appointment in its column: its span on the wall clock, its rows once placed."""
 
     appointment: object
     span: Span
     local_start: datetime
     local_end: datetime
+    minutes: int  # its real length (a DST change makes it differ from the span)
     movable: bool
     row: int = 0
     rows: int = 0
 
-    @property
-    def minutes(self) -> int:
-        return int((self.appointment.ends_at - self.appointment.starts_at).total_seconds() // 60)
-
 
 @dataclass
 class Column:
+    """A doctor on a local day: working intervals (as row bands) and appointment blocks.
+
+    `guest`: the doctor is not (or no longer) listed in the branch but has
+    appointments there that day.
+    """
+
     key: str
     doctor: object
     day: date
+    guest: bool = False
     work: list[Span] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     bands: list[tuple[int, int]] = field(default_factory=list)  # (row, rows) of work
@@ -79,6 +83,8 @@ class Column:
 
 @dataclass
 class Grid:
+    """The whole view: its columns and the rows they share, from `origin` to `last`."""
+
     view: str
     clinic: object
     zone: ZoneInfo
@@ -102,12 +108,17 @@ class Grid:
 
 
 def block_for(appointment, day: date, zone: ZoneInfo, *, may_move: bool) -> Block:
-    """The appointment as a block of its local day `day` (not yet placed on rows)."""
+    """The appointment as a block of its local day `day` (not yet placed on rows).
+
+    The span runs on the wall clock, like the working hours and the axis: across a
+    DST change a 01:30–03:30 appointment spans what the clock shows.
+    """
     start = local_minutes(appointment.starts_at, day, zone)
     length = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
-    return Block(appointment=appointment, span=Span(start, start + max(length, 1)),
+    end = local_minutes(appointment.ends_at, day, zone)
+    return Block(appointment=appointment, span=Span(start, end if end > start else start + 1),
                  local_start=appointment.starts_at.astimezone(zone),
-                 local_end=appointment.ends_at.astimezone(zone),
+                 local_end=appointment.ends_at.astimezone(zone), minutes=length,
                  movable=may_move and appointment.status in ACTIVE_STATUSES)
 
 
@@ -133,13 +144,14 @@ def place(grid: Grid, block: Block) -> bool:
 
 def build(*, view: str, clinic, zone: ZoneInfo, days: list[date], doctors: list,
           hours: dict, appointments: list, step: int, now: datetime,
-          may_move: bool) -> Grid:
+          may_move: bool, guests: set[int] = frozenset()) -> Grid:
     """Lay out the day view (`doctors` × one day) or the week view (one doctor × 7 days).
 
     `hours`: {doctor id: {day: [(UTC start, UTC end)]}} (slots.branch_hours);
-    `appointments`: the branch's non-cancelled appointments of those days.
+    `appointments`: the branch's non-cancelled appointments of those days;
+    `guests`: ids of doctors shown only because they have appointments.
     """
-    columns = [Column(column_key(doctor.id, day), doctor, day)
+    columns = [Column(column_key(doctor.id, day), doctor, day, guest=doctor.id in guests)
                for doctor in doctors for day in days]
     by_key = {column.key: column for column in columns}
     for column in columns:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..catalog.models import Service, service_clinics, service_doctors
 from ..core.branches import visible_branch_ids
-from ..core.errors import NotFound, PermissionDenied, ValidationFailed
+from ..core.errors import NotFound, PermissionDenied, field_error
 from ..core.permissions import can_see_branch
 from ..core.routing import MAX_ID
 from ..extensions import db
@@ -32,15 +32,11 @@ def _row(model, row_id):
         else None
 
 
-def _unknown(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"{field}: {message.lower()}", details={field: [message]})
-
-
 def referenced_clinic(clinic_id: int, field: str = "branch") -> Clinic:
     """An active branch named in a request body; ValidationFailed naming `field` otherwise."""
     clinic = _row(Clinic, clinic_id)
     if clinic is None or not clinic.is_active:
-        raise _unknown(field, "Нет такого филиала")
+        raise field_error(field, "Нет такого филиала")
     return clinic
 
 
@@ -48,14 +44,14 @@ def referenced_doctor(doctor_id: int, field: str = "employee") -> Employee:
     """An active doctor named in a request body; ValidationFailed naming `field` otherwise."""
     doctor = _row(Employee, doctor_id)
     if doctor is None or not doctor.is_active or not doctor.is_doctor:
-        raise _unknown(field, "Нет такого врача")
+        raise field_error(field, "Нет такого врача")
     return doctor
 
 
 def referenced_patient(patient_id: int, field: str = "patient") -> Patient:
     patient = _row(Patient, patient_id)
     if patient is None:
-        raise _unknown(field, "Нет такого пациента")
+        raise field_error(field, "Нет такого пациента")
     return patient
 
 
@@ -65,7 +61,7 @@ def referenced_service(service_id: int | None, field: str = "service") -> Servic
         return None
     service = _row(Service, service_id)
     if service is None or not service.is_active:
-        raise _unknown(field, "Нет такой услуги")
+        raise field_error(field, "Нет такой услуги")
     return service
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from ..core.errors import Conflict, ValidationFailed
 from .serializers import branch_zone
+from .slots import exists_locally
 
 STATUS_LABELS = {
     "booked": "Записан",
@@ -16,6 +17,9 @@ STATUS_LABELS = {
     "cancelled": "Отменена",
     "no_show": "Не пришёл",
 }
+SOURCE_LABELS = {"staff": "регистратурой", "web": "на сайте", "mobile": "в приложении",
+                 "cabinet": "в личном кабинете"}
+WEEKDAY_SHORT = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
 # Forward along the chain, skipping steps if need be; no-show before the visit;
 # a late arrival after a no-show. Cancelling has its own verb and rules.
 CHAIN = ("booked", "confirmed", "arrived", "in_progress", "completed")
@@ -29,13 +33,18 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 def as_utc(moment: datetime, clinic, field: str = "start_datetime") -> datetime:
     """The instant in UTC; a naive time is read on the branch's wall clock.
 
-    Raises ValidationFailed naming `field` for a date outside 2000–2100.
+    Raises ValidationFailed naming `field` for a date outside 2000–2100 and for a
+    wall-clock time a DST change skips (02:30 on a spring-forward night).
     """
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
         raise ValidationFailed(f"{field}: дата вне диапазона {MIN_YEAR}–{MAX_YEAR}",
                                details={field: [f"Год должен быть от {MIN_YEAR} до {MAX_YEAR}"]})
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=branch_zone(clinic))
+        zone = branch_zone(clinic)
+        if not exists_locally(moment.date(), moment.time(), zone):
+            message = f"Такого времени {moment:%d.%m.%Y} нет (перевод часов)"
+            raise ValidationFailed(f"{field}: {message}", details={field: [message]})
+        moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
 
 

@@ -217,13 +217,15 @@ def book_appointment(actor, *, clinic, doctor, patient, service=None, starts_at:
 
 def move_appointment(actor, appointment: Appointment, starts_at: datetime,
                      ends_at: datetime | None = None, employee=None, *,
-                     override_hours: bool = False,
+                     override_hours: bool = False, service=UNSET,
                      now: datetime | None = None) -> tuple[Appointment, list[dict]]:
     """Move (drag and drop) or resize an appointment, optionally to another doctor.
 
     Without `ends_at` the duration stays. The same checks as booking apply (the
     new doctor must work in the branch and provide the service; not into the
-    past; working hours unless staff override). Returns (appointment, warnings).
+    past; working hours unless staff override). `service` (a Service or None),
+    when given, replaces the service in the same step, checked against the new
+    doctor. Returns (appointment, warnings).
 
     Raises PermissionDenied / NotFound (not the caller's), Conflict (a finished
     or cancelled appointment, or the time is taken: names the clash),
@@ -242,20 +244,24 @@ def move_appointment(actor, appointment: Appointment, starts_at: datetime,
     end = as_utc(ends_at, clinic, "end_datetime") if ends_at is not None \
         else start + (appointment.ends_at - appointment.starts_at)
     errors: dict = {}
+    new_service = appointment.service if service is UNSET else service
     if doctor.id != appointment.employee_id:
         check_doctor(clinic, doctor, errors)
-        check_service(appointment.service, clinic, doctor, errors)
+    if doctor.id != appointment.employee_id or new_service is not appointment.service:
+        check_service(new_service, clinic, doctor, errors)
     check_times(start, end, now=now, past_allowed=start == appointment.starts_at,
                  errors=errors)
     raise_if_any(errors)
     outside = _outside_hours(actor, clinic, doctor, start, end, override_hours)
     before = {"start": iso_utc(appointment.starts_at), "end": iso_utc(appointment.ends_at),
-              "employee": appointment.employee_id}
+              "employee": appointment.employee_id, "service": appointment.service_id}
     _write(appointment, new=False, employee_id=doctor.id, employee=doctor, starts_at=start,
-           ends_at=end, outside_hours=outside)
+           ends_at=end, outside_hours=outside, service=new_service,
+           service_id=new_service.id if new_service else None)
     record(actor, "appointment.moved", appointment, {
         "from": before, "to": {"start": iso_utc(start), "end": iso_utc(end),
-                               "employee": doctor.id}, "outside_hours": outside})
+                               "employee": doctor.id, "service": appointment.service_id},
+        "outside_hours": outside})
     if outside:
         record(actor, "appointment.hours_overridden", appointment,
                {"start": iso_utc(start), "end": iso_utc(end), "employee": doctor.id})

@@ -16,16 +16,18 @@ from flask import Blueprint, make_response, render_template, request, url_for
 from flask_login import login_required
 
 from ..core.branches import chosen_branch, switcher_branches, visible_branch_ids
-from ..core.errors import NotFound, ValidationFailed
+from ..core.errors import NotFound, field_error
 from ..core.models import utcnow
 from ..core.permissions import acting_user, has_permission, require_permission
+from ..core.routing import parse_id
 from ..extensions import db
 from ..org.models import Clinic
 from ..patients.models import Patient
+from ..staff.models import Employee
 from . import grid as layout
 from . import queries, slots
 from .models import Appointment
-from .rules import STATUS_LABELS
+from .rules import MAX_YEAR, MIN_YEAR, STATUS_LABELS, WEEKDAY_SHORT
 from .serializers import branch_zone
 
 bp = Blueprint("scheduling", __name__, url_prefix="/calendar")
@@ -34,21 +36,17 @@ CARD_LIMIT = 20
 STEP_LABELS = {5: "5 мин", 10: "10 мин", 15: "15 мин"}
 
 
-def bad_parameter(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"{field}: {message.lower()}", details={field: [message]})
-
-
-def parse_day(raw: str | None, default: date) -> date:
-    """`YYYY-MM-DD` from the query string; `default` when absent; 400 naming `date` if bad."""
+def parse_day(raw: str | None, default: date, field: str = "date") -> date:
+    """`YYYY-MM-DD` from the query string; `default` when absent; 400 naming `field` if bad."""
     raw = (raw or "").strip()
     if not raw:
         return default
     try:
         day = date.fromisoformat(raw)
     except ValueError as exc:
-        raise bad_parameter("date", "Ожидается дата ГГГГ-ММ-ДД") from exc
-    if not 2000 <= day.year <= 2100:
-        raise bad_parameter("date", "Год должен быть от 2000 до 2100")
+        raise field_error(field, "Ожидается дата ГГГГ-ММ-ДД") from exc
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise field_error(field, f"Год должен быть от {MIN_YEAR} до {MAX_YEAR}")
     return day
 
 
@@ -60,19 +58,21 @@ def parse_choice(raw: str | None, field: str, choices, default):
     for choice in choices:
         if str(choice) == raw:
             return choice
-    raise bad_parameter(field, "Допустимо: " + ", ".join(str(c) for c in choices))
+    raise field_error(field, "Допустимо: " + ", ".join(str(c) for c in choices))
 
 
 @dataclass
 class CalendarView:
-    """What the page shows: a branch, a day (or its week), the doctors, the grid step."""
+    """What the page shows: a branch, a day (or its week), the doctors, the grid step;
+    and the patient being booked, when the page was opened from a patient's card."""
 
     clinic: Clinic
     view: str
     day: date
     step: int
-    doctors: list
-    doctor: object | None  # the week view's doctor
+    doctors: list[Employee]
+    doctor: Employee | None  # the week view's doctor
+    patient: Patient | None = None
 
     @property
     def days(self) -> list[date]:
@@ -87,7 +87,8 @@ class CalendarView:
     def url(self, **changes) -> str:
         """This view's URL with some parameters changed (the toolbar's links)."""
         params = {"branch": self.clinic.id, "date": self.day.isoformat(), "view": self.view,
-                  "step": self.step, "doctor": self.doctor.id if self.doctor else None}
+                  "step": self.step, "doctor": self.doctor.id if self.doctor else None,
+                  "patient": self.patient.id if self.patient else None}
         params.update(changes)
         if params["view"] != "week":
             params["doctor"] = None
@@ -107,39 +108,62 @@ class CalendarView:
 
 
 def calendar_view(user) -> CalendarView | None:
-    """The view the query string asks for (400 naming the parameter when it is bad)."""
+    """The view the query string asks for (400 naming the parameter when it is bad);
+    None when the user has no branch."""
     clinic = chosen_branch(user, request.args.get("branch"))
     if clinic is None:
         return None
-    today = utcnow().astimezone(branch_zone(clinic)).date()
-    day = parse_day(request.args.get("date"), today)
+    day = parse_day(request.args.get("date"), utcnow().astimezone(branch_zone(clinic)).date())
     view = parse_choice(request.args.get("view"), "view", layout.VIEWS, "day")
     step = parse_choice(request.args.get("step"), "step", slots.STEPS, slots.DEFAULT_STEP)
     doctors = queries.branch_doctors(clinic.id)
     doctor = parse_choice(request.args.get("doctor"), "doctor", [d.id for d in doctors], None)
     chosen = next((d for d in doctors if d.id == doctor), doctors[0] if doctors else None)
-    return CalendarView(clinic, view, day, step, doctors, chosen)
+    return CalendarView(clinic, view, day, step, doctors, chosen,
+                        booked_patient(request.args.get("patient"), clinic))
 
 
-def may_move(user) -> bool:
+def booked_patient(raw: str | None, clinic: Clinic) -> Patient | None:
+    """`?patient=<id>`: the patient the page books for (of the branch's organization)."""
+    patient_id = parse_id(raw, "patient")
+    if patient_id is None:
+        return None
+    patient = db.session.get(Patient, patient_id)
+    if patient is None or patient.organization_id != clinic.organization_id:
+        raise field_error("patient", "Нет такого пациента")
+    return patient
+
+
+def may_manage(user) -> bool:
+    """Books, moves, changes and cancels (else the calendar is read-only)."""
     return has_permission(user, "calendar.manage")
 
 
 def build_grid(cal: CalendarView) -> layout.Grid:
-    """The grid of the view: three queries whatever the number of doctors and appointments."""
-    doctors = cal.column_doctors
+    """The grid of the view: four queries whatever the number of doctors and appointments.
+
+    In the day view a doctor no longer listed in the branch (left it, deactivated)
+    who still has appointments that day gets a column too: nothing disappears.
+    """
     days = cal.days
+    week_doctor = cal.doctor if cal.view == "week" else None
+    appointments = queries.day_appointments(
+        cal.clinic.id, days[0], days[-1], employee_id=week_doctor.id if week_doctor else None
+    ) if cal.column_doctors else []
+    doctors = list(cal.column_doctors)
+    listed = {doctor.id for doctor in doctors}
+    guests = {a.employee_id: a.employee for a in appointments if a.employee_id not in listed}
+    doctors += sorted(guests.values(), key=lambda d: (d.last_name, d.first_name, d.id))
     hours = slots.branch_hours(cal.clinic, [d.id for d in doctors], days[0], days[-1])
-    employee_id = cal.doctor.id if cal.view == "week" and cal.doctor else None
-    appointments = queries.day_appointments(cal.clinic.id, days[0], days[-1],
-                                            employee_id=employee_id) if doctors else []
     return layout.build(view=cal.view, clinic=cal.clinic, zone=branch_zone(cal.clinic),
                         days=days, doctors=doctors, hours=hours, appointments=appointments,
-                        step=cal.step, now=utcnow(), may_move=may_move(acting_user()))
+                        step=cal.step, now=utcnow(), may_move=may_manage(acting_user()),
+                        guests=set(guests))
 
 
 def _grid_context(cal: CalendarView) -> dict:
-    return {"cal": cal, "grid": build_grid(cal), "status_labels": STATUS_LABELS}
+    return {"cal": cal, "grid": build_grid(cal), "status_labels": STATUS_LABELS,
+            "weekdays": WEEKDAY_SHORT}
 
 
 @bp.route("/")
@@ -158,44 +182,51 @@ def calendar():
     else:
         response = make_response(render_template(
             "scheduling/calendar.html", branches=switcher_branches(user),
-            step_labels=STEP_LABELS, can_manage=may_move(user), **_grid_context(cal)))
+            step_labels=STEP_LABELS, can_manage=may_manage(user), **_grid_context(cal)))
     response.vary.add("HX-Request")
     return response
 
 
-def _range_parameter(name: str, default: int) -> int:
+def _hour_in_minutes(name: str, default: int) -> int:
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) > layout.DAY_MINUTES or int(raw) % 60:
-        raise bad_parameter(name, "Ожидается целое число часов в минутах (0–1440)")
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > layout.DAY_MINUTES or int(raw) % 60:
+        raise field_error(name, "Ожидается целое число часов в минутах (0–1440)")
     return int(raw)
 
 
-def render_block(appointment: Appointment):
-    """One appointment's block for a grid spanning ?origin=&last= (minutes of the day).
+def grid_range() -> tuple[int, int]:
+    """`?origin=&last=`: the minutes of the day the page's grid spans (whole hours)."""
+    origin = _hour_in_minutes("origin", layout.DEFAULT_HOURS[0] * 60)
+    last = _hour_in_minutes("last", layout.DEFAULT_HOURS[1] * 60)
+    if last <= origin:
+        raise field_error("last", "Должно быть больше origin")
+    return origin, last
+
+
+def render_block(appointment: Appointment, span: tuple[int, int]):
+    """One appointment's block for a grid spanning `span` (minutes of the day).
 
     204 when it is not on a calendar (cancelled); `X-Calendar-Outside: 1` when it
     lies outside the visible hours (the page then reloads the whole grid).
     """
     if appointment.status == "cancelled":
-        return "", 204
-    origin = _range_parameter("origin", layout.DEFAULT_HOURS[0] * 60)
-    last = _range_parameter("last", layout.DEFAULT_HOURS[1] * 60)
-    if last <= origin:
-        raise bad_parameter("last", "Должно быть больше origin")
+        return make_response("", 204)
+    origin, last = span
     zone = branch_zone(appointment.clinic)
     day = appointment.starts_at.astimezone(zone).date()
-    block = layout.block_for(appointment, day, zone, may_move=may_move(acting_user()))
+    block = layout.block_for(appointment, day, zone, may_move=may_manage(acting_user()))
     placed = block.span.rows(origin, last)
-    if placed is None or block.span.start < origin or block.span.end > last:
+    if placed is None or block.span.start < origin \
+            or min(block.span.end, layout.DAY_MINUTES) > last:
         response = make_response("", 200)
         response.headers["X-Calendar-Outside"] = "1"
         return response
     block.row, block.rows = placed
-    return render_template("scheduling/_block.html", block=block,
-                           block_column=layout.column_key(appointment.employee_id, day),
-                           status_labels=STATUS_LABELS)
+    return make_response(render_template(
+        "scheduling/_block.html", block=block, status_labels=STATUS_LABELS,
+        block_column=layout.column_key(appointment.employee_id, day)))
 
 
 @bp.route("/appointments/<int:appointment_id>/block")
@@ -203,7 +234,8 @@ def render_block(appointment: Appointment):
 @require_permission("calendar.view")
 def block(appointment_id: int):
     """The block of one appointment, for the page's live updates."""
-    return render_block(queries.appointment_for(acting_user(), appointment_id))
+    span = grid_range()
+    return render_block(queries.appointment_for(acting_user(), appointment_id), span)
 
 
 @bp.route("/patients/<int:patient_id>/appointments")
@@ -221,4 +253,9 @@ def patient_appointments(patient_id: int):
     rows = [{"appointment": a, "local": a.starts_at.astimezone(branch_zone(a.clinic)),
              "status": STATUS_LABELS.get(a.status, a.status)} for a in appointments]
     return render_template("scheduling/_patient_appointments.html", rows=rows,
-                           no_shows=queries.no_show_count(patient_id), limit=CARD_LIMIT)
+                           no_shows=queries.no_show_count(patient_id), limit=CARD_LIMIT,
+                           patient_id=patient_id)
+
+
+# The dialogs register their routes on `bp` (they import this module's helpers).
+from . import actions, booking  # noqa: E402, F401

@@ -171,6 +171,8 @@
     if (!block) return;
     var old = document.getElementById(block.id);
     if (old === dragging && old) return;  // the drag's own answer comes separately
+    // Answers may cross on the wire: never put an older state over a newer one.
+    if (old && parseFloat(old.getAttribute('data-updated')) > parseFloat(block.getAttribute('data-updated'))) return;
     if (old) old.remove();
     var column = grid().querySelector('.cal-col[data-column="' + block.getAttribute('data-column') + '"]');
     if (!column) return;  // another doctor's week, or a doctor not shown
@@ -184,6 +186,10 @@
     var url = withQuery(root.getAttribute('data-block-url').replace(/\/0\/block$/, '/' + id + '/block'),
       rangeQuery());
     fetch(url, {headers: {'HX-Request': 'true'}, credentials: 'same-origin'}).then(function (response) {
+      if (response.redirected) {  // signed out: the login page is no block
+        say('Сеанс завершён — обновите страницу и войдите снова', true);
+        return null;
+      }
       if (response.status === 204 || response.status === 404 || response.status === 403) {
         removeBlock(id);
         return null;
@@ -338,9 +344,14 @@
     }).then(function (answer) {
       block.classList.remove('is-saving');
       var response = answer.response;
+      var trigger = response.headers.get('HX-Trigger');
+      if (response.ok && (response.redirected || !trigger)) {  // signed out meanwhile
+        snapBack(state);
+        toast('Сеанс завершён — обновите страницу и войдите снова', true);
+        return;
+      }
       if (response.ok) {
-        var trigger = response.headers.get('HX-Trigger');
-        var saved = trigger ? (JSON.parse(trigger)['calendar-saved'] || {}) : {};
+        var saved = JSON.parse(trigger)['calendar-saved'] || {};
         block.remove();
         if (response.headers.get('X-Calendar-Outside')) reloadGrid(); else placeBlock(answer.text);
         toast(saved.message);
@@ -372,13 +383,22 @@
     return null;
   }
 
+  function scroller() { return document.getElementById('cal-scroll') || window; }
+
   function setup() {
     if (!canManage || typeof window.interact !== 'function') return;
     var interact = window.interact;
     var state = null;
-    interact('.cal-appt.is-movable')
+    var movable = interact('.cal-appt.is-movable');
+    // A re-fetched grid is a new scroll box: drags must auto-scroll that one.
+    document.addEventListener('htmx:afterSwap', function (evt) {
+      if (evt.detail.target && evt.detail.target.id === 'cal-grid') {
+        movable.draggable({autoScroll: {container: scroller(), enabled: true}});
+      }
+    });
+    movable
       .draggable({
-        autoScroll: {container: document.getElementById('cal-scroll') || window},
+        autoScroll: {container: scroller(), enabled: true},
         allowFrom: '.cal-appt',
         ignoreFrom: '.cal-appt-resize',
         listeners: {

@@ -355,3 +355,168 @@ def test_drag_needs_the_right_role_and_branch(client, world, add_appointment, we
                            headers={"X-CSRFToken": token})
     assert response.status_code == 403
     assert fresh(appointment.id).starts_at == at(day, "09:00")
+
+
+# --- booking from the patient's card ---------------------------------------------------
+
+def test_book_from_the_patient_card(client, world, desk_page):
+    card = client.get(f"/calendar/patients/{world.patient.id}/appointments").get_data(
+        as_text=True)
+    link = f'href="/calendar/?patient={world.patient.id}"'
+    assert link in card and "Записать на приём" in card
+    page = client.get(f"/calendar/?patient={world.patient.id}").get_data(as_text=True)
+    assert "Запись пациента" in page and "Пациентов Пётр" in page
+    assert f"patient={world.patient.id}" in page  # carried into the dialog's URL
+    dialog = client.get(f"{new_url(world)}&patient={world.patient.id}").get_data(as_text=True)
+    assert f'id="cal-patient-id" name="patient" type="hidden" value="{world.patient.id}"' in dialog
+    assert '<span id="cal-picked-label">Пациентов Пётр</span>' in dialog
+    assert client.get("/calendar/?patient=999999").status_code == 400
+    assert client.get("/calendar/?patient=abc").status_code == 400
+
+
+def test_doctor_sees_no_booking_link(client, world, web_as):
+    web_as("doctor", branches=[world.a])
+    card = client.get(f"/calendar/patients/{world.patient.id}/appointments").get_data(
+        as_text=True)
+    assert "Записать на приём" not in card
+
+
+def test_picked_patient_of_another_organization_is_not_shown(client, world, post):
+    from clinicapp.org.models import Organization
+
+    other = Organization(name="ООО Чужая")
+    db.session.add(other)
+    db.session.flush()
+    stranger = Patient(organization_id=other.id, last_name="Чужой", first_name="Пациент",
+                       extra_phones=[])
+    db.session.add(stranger)
+    db.session.commit()
+    response = post(new_url(world), booking(world, future_day(0), patient=stranger.id))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Чужой" not in html and count() == 0
+    assert client.get(f"/calendar/?patient={stranger.id}").status_code == 400
+
+
+# --- odd input never writes half, never a 500 ------------------------------------------
+
+def test_move_with_a_bad_grid_range_writes_nothing(client, world, post, add_appointment):
+    day = future_day(2)
+    appointment = add_appointment(at(day, "09:00"))
+    response = post(f"/calendar/appointments/{appointment.id}/move?origin=abc",
+                    move_data(world.doctor, day, "11:00"))
+    assert response.status_code == 400 and "origin" in response.get_data(as_text=True)
+    assert fresh(appointment.id).starts_at == at(day, "09:00")
+
+
+@pytest.mark.parametrize("path", [
+    "/calendar/?branch=%C2%B2",
+    "/calendar/?patient=%C2%B2",
+    "/calendar/new?branch=%C2%B2",
+    "/calendar/new?branch={a}&doctor=%C2%B2",
+    "/calendar/new?branch={a}&patient=99999999999",
+    "/calendar/services?branch={a}&doctor=%C2%B2",
+    "/calendar/first-free?branch={a}&doctor=%C2%B2",
+    "/calendar/first-free?branch={a}&doctor={doctor}&minutes=%C2%B2",
+    "/calendar/first-free?branch={a}&doctor={doctor}&service=%C2%B2",
+    "/calendar/first-free?branch={a}&doctor={doctor}&day=9999-12-31",
+    "/desk/?branch=%C2%B2",
+])
+def test_odd_ids_are_named_not_crashed(client, world, desk_page, path):
+    response = client.get(path.format(a=world.a.id, doctor=world.doctor.id))
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+
+
+@pytest.mark.parametrize("url", ["new", "move", "edit"])
+def test_far_dates_are_refused(client, world, post, add_appointment, url):
+    appointment = add_appointment(at(future_day(1), "09:00"))
+    data = {"doctor": world.doctor.id, "day": "9999-12-31", "time": "23:00", "minutes": "720",
+            "patient": world.patient.id}
+    target = {"new": new_url(world),
+              "move": f"/calendar/appointments/{appointment.id}/move",
+              "edit": f"/calendar/appointments/{appointment.id}/edit"}[url]
+    response = post(target, data)
+    assert response.status_code == 400
+    assert "Год должен быть от 2000 до 2100" in response.get_data(as_text=True)
+    assert count() == 1
+
+
+def test_first_free_only_for_the_branch_doctors_and_their_services(client, world, desk_page,
+                                                                   make_clinic):
+    from tests.scheduling.conftest import make_doctor
+
+    elsewhere = make_clinic("Клиника где-то ещё")
+    outsider = make_doctor([elsewhere], "Секретный")
+    response = client.get(f"/calendar/first-free?branch={world.a.id}&doctor={outsider.id}")
+    assert response.status_code == 400 and "Секретный" not in response.get_data(as_text=True)
+    world.service.doctors = [world.other_doctor]
+    db.session.commit()
+    response = client.get(f"/calendar/first-free?branch={world.a.id}&doctor={world.doctor.id}"
+                          f"&service={world.service.id}")
+    assert response.status_code == 400 and "не оказывает" in response.get_data(as_text=True)
+
+
+def test_edit_changes_doctor_and_service_together(client, world, post, add_appointment):
+    from decimal import Decimal
+
+    from clinicapp.catalog.models import Service
+
+    own = Service(code="X.1", name="Только у Другова", price=Decimal("1000"),
+                  duration_minutes=30)
+    own.clinics = [world.a]
+    own.doctors = [world.other_doctor]
+    world.service.doctors = [world.doctor]
+    db.session.add(own)
+    db.session.commit()
+    day = future_day(3)
+    appointment = add_appointment(at(day, "09:00"), service=world.service)
+    response = post(f"/calendar/appointments/{appointment.id}/edit", {
+        "doctor": world.other_doctor.id, "day": day.isoformat(), "time": "09:00",
+        "minutes": "30", "service": own.id})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    row = fresh(appointment.id)
+    assert row.employee_id == world.other_doctor.id and row.service_id == own.id
+
+
+def test_a_doctor_gone_from_the_branch_keeps_his_appointments_visible(client, world, post,
+                                                                     add_appointment):
+    day = future_day(4)
+    appointment = add_appointment(at(day, "10:00"), doctor=world.other_doctor)
+    world.other_doctor.is_active = False
+    db.session.commit()
+    html = client.get(f"/calendar/?date={day.isoformat()}").get_data(as_text=True)
+    assert f'id="appt-{appointment.id}"' in html and "нет в расписании филиала" in html
+    response = post(f"/calendar/appointments/{appointment.id}/edit", {
+        "doctor": world.other_doctor.id, "day": day.isoformat(), "time": "10:00",
+        "minutes": "30", "service": "0", "comment": "Позвонить"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert fresh(appointment.id).comment == "Позвонить"
+
+
+def test_htmx_refusals_are_fragments(client, world, desk_page):
+    response = client.get("/calendar/appointments/999999", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404 and "<html" not in html and 'role="alert"' in html
+    page = client.get("/calendar/appointments/999999")
+    assert page.status_code == 404 and "<html" in page.get_data(as_text=True)
+
+
+def test_a_time_skipped_by_dst_is_refused(client, world, web_as, make_clinic):
+    from tests.scheduling.conftest import make_doctor
+
+    berlin = make_clinic("Клиника в Берлине", "Europe/Berlin")
+    doctor = make_doctor([berlin], "Берлинов", hours=(("00:00", "06:00"),))
+    patient = Patient(organization_id=berlin.organization_id, last_name="Шмидт",
+                      first_name="Анна", extra_phones=[])
+    db.session.add(patient)
+    db.session.commit()
+    web_as("receptionist", branches=[berlin])
+    token = csrf_token(client.get("/calendar/").get_data(as_text=True))
+    data = {"doctor": doctor.id, "day": "2027-03-28", "time": "02:30", "minutes": "30",
+            "patient": patient.id}
+    response = client.post(f"/calendar/new?branch={berlin.id}", data=data,
+                           headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert response.status_code == 400 and "перевод часов" in response.get_data(as_text=True)
+    assert count() == 0
+    response = client.post(f"/calendar/new?branch={berlin.id}", data={**data, "time": "03:00"},
+                           headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert response.status_code == 200, response.get_data(as_text=True)

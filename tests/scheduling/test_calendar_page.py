@@ -247,3 +247,28 @@ def test_hx_trigger_is_ascii_json(client, world, desk_page, add_appointment):
     assert header.isascii()
     payload = json.loads(header)["calendar-saved"]
     assert payload["id"] == appointment.id and payload["message"] == "Статус: Подтверждена"
+
+
+def test_blocks_follow_the_wall_clock_across_dst():
+    """Europe/Berlin springs forward at 02:00 on 2026-03-29: 01:30–03:30 local is an hour
+    long, and the block spans what the clock (and the axis) shows."""
+    from datetime import UTC, date, datetime
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    day = date(2026, 3, 29)
+    appointment = SimpleNamespace(  # instants in UTC, as PostgreSQL returns them
+        starts_at=datetime(2026, 3, 29, 1, 30, tzinfo=berlin).astimezone(UTC),
+        ends_at=datetime(2026, 3, 29, 3, 30, tzinfo=berlin).astimezone(UTC), status="booked")
+    block = grid.block_for(appointment, day, berlin, may_move=True)
+    assert (block.span.start, block.span.end) == (90, 210) and block.minutes == 60
+
+
+def test_an_appointment_past_midnight_fits_a_full_day_grid(client, world, desk_page,
+                                                          add_appointment):
+    day = future_day(6)
+    late = add_appointment(at(day, "23:30"), at(day, "23:30") + timedelta(hours=1))
+    response = client.get(f"/calendar/appointments/{late.id}/block?origin=0&last=1440")
+    assert response.status_code == 200 and "X-Calendar-Outside" not in response.headers
+    assert "cal-at-283" in response.get_data(as_text=True)
