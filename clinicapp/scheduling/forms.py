@@ -16,6 +16,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     InputRequired,
     Length,
@@ -25,8 +26,9 @@ from wtforms.validators import (
 )
 
 from ..core.routing import MAX_ID
+from ..org.hours import DAYS
 from ..patients.forms import REQUIRED, RuDateField
-from .rules import MAX_COMMENT, MAX_REASON, MAX_YEAR, MIN_YEAR
+from .rules import KIND_LABELS, MAX_COMMENT, MAX_REASON, MAX_YEAR, MIN_YEAR
 
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
 DATE_MESSAGE = "Укажите дату в формате ДД.ММ.ГГГГ"
@@ -119,3 +121,37 @@ class MoveForm(_WhenForm):
 class CancelForm(FlaskForm):
     reason = StringField("Причина отмены", validators=[Optional(), Length(
         max=MAX_REASON, message=f"Не длиннее {MAX_REASON} символов")])
+
+
+def _day_field(label: str, *validators) -> RuDateField:
+    return RuDateField(label, format=DATE_FORMATS, message=DATE_MESSAGE,
+                       validators=[*validators, _in_years])
+
+
+class WeekForm(FlaskForm):
+    """A doctor's weekly hours in one branch: a text per weekday, "09:00–13:00, 14:00–18:00"."""
+
+    def week(self) -> dict[str, str]:
+        return {key: getattr(self, f"hours_{key}").data or "" for key, _label in DAYS}
+
+    def day_fields(self) -> list:
+        return [getattr(self, f"hours_{key}") for key, _label in DAYS]
+
+
+for _key, _label in DAYS:
+    setattr(WeekForm, f"hours_{_key}", StringField(_label, validators=[Optional(), Length(
+        max=100, message="Не длиннее 100 символов")], render_kw={
+        "placeholder": "выходной", "autocomplete": "off"}))
+
+
+class ExceptionForm(FlaskForm):
+    """A day off, vacation, sick leave or extra shift over a range of days."""
+
+    kind = SelectField("Что", choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
+    first = _day_field("С", InputRequired(REQUIRED))
+    last = _day_field("По (включительно)", Optional())
+    clinic = SelectField("Филиал", coerce=int, default=0)
+    starts_at = RuTimeField("Часы: с", validators=[Optional()], render_kw={"step": 300})
+    ends_at = RuTimeField("до", validators=[Optional()], render_kw={"step": 300})
+    note = StringField("Примечание", validators=[Optional(), Length(
+        max=255, message="Не длиннее 255 символов")])

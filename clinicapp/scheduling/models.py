@@ -37,6 +37,8 @@ STATUSES = ("booked", "confirmed", "arrived", "in_progress", "completed", "cance
 ACTIVE_STATUSES = ("booked", "confirmed", "arrived", "in_progress")
 SOURCES = ("staff", "web", "mobile", "cabinet")
 EXCEPTION_KINDS = ("day_off", "vacation", "sick_leave", "extra_shift")
+# Times of day become instants of one fixed day, so ranges of them can be compared.
+TEMPLATE_DAY = "DATE '2000-01-03'"
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -44,13 +46,25 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 
 class WorkingInterval(db.Model):
-    """One interval of a doctor's weekly template in one branch (local time)."""
+    """One interval of a doctor's weekly template in one branch (local time).
+
+    A doctor is in one place at a time: two intervals of one doctor on one
+    weekday never overlap, in one branch or across branches (exclusion
+    constraint; touching ends, 13:00 and 13:00, are fine).
+    """
 
     __tablename__ = "working_intervals"
     __table_args__ = (
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_working_intervals_employee_weekday", "employee_id", "weekday"),
+        ExcludeConstraint(
+            ("employee_id", "="),
+            ("weekday", "="),
+            (text(f"tsrange({TEMPLATE_DAY} + starts_at, {TEMPLATE_DAY} + ends_at)"), "&&"),
+            name="ex_working_intervals_no_overlap",
+            using="gist",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

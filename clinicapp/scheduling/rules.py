@@ -20,6 +20,8 @@ STATUS_LABELS = {
 SOURCE_LABELS = {"staff": "регистратурой", "web": "на сайте", "mobile": "в приложении",
                  "cabinet": "в личном кабинете"}
 WEEKDAY_SHORT = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
+KIND_LABELS = {"day_off": "Выходной", "vacation": "Отпуск", "sick_leave": "Больничный",
+               "extra_shift": "Дополнительная смена"}
 # Forward along the chain, skipping steps if need be; no-show before the visit;
 # a late arrival after a no-show. Cancelling has its own verb and rules.
 CHAIN = ("booked", "confirmed", "arrived", "in_progress", "completed")

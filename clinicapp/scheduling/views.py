@@ -258,4 +258,4 @@ def patient_appointments(patient_id: int):
 
 
 # The dialogs register their routes on `bp` (they import this module's helpers).
-from . import actions, booking  # noqa: E402, F401
+from . import actions, booking, hours_page  # noqa: E402, F401

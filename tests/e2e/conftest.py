@@ -10,17 +10,11 @@ from __future__ import annotations
 
 import base64
 import os
-import secrets
 import shutil
-import subprocess
-import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from ..conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -137,40 +131,3 @@ def screenshot(driver, name: str) -> Path:
             driver.execute_script("window.scrollTo(arguments[0], arguments[1])", *scroll)
     path.write_bytes(base64.b64decode(shot["data"]))
     return path
-
-
-@dataclass
-class CliUser:
-    email: str
-    password: str
-    full_name: str
-    totp_secret: str | None = None
-
-
-@pytest.fixture
-def cli_user(live_server):
-    """cli_user(role="receptionist", totp_secret=None, branches=()) -> CliUser, made by
-    `flask create-user` (`branches`: ids of the branches it works in, `--branch`).
-
-    A fresh account per call, so tests never share a TOTP step or a lockout count.
-    """
-
-    def create(role: str = "receptionist", *, totp_secret: str | None = None,
-               full_name: str | None = None, branches: tuple[int, ...] = ()) -> CliUser:
-        tag = secrets.token_hex(4)
-        user = CliUser(email=f"e2e-{role}-{tag}@clinic.test",
-                       password="e2e-pass-" + secrets.token_hex(6),
-                       full_name=full_name or f"Браузеров Тест {tag}", totp_secret=totp_secret)
-        command = [sys.executable, "-m", "flask", "--app", "wsgi", "create-user",
-                   "--email", user.email, "--password", user.password, "--role", role,
-                   "--full-name", user.full_name]
-        if totp_secret:
-            command += ["--totp-secret", totp_secret]
-        for branch_id in branches:
-            command += ["--branch", str(branch_id)]
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                                env={**os.environ, "DATABASE_URL": live_server.database_url})
-        assert result.returncode == 0, result.stdout + result.stderr
-        return user
-
-    return create

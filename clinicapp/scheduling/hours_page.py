@@ -1,0 +1,170 @@
+"""A doctor's «График работы» page: the weekly hours per branch, the exceptions
+(day off, vacation, sick leave, extra shift) and the next two weeks as they come
+out. Plain forms, post → redirect → get. Routes on the scheduling blueprint."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from wtforms.fields.choices import SelectChoice
+
+from ..core.branches import visible_branch_ids
+from ..core.errors import DomainError, NotFound, PermissionDenied
+from ..core.forms import show_errors
+from ..core.models import utcnow
+from ..core.permissions import acting_user, has_permission, require_permission
+from ..core.routing import MAX_ID, parse_id
+from ..extensions import db
+from ..org.hours import DAYS
+from ..staff.models import Employee
+from . import hours, slots
+from .forms import ExceptionForm, WeekForm
+from .models import ScheduleException
+from .rules import KIND_LABELS, WEEKDAY_SHORT, span_text
+from .serializers import branch_zone
+from .views import bp
+
+PREVIEW_DAYS = 14
+LISTED_APPOINTMENTS = 10
+
+
+def _doctor(doctor_id: int) -> Employee:
+    """The doctor, if he works in a branch the user sees (404 otherwise: not a leak)."""
+    doctor = db.session.get(Employee, doctor_id) if 0 < doctor_id <= MAX_ID else None
+    if doctor is None or not doctor.is_doctor or not _branches(doctor):
+        raise NotFound("Врач не найден")
+    return doctor
+
+
+def _branches(doctor: Employee) -> list:
+    visible = visible_branch_ids(acting_user())
+    return [b for b in sorted(doctor.branches, key=lambda c: (c.name, c.id))
+            if visible is None or b.id in visible]
+
+
+def _branch(doctor: Employee):
+    """`?branch=<id>` among the doctor's branches the user sees; else the first of them."""
+    branches = _branches(doctor)
+    branch_id = parse_id(request.args.get("branch"), "branch")
+    chosen = next((b for b in branches if b.id == branch_id), None)
+    if branch_id is not None and chosen is None:
+        raise NotFound("Врач не работает в этом филиале")
+    return chosen or branches[0]
+
+
+def _preview(doctor: Employee, clinic) -> list[dict]:
+    """The next two weeks in the branch as the slots see them (template − exceptions)."""
+    zone = branch_zone(clinic)
+    today = utcnow().astimezone(zone).date()
+    days = slots.working_intervals(doctor.id, clinic, today, today + timedelta(PREVIEW_DAYS - 1))
+    return [{"day": day, "weekday": WEEKDAY_SHORT[day.weekday()],
+             "hours": ", ".join(f"{s.astimezone(zone):%H:%M}–{e.astimezone(zone):%H:%M}"
+                                for s, e in intervals)}
+            for day, intervals in days.items()]
+
+
+def _page(doctor: Employee, clinic, week_form: WeekForm | None = None,
+          exception_form: ExceptionForm | None = None, status: int = 200):
+    if week_form is None:
+        week_form = WeekForm(formdata=None, data={
+            f"hours_{key}": text for key, text in hours.week_text(doctor, clinic).items()})
+    exception_form = exception_form or ExceptionForm(formdata=None)
+    branches = _branches(doctor)
+    exception_form.clinic.choices = _clinic_choices(doctor, branches)
+    today = utcnow().astimezone(branch_zone(clinic)).date()
+    visible = visible_branch_ids(acting_user())
+    return render_template(
+        "scheduling/hours.html", doctor=doctor, clinic=clinic, branches=branches,
+        week_form=week_form, exception_form=exception_form, days=DAYS,
+        exceptions=hours.upcoming_exceptions(doctor, today, visible),
+        kind_labels=KIND_LABELS, preview=_preview(doctor, clinic),
+        may_edit=has_permission(acting_user(), "calendar.manage")), status
+
+
+def _clinic_choices(doctor: Employee, branches: list) -> list[SelectChoice]:
+    """Every branch of the doctor («во всех филиалах») only if the user sees them all."""
+    every = [SelectChoice(0, "Во всех филиалах")] if len(branches) == len(doctor.branches) \
+        else []
+    return every + [SelectChoice(b.id, b.name) for b in branches]
+
+
+@bp.route("/doctors/<int:doctor_id>/hours", methods=["GET", "POST"])
+@login_required
+@require_permission("calendar.view")
+def doctor_hours(doctor_id: int):
+    """The page; POST (calendar.manage) saves the weekly hours of the chosen branch."""
+    doctor = _doctor(doctor_id)
+    clinic = _branch(doctor)
+    if request.method == "GET":
+        return _page(doctor, clinic)
+    if not has_permission(acting_user(), "calendar.manage"):
+        raise PermissionDenied("Менять график может регистратура или управляющий")
+    form = WeekForm()
+    if form.validate_on_submit():
+        try:
+            changed = hours.set_week_template(acting_user(), doctor, clinic, form.week())
+            db.session.commit()
+            flash(f"График в «{clinic.name}» сохранён" if changed else "Изменений нет",
+                  "success")
+            return redirect(url_for("scheduling.doctor_hours", doctor_id=doctor.id,
+                                    branch=clinic.id))
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+            return _page(doctor, clinic, week_form=form, status=error.status_code)
+    return _page(doctor, clinic, week_form=form, status=400)
+
+
+@bp.route("/doctors/<int:doctor_id>/exceptions", methods=["POST"])
+@login_required
+@require_permission("calendar.manage")
+def add_exception(doctor_id: int):
+    """Add a day off / vacation / sick leave / extra shift; warns of appointments hit."""
+    doctor = _doctor(doctor_id)
+    clinic = _branch(doctor)
+    form = ExceptionForm()
+    form.clinic.choices = _clinic_choices(doctor, _branches(doctor))
+    if not form.validate_on_submit():
+        return _page(doctor, clinic, exception_form=form, status=400)
+    target = next((b for b in doctor.branches if b.id == form.clinic.data), None)
+    try:
+        rows, absent = hours.add_exception(
+            acting_user(), doctor, kind=form.kind.data, first=form.first.data,
+            last=form.last.data or form.first.data, clinic=target,
+            starts_at=form.starts_at.data, ends_at=form.ends_at.data, note=form.note.data)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        show_errors(form, error)
+        return _page(doctor, clinic, exception_form=form, status=error.status_code)
+    label = KIND_LABELS[form.kind.data].lower()
+    flash(f"Добавлено: {label}, дней: {len(rows)}", "success")
+    if absent:
+        listed = "; ".join(f"{span_text(a)} {a.patient.full_name}"
+                           for a in absent[:LISTED_APPOINTMENTS])
+        more = f" и ещё {len(absent) - LISTED_APPOINTMENTS}" if len(absent) > LISTED_APPOINTMENTS \
+            else ""
+        flash(f"На эти часы у врача записей: {len(absent)} — перенесите их: {listed}{more}",
+              "warning")
+    return redirect(url_for("scheduling.doctor_hours", doctor_id=doctor.id, branch=clinic.id))
+
+
+@bp.route("/exceptions/<int:exception_id>/delete", methods=["POST"])
+@login_required
+@require_permission("calendar.manage")
+def delete_exception(exception_id: int):
+    """Remove one day's exception."""
+    row = db.session.get(ScheduleException, exception_id)
+    if row is None:
+        raise NotFound("Исключение не найдено")
+    doctor = _doctor(row.employee_id)
+    branch_id = parse_id(request.args.get("branch"), "branch")
+    try:
+        hours.delete_exception(acting_user(), row)
+        db.session.commit()
+        flash("Исключение удалено", "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.detail, "error")
+    return redirect(url_for("scheduling.doctor_hours", doctor_id=doctor.id, branch=branch_id))
