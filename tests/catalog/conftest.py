@@ -13,7 +13,7 @@ from clinicapp.staff.models import Employee
 from tests.conftest import bearer
 
 # The browser fixtures of the e2e tests, for test_browser.py.
-from tests.e2e.conftest import browser, cli_user, phone_browser  # noqa: F401
+from tests.e2e.conftest import browser, phone_browser  # noqa: F401
 
 
 @pytest.fixture

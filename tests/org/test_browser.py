@@ -6,7 +6,7 @@ import pyotp
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.e2e.conftest import browser, cli_user, phone_browser, screenshot  # noqa: F401
+from tests.e2e.conftest import browser, phone_browser, screenshot  # noqa: F401
 from tests.e2e.test_login_browser import (
     assert_clean_console,
     enter_totp,
