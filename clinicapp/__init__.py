@@ -46,7 +46,8 @@ def create_app(config: dict | None = None) -> Flask:
     from . import extensions, models, web  # noqa: F401 - models registers every table
 
     # after_commit hooks the session; sockets registers the Socket.IO handlers.
-    from .core import after_commit, http, logs, sockets  # noqa: F401
+    from .auth import sockets  # noqa: F401 - the Socket.IO handshake
+    from .core import after_commit, http, logs  # noqa: F401
     from .patients import handlers  # noqa: F401 - connects the signal handlers
     from .scheduling import realtime  # noqa: F401 - join_branch, /ws/calendar/<id>
 

@@ -99,7 +99,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
     # Only `Authorization: Bearer`: a token in a URL ends up in access logs and
-    # browser history. Raw WebSockets read `?token=` themselves (core.sockets).
+    # browser history. Raw WebSockets read `?token=` themselves (auth.sockets).
     JWT_TOKEN_LOCATION = ["headers"]
     JWT_COOKIE_CSRF_PROTECT = False  # tokens never travel in cookies
     BABEL_DEFAULT_LOCALE = "ru"

@@ -15,7 +15,8 @@ from .core.phones import display_phone
 from .core.uploads import upload_dir
 from .org.views import bp as org_bp
 from .patients.views import bp as patients_bp
-from .scheduling.views import bp as scheduling_bp
+from .scheduling import actions, booking, hours_page, views  # noqa: F401 - routes on scheduling_bp
+from .scheduling import bp as scheduling_bp
 from .staff.views import bp as staff_bp
 from .visits.views import bp as visits_bp
 

@@ -7,13 +7,13 @@ from flask_login import current_user, login_required
 from ..auth import services
 from ..auth.forms import UserCreateForm, UserEditForm
 from ..auth.models import ROLE_LABELS, STAFF_ROLES, User, user_branches
-from ..core.branches import visible_branch_ids
 from ..core.errors import DomainError, NotFound
 from ..core.forms import show_errors
 from ..core.pagination import page_number
 from ..core.permissions import require_permission
 from ..core.search import ESCAPE, contains_pattern
 from ..extensions import db
+from ..org.branches import visible_branch_ids
 from ..org.models import Clinic
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

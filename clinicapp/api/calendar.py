@@ -11,12 +11,12 @@ from datetime import date
 import marshmallow as ma
 from flask import g, request
 
-from ..core.branches import HEADER, branch_for, requested_branch_id
 from ..core.errors import PermissionDenied, ValidationFailed
 from ..core.models import utcnow
 from ..core.permissions import can_see_branch, has_permission
 from ..core.routing import MAX_ID
 from ..extensions import db
+from ..org.branches import HEADER, branch_for, requested_branch_id
 from ..scheduling import queries, services
 from ..scheduling.models import SOURCES, STATUSES
 from ..scheduling.rules import MAX_COMMENT, MAX_REASON, as_utc

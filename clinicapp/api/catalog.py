@@ -10,10 +10,10 @@ from flask import g, request
 
 from ..catalog import queries, services
 from ..catalog.fields import MAX_DURATION, MAX_PRICE, MIN_DURATION, capitalized, price
-from ..core.branches import branch_for, requested_branch_id
 from ..core.errors import NotFound, ValidationFailed
 from ..core.pagination import TOTAL_COUNT_DOC, limit_field, limit_offset, total_header
 from ..core.routing import MAX_ID
+from ..org.branches import branch_for, requested_branch_id
 from .base import ApiBlueprint, require_auth
 from .schemas import ApiSchema, PagingSchema
 

@@ -7,11 +7,11 @@ from flask_jwt_extended import get_current_user, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
 
-from ..core.branches import branch_for, requested_branch_id
 from ..core.errors import NotAuthenticated, NotFound, ValidationFailed
 from ..core.pagination import TOTAL_COUNT_DOC, limit_offset, total_header
 from ..favorites.services import favorite_clinic_ids, set_favorite_clinic
 from ..org import queries, services
+from ..org.branches import branch_for, requested_branch_id
 from .base import ApiBlueprint, require_auth
 from .schemas import ApiSchema, PagingSchema
 

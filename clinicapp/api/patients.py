@@ -4,12 +4,12 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import g
 
-from ..core.branches import branch_for, requested_branch_id
 from ..core.errors import ValidationFailed
 from ..core.pagination import TOTAL_COUNT_DOC, total_header
 from ..core.permissions import has_permission
 from ..core.phones import InvalidPhone, normalize_phone
 from ..core.routing import MAX_ID
+from ..org.branches import branch_for, requested_branch_id
 from ..org.queries import require_own_organization
 from ..patients import queries, services
 from ..patients.fields import MAX_EXTRA_PHONES, MAX_LENGTHS

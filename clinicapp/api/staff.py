@@ -5,10 +5,10 @@ import marshmallow as ma
 from flask import g, url_for
 
 from ..auth.models import STAFF_ROLES
-from ..core.branches import branch_for, requested_branch_id
 from ..core.pagination import TOTAL_COUNT_DOC, limit_field, limit_offset, total_header
 from ..core.routing import MAX_ID
 from ..favorites.services import set_favorite_doctor
+from ..org.branches import branch_for, requested_branch_id
 from ..staff import queries, services
 from ..staff.services import COLOR_RE, MAX_SPECIALIZATIONS, TEXT_LIMITS
 from .base import ApiBlueprint, require_auth

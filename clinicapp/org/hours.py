@@ -13,7 +13,7 @@ DAYS = (
 )
 DAY_KEYS = tuple(key for key, _label in DAYS)
 SHORT_LABELS = dict(zip(DAY_KEYS, ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")))
-TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$", re.ASCII)
 # What people type between the two ends of an interval: -, – or —.
 DASHES = re.compile(r"\s*[-–—]\s*")
 MAX_INTERVALS = 4

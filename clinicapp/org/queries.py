@@ -1,11 +1,11 @@
 """Read-only selects of the org feature: the caller's organization, visible and public clinics."""
 from __future__ import annotations
 
-from ..core.branches import visible_branch_ids
 from ..core.errors import NotFound, PermissionDenied, ValidationFailed
 from ..core.routing import MAX_ID
 from ..core.search import ESCAPE, contains_pattern
 from ..extensions import db
+from .branches import visible_branch_ids
 from .models import Clinic, Organization
 
 STATUSES = {"active": True, "inactive": False}

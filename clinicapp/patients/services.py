@@ -10,10 +10,10 @@ import secrets
 from ..audit.services import record
 from ..auth import services as auth_services
 from ..auth.models import User
-from ..core.branches import branch_for
 from ..core.emails import InvalidEmail, normalize_email
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
+from ..org.branches import branch_for
 from ..org.models import Organization
 from . import queries
 from .fields import clean_fields

@@ -9,13 +9,13 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..core.branches import visible_branch_ids
 from ..core.errors import Conflict, DomainError
 from ..core.forms import show_errors
 from ..core.pagination import page_number
 from ..core.permissions import has_permission, require_permission
 from ..core.phones import display_phone
 from ..extensions import db
+from ..org.branches import visible_branch_ids
 from ..org.models import Clinic
 from ..org.queries import require_own_organization
 from . import queries, services

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from ..core.errors import DomainError, PermissionDenied, ValidationFailed, field_error
 from ..core.permissions import acting_user, has_permission, require_permission
 from ..extensions import db
-from . import queries, services
+from . import bp, queries, services
 from .dialogs import fill_choices, form_context, naive_start, post_dialog, saved
 from .forms import CANCEL_REASONS, CancelForm, EditForm, MoveForm
 from .models import Appointment
@@ -24,7 +24,7 @@ from .rules import (
     span_text,
 )
 from .serializers import branch_zone
-from .views import bp, grid_range, render_block
+from .views import grid_range, render_block
 
 # The dialog's status buttons (verbs; STATUS_LABELS are the states), in this order.
 STATUS_ACTIONS = (("confirmed", "Подтвердить"), ("arrived", "Пришёл"),

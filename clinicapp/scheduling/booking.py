@@ -17,7 +17,7 @@ from ..org.queries import require_own_organization
 from ..patients import services as patient_services
 from ..patients.models import Patient
 from ..patients.queries import search_patients
-from . import queries, services, slots
+from . import bp, queries, services, slots
 from .dialogs import (
     branch_doctor,
     branch_from_args,
@@ -32,7 +32,7 @@ from .forms import MAX_MINUTES, AppointmentForm
 from .models import Appointment
 from .rules import span_text
 from .serializers import branch_zone
-from .views import booked_patient, bp, parse_day
+from .views import booked_patient, parse_day
 
 PICKER_LIMIT = 8
 MIN_MINUTES = 5

@@ -16,12 +16,12 @@ from datetime import datetime
 from flask import make_response, request
 from wtforms.fields.choices import SelectChoice
 
-from ..core.branches import branch_for
 from ..core.errors import DomainError, field_error
 from ..core.forms import show_errors
 from ..core.permissions import acting_user
 from ..core.routing import parse_id
 from ..extensions import db
+from ..org.branches import branch_for
 from ..org.models import Clinic
 from ..patients.models import Patient
 from ..staff.models import Employee

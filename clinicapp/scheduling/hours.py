@@ -1,9 +1,10 @@
 """Doctors' working hours: the weekly template per branch and the dated exceptions.
 
 A doctor is in one place at a time: the template's intervals never overlap on a
-weekday, in one branch or across branches. PostgreSQL enforces it
-(`ex_working_intervals_no_overlap`); the checks here only name the clash in
-words first, and a row lock on the doctor keeps two editors of one doctor from
+weekday, in one branch or across branches, and an extra shift never overlaps his
+hours elsewhere that day. PostgreSQL enforces the template rule
+(`ex_working_intervals_no_overlap`); the checks here name the clash in words
+first, and a row lock on the doctor keeps two editors of one doctor from
 interleaving. Templates are wall-clock times, so they are compared as such: right
 for branches in one zone (a doctor's branches in practice); across zones the
 appointments' own constraint still stops a real double booking.
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..core.errors import Conflict, PermissionDenied, ValidationFailed, field_error
+from ..core.models import utcnow
 from ..core.permissions import can_see_branch
 from ..extensions import db
 from ..org.hours import DAY_KEYS, DAYS, normalize_hours
@@ -28,23 +30,23 @@ from .models import (
     ScheduleException,
     WorkingInterval,
 )
-from .rules import check_doctor
 from .serializers import branch_zone
-from .slots import WHOLE_DAY_KINDS, day_bounds
+from .slots import WHOLE_DAY_KINDS, day_bounds, local_instant
 
 EXCLUSION_VIOLATION = "23P01"
 DAY_LABELS = dict(DAYS)
 MAX_EXCEPTION_DAYS = 62
-MAX_NOTE = 255
+MAX_NOTE = 255  # ScheduleException.note is String(255)
+
+Week = dict[int, dict[int, list[tuple[time, time]]]]  # branch id → weekday → intervals
 
 
-def _text(clock: time) -> str:
+def clock_text(clock: time) -> str:
     return clock.strftime("%H:%M")
 
 
-def _clock(text: str) -> time:
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
+def _span(start: time, end: time) -> str:
+    return f"{clock_text(start)}–{clock_text(end)}"
 
 
 def _lock_doctor(doctor: Employee) -> None:
@@ -52,77 +54,94 @@ def _lock_doctor(doctor: Employee) -> None:
     db.session.execute(db.select(Employee.id).where(Employee.id == doctor.id).with_for_update())
 
 
-def _check_branch(actor, doctor: Employee, clinic: Clinic) -> None:
-    if actor is not None and not can_see_branch(actor, clinic.id):
-        raise PermissionDenied("Нет доступа к этому филиалу", code="branch_forbidden")
-    errors: dict = {}
-    check_doctor(clinic, doctor, errors)
-    if errors:
-        raise field_error("doctor", errors["employee"][0])
+def check_may_edit(actor, doctor: Employee, branches) -> None:
+    """The actor works in each of `branches`, and the doctor sees patients (and in them).
+
+    Raises PermissionDenied, ValidationFailed naming `doctor`.
+    """
+    if not doctor.is_active or not doctor.is_doctor:
+        raise field_error("doctor", "Врач не ведёт приём: график не меняется")
+    for branch in branches:
+        if actor is not None and not can_see_branch(actor, branch.id):
+            raise PermissionDenied("Нет доступа к этому филиалу", code="branch_forbidden")
+        if all(b.id != branch.id for b in doctor.branches):
+            raise field_error("doctor", f"{doctor.full_name} не работает в «{branch.name}»")
 
 
-def week_template(doctor: Employee) -> dict[int, dict[int, list[tuple[time, time]]]]:
-    """{branch id: {weekday: [(start, end), …]}} of the doctor, sorted."""
+def week_template(doctor: Employee) -> Week:
+    """The doctor's weekly hours in the branches he works in now, sorted."""
+    current = {branch.id for branch in doctor.branches}
     rows = db.session.scalars(db.select(WorkingInterval).where(
         WorkingInterval.employee_id == doctor.id).order_by(
         WorkingInterval.weekday, WorkingInterval.starts_at))
-    week: dict[int, dict[int, list]] = {}
+    week: Week = {}
     for row in rows:
-        week.setdefault(row.clinic_id, {}).setdefault(row.weekday, []).append(
-            (row.starts_at, row.ends_at))
+        if row.clinic_id in current:
+            week.setdefault(row.clinic_id, {}).setdefault(row.weekday, []).append(
+                (row.starts_at, row.ends_at))
     return week
 
 
 def week_text(doctor: Employee, clinic: Clinic) -> dict[str, str]:
     """{"mon": "09:00–13:00, 14:00–18:00", …}: the template of one branch as typed."""
     days = week_template(doctor).get(clinic.id, {})
-    return {key: ", ".join(f"{_text(s)}–{_text(e)}" for s, e in days.get(n, []))
+    return {key: ", ".join(_span(s, e) for s, e in days.get(n, []))
             for n, key in enumerate(DAY_KEYS)}
 
 
-def _clashes(doctor: Employee, clinic: Clinic, weekday: int, intervals) -> str | None:
-    """The doctor's interval in another branch that one of `intervals` overlaps, as text."""
-    for clinic_id, days in week_template(doctor).items():
+def _clash(doctor: Employee, week: Week, clinic: Clinic, weekday: int,
+           intervals) -> str | None:
+    """The doctor's weekly interval in another branch that one of `intervals` overlaps."""
+    names = {branch.id: branch.name for branch in doctor.branches}
+    for clinic_id, days in week.items():
         if clinic_id == clinic.id:
             continue
         for start, end in days.get(weekday, []):
-            for new_start, new_end in intervals:
-                if new_start < end and start < new_end:
-                    other = db.session.get(Clinic, clinic_id)
-                    return f"пересекается с часами в «{other.name}» ({_text(start)}–{_text(end)})"
+            if any(new_start < end and start < new_end for new_start, new_end in intervals):
+                return f"пересекается с часами в «{names[clinic_id]}» ({_span(start, end)})"
     return None
 
 
-def set_week_template(actor, doctor: Employee, clinic: Clinic, week: dict) -> list[str]:
-    """Replace the doctor's weekly hours in `clinic` with `week`.
-
-    `week`: {"mon": "09:00–13:00, 14:00–18:00" or [["09:00", "13:00"], …], …};
-    a missing or empty day is a day off. Returns the keys of the days that changed.
-
-    Raises PermissionDenied (a branch the actor does not work in), ValidationFailed
-    naming the day (`hours_mon`…: a malformed interval, an end of 24:00, an overlap
-    with the doctor's hours in another branch), Conflict (a concurrent change
-    overlapped meanwhile).
-    """
-    _check_branch(actor, doctor, clinic)
-    _lock_doctor(doctor)
+def _week_errors(doctor: Employee, clinic: Clinic, week: dict) -> tuple[dict, dict]:
+    """(the new intervals by weekday, errors by form field `hours_<day>`)."""
     cleaned, problems = normalize_hours(week)
     errors = {f"hours_{key}": [message] for key, message in problems.items()}
+    current = week_template(doctor)
     new: dict[int, list[tuple[time, time]]] = {}
     for n, key in enumerate(DAY_KEYS):
         pairs = cleaned.get(key, [])
         if any(end == "24:00" for _start, end in pairs):
             errors[f"hours_{key}"] = ["Приём заканчивается не позже 23:59"]
             continue
-        new[n] = [(_clock(start), _clock(end)) for start, end in pairs]
-        clash = _clashes(doctor, clinic, n, new[n])
+        new[n] = [(time.fromisoformat(start), time.fromisoformat(end)) for start, end in pairs]
+        clash = _clash(doctor, current, clinic, n, new[n])
         if clash:
             errors[f"hours_{key}"] = [f"{DAY_LABELS[key]}: {clash}"]
+    return new, errors
+
+
+def set_week_template(actor, doctor: Employee, clinic: Clinic, week: dict) -> list[str]:
+    """Replace the doctor's weekly hours in `clinic` with `week`.
+
+    `week`: {"mon": "09:00–13:00, 14:00–18:00" or [["09:00", "13:00"], …], …};
+    a missing or empty day is a day off. Hours left behind in branches the doctor
+    no longer works in are dropped. Returns the keys of the days that changed.
+
+    Raises PermissionDenied (a branch the actor does not work in), ValidationFailed
+    naming the day (`hours_mon`…: a malformed interval, an end of 24:00, an overlap
+    with the doctor's hours in another branch), Conflict (a concurrent change
+    overlapped meanwhile).
+    """
+    check_may_edit(actor, doctor, [clinic])
+    _lock_doctor(doctor)
+    new, errors = _week_errors(doctor, clinic, week)
     if errors:
         raise ValidationFailed("; ".join(m[0] for m in errors.values()), details=errors)
     before = week_text(doctor, clinic)
+    current = [branch.id for branch in doctor.branches]
     db.session.execute(db.delete(WorkingInterval).where(
-        WorkingInterval.employee_id == doctor.id, WorkingInterval.clinic_id == clinic.id))
+        WorkingInterval.employee_id == doctor.id,
+        (WorkingInterval.clinic_id == clinic.id) | WorkingInterval.clinic_id.not_in(current)))
     for weekday, intervals in new.items():
         for start, end in intervals:
             db.session.add(WorkingInterval(employee_id=doctor.id, clinic_id=clinic.id,
@@ -143,6 +162,8 @@ def set_week_template(actor, doctor: Employee, clinic: Clinic, week: dict) -> li
     return changed
 
 
+# --- exceptions ----------------------------------------------------------------------
+
 def upcoming_exceptions(doctor: Employee, since: date, branches: list[int] | None):
     """The doctor's exceptions from `since` on (those of all branches, and of `branches`)."""
     statement = db.select(ScheduleException).where(
@@ -154,37 +175,27 @@ def upcoming_exceptions(doctor: Employee, since: date, branches: list[int] | Non
                                                       ScheduleException.starts_at)))
 
 
-def affected_appointments(doctor: Employee, clinic: Clinic | None, first: date,
-                          last: date) -> list[Appointment]:
-    """The doctor's active appointments on local days first..last (in `clinic`, or any)."""
-    clinics = [clinic] if clinic else doctor.branches
-    found: list[Appointment] = []
-    for branch in clinics:
-        zone = branch_zone(branch)
-        start, _ = day_bounds(first, zone)
-        _, end = day_bounds(last, zone)
-        found += db.session.scalars(db.select(Appointment).where(
-            Appointment.employee_id == doctor.id, Appointment.clinic_id == branch.id,
-            Appointment.status.in_(ACTIVE_STATUSES), Appointment.starts_at < end,
-            Appointment.ends_at > start).order_by(Appointment.starts_at))
-    return found
+def exception_branches(doctor: Employee, row: ScheduleException) -> list[Clinic]:
+    """The branches an exception applies to: its own, or all of the doctor's."""
+    if row.clinic_id is None:
+        return list(doctor.branches)
+    return [branch for branch in doctor.branches if branch.id == row.clinic_id] or [
+        db.session.get(Clinic, row.clinic_id)]
 
 
-def add_exception(actor, doctor: Employee, *, kind: str, first: date, last: date,
-                  clinic: Clinic | None, starts_at: time | None = None,
-                  ends_at: time | None = None,
-                  note: str | None = None) -> tuple[list[ScheduleException], list[Appointment]]:
-    """Mark days first..last: a day off, vacation or sick leave (the whole day, or only
-    starts_at–ends_at; in `clinic` or, with None, in every branch), or an extra shift
-    (in `clinic`, with times). Returns (the rows, the active appointments that now fall
-    on the absence: the desk should move them).
+def may_delete(actor, doctor: Employee, row: ScheduleException) -> bool:
+    """Whether `delete_exception` would let the actor remove the row."""
+    return actor is None or all(can_see_branch(actor, b.id)
+                                for b in exception_branches(doctor, row))
 
-    Raises PermissionDenied (a branch the actor does not work in; "every branch" needs
-    every branch of the doctor), ValidationFailed naming the field.
-    """
+
+def _check_exception(kind: str, first: date, last: date, clinic, starts_at, ends_at,
+                     note, today: date) -> None:
     errors: dict = {}
     if kind not in EXCEPTION_KINDS:
         errors["kind"] = ["Выберите: выходной, отпуск, больничный или дополнительная смена"]
+    if first < today:
+        errors["first"] = ["Прошедшие дни не меняются"]
     if last < first:
         errors["last"] = ["Последний день не раньше первого"]
     elif (last - first).days >= MAX_EXCEPTION_DAYS:
@@ -200,40 +211,101 @@ def add_exception(actor, doctor: Employee, *, kind: str, first: date, last: date
     if errors:
         raise ValidationFailed("; ".join(f"{k}: {v[0]}" for k, v in errors.items()),
                                details=errors)
-    for branch in [clinic] if clinic else doctor.branches:
-        _check_branch(actor, doctor, branch)
+
+
+def _same_day_rows(doctor: Employee, first: date, last: date) -> list[ScheduleException]:
+    return list(db.session.scalars(db.select(ScheduleException).where(
+        ScheduleException.employee_id == doctor.id,
+        ScheduleException.day.between(first, last))))
+
+
+def _check_clashes(doctor: Employee, days: list[date], kind: str, clinic, starts_at,
+                   ends_at) -> None:
+    """Refuse an exact repeat, and an extra shift that overlaps the doctor's hours or
+    another extra shift elsewhere that day (one place at a time)."""
+    existing = _same_day_rows(doctor, days[0], days[-1])
+    clinic_id = clinic.id if clinic else None
+    for row in existing:
+        if (row.kind, row.clinic_id, row.starts_at, row.ends_at) == (
+                kind, clinic_id, starts_at, ends_at):
+            raise field_error("first", f"Это уже отмечено на {row.day:%d.%m.%Y}")
+    if kind != "extra_shift":
+        return
+    week = week_template(doctor)
+    names = {branch.id: branch.name for branch in doctor.branches}
+    for day in days:
+        elsewhere = [(s, e, names.get(b, "")) for b, weekdays in week.items() if b != clinic_id
+                     for s, e in weekdays.get(day.weekday(), [])]
+        elsewhere += [(r.starts_at, r.ends_at, names.get(r.clinic_id, "")) for r in existing
+                      if r.kind == "extra_shift" and r.day == day and r.clinic_id != clinic_id]
+        for start, end, name in elsewhere:
+            if starts_at < end and start < ends_at:
+                raise field_error("starts_at", f"{day:%d.%m.%Y} врач в это время работает в "
+                                               f"«{name}» ({_span(start, end)})")
+
+
+def add_exception(actor, doctor: Employee, *, kind: str, first: date, last: date,
+                  clinic: Clinic | None, starts_at: time | None = None,
+                  ends_at: time | None = None,
+                  note: str | None = None) -> tuple[list[ScheduleException], list[Appointment]]:
+    """Mark days first..last: a day off, vacation or sick leave (the whole day, or only
+    starts_at–ends_at; in `clinic` or, with None, in every branch), or an extra shift
+    (in `clinic`, with times). Returns (the rows, the active appointments that now fall
+    on the absence: the desk should move them).
+
+    Raises PermissionDenied (a branch the actor does not work in; "every branch" needs
+    every branch of the doctor), ValidationFailed naming the field (a past day, an
+    exact repeat, an extra shift overlapping his hours in another branch, …).
+    """
+    branches = [clinic] if clinic else list(doctor.branches)
+    today = min(utcnow().astimezone(branch_zone(b)).date() for b in branches) if branches \
+        else utcnow().date()
+    _check_exception(kind, first, last, clinic, starts_at, ends_at, note, today)
+    check_may_edit(actor, doctor, branches)
     _lock_doctor(doctor)
-    rows = []
-    for offset in range((last - first).days + 1):
-        row = ScheduleException(employee_id=doctor.id, clinic_id=clinic.id if clinic else None,
-                                day=first + timedelta(days=offset), kind=kind,
-                                starts_at=starts_at, ends_at=ends_at, note=note or None)
-        db.session.add(row)
-        rows.append(row)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    _check_clashes(doctor, days, kind, clinic, starts_at, ends_at)
+    rows = [ScheduleException(employee_id=doctor.id, clinic_id=clinic.id if clinic else None,
+                              day=day, kind=kind, starts_at=starts_at, ends_at=ends_at,
+                              note=note or None) for day in days]
+    db.session.add_all(rows)
     db.session.flush()
     record(actor, "schedule.exception_added", doctor, {
         "kind": kind, "first": first.isoformat(), "last": last.isoformat(),
         "branch": clinic.id if clinic else None,
-        "hours": [_text(starts_at), _text(ends_at)] if starts_at else None})
-    absent = [] if kind not in WHOLE_DAY_KINDS else [
-        a for a in affected_appointments(doctor, clinic, first, last)
-        if starts_at is None or _overlaps_local(a, starts_at, ends_at)]
+        "hours": [clock_text(starts_at), clock_text(ends_at)] if starts_at else None})
+    absent = affected_appointments(doctor, branches, days, starts_at, ends_at) \
+        if kind in WHOLE_DAY_KINDS else []
     return rows, absent
 
 
-def _overlaps_local(appointment: Appointment, start: time, end: time) -> bool:
-    zone = branch_zone(appointment.clinic)
-    local_start = appointment.starts_at.astimezone(zone).time()
-    local_end = appointment.ends_at.astimezone(zone).time()
-    return local_start < end and start < local_end
+def affected_appointments(doctor: Employee, branches, days: list[date],
+                          starts_at: time | None, ends_at: time | None) -> list[Appointment]:
+    """The doctor's active appointments in `branches` that touch the absence: the whole
+    of each day, or starts_at–ends_at of it (real instants: across midnight too)."""
+    found: list[Appointment] = []
+    for branch in branches:
+        zone = branch_zone(branch)
+        windows = [day_bounds(day, zone) if starts_at is None else
+                   (local_instant(day, starts_at, zone), local_instant(day, ends_at, zone))
+                   for day in days]
+        found += db.session.scalars(db.select(Appointment).where(
+            Appointment.employee_id == doctor.id, Appointment.clinic_id == branch.id,
+            Appointment.status.in_(ACTIVE_STATUSES),
+            db.or_(*[(Appointment.starts_at < end) & (Appointment.ends_at > start)
+                     for start, end in windows])).order_by(Appointment.starts_at))
+    return found
 
 
 def delete_exception(actor, row: ScheduleException) -> None:
-    """Remove one exception (one day). Raises PermissionDenied outside the actor's branches."""
+    """Remove one exception (one day).
+
+    Raises PermissionDenied unless the actor works in every branch it applies to.
+    """
     doctor = db.session.get(Employee, row.employee_id)
-    for branch in [db.session.get(Clinic, row.clinic_id)] if row.clinic_id else doctor.branches:
-        if actor is not None and not can_see_branch(actor, branch.id):
-            raise PermissionDenied("Нет доступа к этому филиалу", code="branch_forbidden")
+    if not may_delete(actor, doctor, row):
+        raise PermissionDenied("Это исключение касается филиала, к которому у вас нет доступа",
+                               code="branch_forbidden")
     record(actor, "schedule.exception_removed", doctor, {
         "kind": row.kind, "day": row.day.isoformat(), "branch": row.clinic_id})
     db.session.delete(row)

@@ -9,21 +9,20 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..core.branches import visible_branch_ids
 from ..core.errors import DomainError, NotFound, PermissionDenied
 from ..core.forms import show_errors
 from ..core.models import utcnow
 from ..core.permissions import acting_user, has_permission, require_permission
 from ..core.routing import MAX_ID, parse_id
 from ..extensions import db
+from ..org.branches import visible_branch_ids
 from ..org.hours import DAYS
 from ..staff.models import Employee
-from . import hours, slots
+from . import bp, hours, slots
 from .forms import ExceptionForm, WeekForm
 from .models import ScheduleException
 from .rules import KIND_LABELS, WEEKDAY_SHORT, span_text
 from .serializers import branch_zone
-from .views import bp
 
 PREVIEW_DAYS = 14
 LISTED_APPOINTMENTS = 10
@@ -73,13 +72,15 @@ def _page(doctor: Employee, clinic, week_form: WeekForm | None = None,
     branches = _branches(doctor)
     exception_form.clinic.choices = _clinic_choices(doctor, branches)
     today = utcnow().astimezone(branch_zone(clinic)).date()
-    visible = visible_branch_ids(acting_user())
+    user = acting_user()
+    exceptions = hours.upcoming_exceptions(doctor, today, visible_branch_ids(user))
+    may_edit = has_permission(user, "calendar.manage") and doctor.is_active
     return render_template(
         "scheduling/hours.html", doctor=doctor, clinic=clinic, branches=branches,
         week_form=week_form, exception_form=exception_form, days=DAYS,
-        exceptions=hours.upcoming_exceptions(doctor, today, visible),
-        kind_labels=KIND_LABELS, preview=_preview(doctor, clinic),
-        may_edit=has_permission(acting_user(), "calendar.manage")), status
+        exceptions=[(row, may_edit and hours.may_delete(user, doctor, row))
+                    for row in exceptions],
+        kind_labels=KIND_LABELS, preview=_preview(doctor, clinic), may_edit=may_edit), status
 
 
 def _clinic_choices(doctor: Employee, branches: list) -> list[SelectChoice]:
@@ -119,7 +120,7 @@ def doctor_hours(doctor_id: int):
 @bp.route("/doctors/<int:doctor_id>/exceptions", methods=["POST"])
 @login_required
 @require_permission("calendar.manage")
-def add_exception(doctor_id: int):
+def new_exception(doctor_id: int):
     """Add a day off / vacation / sick leave / extra shift; warns of appointments hit."""
     doctor = _doctor(doctor_id)
     clinic = _branch(doctor)
@@ -153,13 +154,13 @@ def add_exception(doctor_id: int):
 @bp.route("/exceptions/<int:exception_id>/delete", methods=["POST"])
 @login_required
 @require_permission("calendar.manage")
-def delete_exception(exception_id: int):
-    """Remove one day's exception."""
+def remove_exception(exception_id: int):
+    """Remove one day's exception; back to the page of the branch it was removed from."""
     row = db.session.get(ScheduleException, exception_id)
     if row is None:
         raise NotFound("Исключение не найдено")
     doctor = _doctor(row.employee_id)
-    branch_id = parse_id(request.args.get("branch"), "branch")
+    clinic = _branch(doctor)
     try:
         hours.delete_exception(acting_user(), row)
         db.session.commit()
@@ -167,4 +168,4 @@ def delete_exception(exception_id: int):
     except DomainError as error:
         db.session.rollback()
         flash(error.detail, "error")
-    return redirect(url_for("scheduling.doctor_hours", doctor_id=doctor.id, branch=branch_id))
+    return redirect(url_for("scheduling.doctor_hours", doctor_id=doctor.id, branch=clinic.id))

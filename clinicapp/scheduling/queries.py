@@ -11,11 +11,11 @@ from sqlalchemy import Date, cast, func
 from sqlalchemy.orm import selectinload
 
 from ..catalog.models import Service, service_clinics, service_doctors
-from ..core.branches import visible_branch_ids
 from ..core.errors import NotFound, PermissionDenied, field_error
 from ..core.permissions import can_see_branch
 from ..core.routing import MAX_ID
 from ..extensions import db
+from ..org.branches import visible_branch_ids
 from ..org.models import Clinic
 from ..patients.models import Patient
 from ..staff.models import Employee, employee_branches

@@ -1,6 +1,6 @@
 """The live calendar's doors: Socket.IO rooms per branch and the raw WebSocket of document 002.
 
-Socket.IO (pages and apps; handshake in core/sockets.py):
+Socket.IO (pages and apps; handshake in auth/sockets.py):
     emit("join_branch", {"branch_id": 3}) -> ack {"ok": true, "branch_id": 3}
         or {"ok": false, "error": "forbidden" | "not_found" | "bad_request", "detail": "…"};
     then the events of events.EVENT_TYPES arrive as {"type", "appointment"}.
@@ -30,12 +30,12 @@ import time
 from flask import current_app, g
 from flask_socketio import join_room, leave_room
 
-from ..core.branches import branch_for
+from ..auth.sockets import require_socket_user, user_from_ws_request
 from ..core.errors import DomainError, NotAuthenticated, PermissionDenied, ValidationFailed
 from ..core.permissions import has_permission
 from ..core.routing import MAX_ID
-from ..core.sockets import require_socket_user, user_from_ws_request
 from ..extensions import db, sock, socketio
+from ..org.branches import branch_for
 from .events import CLOSE, branch_room, calendar_feed
 
 PERMISSION = "calendar.view"

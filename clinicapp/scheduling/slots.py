@@ -57,23 +57,21 @@ def day_plan(template, exceptions, day: date, clinic_id: int) -> list[tuple[time
 
     `template`: rows with weekday, clinic_id, starts_at, ends_at (WorkingInterval);
     `exceptions`: rows with day, clinic_id (None = every branch), kind, starts_at,
-    ends_at (ScheduleException). A day off, vacation or sick leave without times
-    empties the day, with times it cuts that part out; an extra shift adds its
-    interval in its branch.
+    ends_at (ScheduleException). An extra shift adds its interval in its branch;
+    then a day off, vacation or sick leave without times empties the day, and
+    with times cuts that part out (absences win over shifts).
     """
     weekday = day.weekday()
-    intervals = [(row.starts_at, row.ends_at) for row in template
-                 if row.weekday == weekday and row.clinic_id == clinic_id]
     todays = [row for row in exceptions
               if row.day == day and row.clinic_id in (None, clinic_id)]
+    intervals = [(row.starts_at, row.ends_at) for row in template
+                 if row.weekday == weekday and row.clinic_id == clinic_id]
+    intervals += [(row.starts_at, row.ends_at) for row in todays
+                  if row.kind == "extra_shift" and row.clinic_id == clinic_id]
     absences = [row for row in todays if row.kind in WHOLE_DAY_KINDS]
     if any(row.starts_at is None for row in absences):
-        intervals = []
-    intervals = subtract(intervals, [(row.starts_at, row.ends_at) for row in absences
-                                     if row.starts_at is not None])
-    extra = [(row.starts_at, row.ends_at) for row in todays
-             if row.kind == "extra_shift" and row.clinic_id == clinic_id]
-    return merge(intervals + extra)
+        return []
+    return subtract(intervals, [(row.starts_at, row.ends_at) for row in absences])
 
 
 def local_instant(day: date, clock: time, zone: ZoneInfo) -> datetime:

@@ -12,25 +12,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from babel.dates import format_date
-from flask import Blueprint, make_response, render_template, request, url_for
+from flask import make_response, render_template, request, url_for
 from flask_login import login_required
 
-from ..core.branches import chosen_branch, switcher_branches, visible_branch_ids
 from ..core.errors import NotFound, field_error
 from ..core.models import utcnow
 from ..core.permissions import acting_user, has_permission, require_permission
 from ..core.routing import parse_id
 from ..extensions import db
+from ..org.branches import chosen_branch, switcher_branches, visible_branch_ids
 from ..org.models import Clinic
 from ..patients.models import Patient
 from ..staff.models import Employee
+from . import bp, queries, slots
 from . import grid as layout
-from . import queries, slots
 from .models import Appointment
 from .rules import MAX_YEAR, MIN_YEAR, STATUS_LABELS, WEEKDAY_SHORT
 from .serializers import branch_zone
-
-bp = Blueprint("scheduling", __name__, url_prefix="/calendar")
 
 CARD_LIMIT = 20
 STEP_LABELS = {5: "5 мин", 10: "10 мин", 15: "15 мин"}
@@ -255,7 +253,3 @@ def patient_appointments(patient_id: int):
     return render_template("scheduling/_patient_appointments.html", rows=rows,
                            no_shows=queries.no_show_count(patient_id), limit=CARD_LIMIT,
                            patient_id=patient_id)
-
-
-# The dialogs register their routes on `bp` (they import this module's helpers).
-from . import actions, booking, hours_page  # noqa: E402, F401

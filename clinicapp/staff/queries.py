@@ -4,11 +4,11 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
-from ..core.branches import visible_branch_ids
 from ..core.errors import NotFound, PermissionDenied
 from ..core.routing import MAX_ID
 from ..core.search import ESCAPE, contains_pattern
 from ..extensions import db
+from ..org.branches import visible_branch_ids
 from ..org.models import Clinic
 from .models import Employee, employee_branches
 
@@ -59,7 +59,7 @@ def employees_statement(user, *, branch_id: int | None = None, is_active: bool |
                         is_doctor: bool | None = None, search: str | None = None):
     """Employees the user may see, filtered; ordered by name.
 
-    `branch_id` must already be checked against the user (core.branches.branch_for).
+    `branch_id` must already be checked against the user (org.branches.branch_for).
     """
     statement = (db.select(Employee)
                  .options(selectinload(Employee.branches), selectinload(Employee.user))

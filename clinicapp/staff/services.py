@@ -12,7 +12,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from ..audit.services import record
 from ..auth import services as auth_services
 from ..auth.models import ROLE_LABELS, STAFF_ROLES, User
-from ..core.branches import visible_branch_ids
 from ..core.emails import InvalidEmail, normalize_email
 from ..core.errors import Conflict, PermissionDenied, ValidationFailed
 from ..core.permissions import ALL_BRANCHES_ROLES
@@ -20,6 +19,7 @@ from ..core.phones import InvalidPhone, normalize_phone
 from ..core.routing import MAX_ID
 from ..core.uploads import save_image
 from ..extensions import db
+from ..org.branches import visible_branch_ids
 from ..org.models import Clinic
 from ..org.queries import require_own_organization
 from .models import Employee

@@ -6,12 +6,12 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import ROLE_LABELS
-from ..core.branches import branch_for
 from ..core.errors import DomainError, PermissionDenied
 from ..core.forms import show_errors
 from ..core.pagination import page_number
 from ..core.permissions import has_permission, require_permission
 from ..extensions import db
+from ..org.branches import branch_for
 from . import queries, services
 from .forms import EmployeeForm, GrantAccessForm, RevokeAccessForm
 

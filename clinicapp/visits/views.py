@@ -9,12 +9,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ..core.branches import chosen_branch, switcher_branches
 from ..core.errors import DomainError, NotFound, ValidationFailed
 from ..core.models import utcnow
 from ..core.permissions import acting_user, can_see_branch, has_permission, require_permission
 from ..core.routing import MAX_ID
 from ..extensions import db
+from ..org.branches import chosen_branch, switcher_branches
 from ..org.models import Clinic
 from ..scheduling.models import Appointment
 from ..scheduling.rules import STATUS_LABELS

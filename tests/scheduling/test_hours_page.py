@@ -211,3 +211,98 @@ def test_delete_an_exception(client, world, post, web_as, auth):
     assert client.post(f"/calendar/exceptions/{row.id}/delete", data={
         "csrf_token": csrf_token(client.get(url(world.doctor)).get_data(as_text=True))
     }).status_code == 404
+
+
+# --- one place at a time, and what the review found ------------------------------------
+
+@pytest.fixture
+def admin_post(client, world, web_as):
+    web_as("admin")
+    token = csrf_token(client.get(url(world.doctor)).get_data(as_text=True))
+
+    def send(path: str, data: dict):
+        return client.post(path, data={"csrf_token": token, **data})
+
+    return send
+
+
+def test_an_extra_shift_cannot_overlap_hours_elsewhere(client, world, admin_post):
+    monday = future_day(0)
+    exceptions = f"/calendar/doctors/{world.doctor.id}/exceptions"
+    response = admin_post(exceptions, {"kind": "extra_shift", "first": monday.isoformat(),
+                                       "clinic": world.b.id, "starts_at": "10:00",
+                                       "ends_at": "12:00"})
+    assert response.status_code == 400
+    assert "работает в «Клиника на Тверской» (09:00–13:00)" in response.get_data(as_text=True)
+    evening = {"kind": "extra_shift", "first": monday.isoformat(), "clinic": world.b.id,
+               "starts_at": "19:00", "ends_at": "21:00"}
+    assert admin_post(exceptions, evening).status_code == 302
+    repeat = admin_post(exceptions, evening)
+    assert repeat.status_code == 400 and "Это уже отмечено" in repeat.get_data(as_text=True)
+    clash = admin_post(exceptions, {**evening, "clinic": world.a.id, "starts_at": "20:00",
+                                    "ends_at": "22:00"})
+    assert clash.status_code == 400 and "«Клиника в Алматы» (19:00–21:00)" in clash.get_data(
+        as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(ScheduleException)) == 1
+
+
+def test_hours_of_a_branch_the_doctor_left_do_not_block(client, world, admin_post):
+    world.doctor.branches = [world.b]
+    db.session.commit()
+    response = admin_post(url(world.doctor, world.b), {**WEEK, "hours_tue": "09:30-12:00"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert intervals(world.doctor, world.b) == {1: [(time(9, 30), time(12))]}
+    assert intervals(world.doctor, world.a) == {}  # the stale rows are gone
+
+
+def test_rows_one_may_not_delete_have_no_button(client, world, post, web_as, auth):
+    day = future_day(1)
+    everywhere = ScheduleException(employee_id=world.doctor.id, clinic_id=None, day=day,
+                                   kind="sick_leave")
+    db.session.add(everywhere)
+    db.session.commit()
+    html = client.get(url(world.doctor)).get_data(as_text=True)
+    assert "все филиалы" in html and f"/calendar/exceptions/{everywhere.id}/delete" not in html
+    response = post(f"/calendar/exceptions/{everywhere.id}/delete", {})
+    assert response.status_code == 302
+    assert db.session.get(ScheduleException, everywhere.id) is not None
+    assert "нет доступа" in client.get(url(world.doctor)).get_data(as_text=True)
+    own = ScheduleException(employee_id=world.doctor.id, clinic_id=world.a.id, day=day,
+                            kind="day_off")
+    db.session.add(own)
+    db.session.commit()
+    assert post(f"/calendar/exceptions/{own.id}/delete?branch={world.b.id}", {}).status_code \
+        == 404
+    assert db.session.get(ScheduleException, own.id) is not None
+
+
+def test_warning_covers_appointments_across_midnight(client, world, post, add_appointment):
+    day = future_day(2)
+    late = add_appointment(at(day, "23:30"), at(day, "23:30") + timedelta(hours=1))
+    response = post(f"/calendar/doctors/{world.doctor.id}/exceptions", {
+        "kind": "day_off", "first": day.isoformat(), "clinic": world.a.id,
+        "starts_at": "23:00", "ends_at": "23:55"})
+    assert response.status_code == 302
+    assert "На эти часы у врача записей: 1" in client.get(url(world.doctor)).get_data(
+        as_text=True)
+    assert late.status == "booked"
+
+
+def test_past_days_and_odd_digits_are_refused(client, world, post):
+    response = post(f"/calendar/doctors/{world.doctor.id}/exceptions", {
+        "kind": "sick_leave", "first": "2020-01-01", "clinic": world.a.id})
+    assert response.status_code == 400 and "Прошедшие дни не меняются" in response.get_data(
+        as_text=True)
+    response = post(url(world.doctor, world.a), {**WEEK, "hours_mon": "٠٩:٠٠-١٣:٠٠"})
+    assert response.status_code == 400 and "не время в формате" in response.get_data(
+        as_text=True)
+
+
+def test_a_doctor_who_left_is_read_only(client, world, post):
+    world.doctor.is_active = False
+    db.session.commit()
+    html = client.get(url(world.doctor)).get_data(as_text=True)
+    assert "только для просмотра" in html and "Сохранить неделю" not in html
+    response = post(url(world.doctor, world.a), {**WEEK})
+    assert response.status_code == 400 and "не ведёт приём" in response.get_data(as_text=True)
+    assert intervals(world.doctor, world.a)

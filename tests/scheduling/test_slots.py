@@ -198,7 +198,7 @@ def test_busy_in_another_branch_blocks_here(world, add_appointment):
 
 def test_exceptions_from_the_database(world):
     day = future_day(2)
-    add_exception(world.doctor, day, "vacation")
+    add_exception(world.doctor, day, "vacation", clinic=world.a)
     add_exception(world.doctor, day + timedelta(days=1), "day_off", hours=("09:00", "13:00"))
     add_exception(world.doctor, day, "extra_shift", clinic=world.b, hours=("10:00", "12:00"))
     found = slots.doctor_slots(world.doctor.id, [world.a, world.b], day, day + timedelta(days=1),
@@ -236,3 +236,12 @@ def test_branch_hours_for_the_calendar(world):
     assert hours[world.other_doctor.id] == {day: []}
     assert hours[world.doctor.id][day] == [(at(day, "09:00"), at(day, "13:00")),
                                            (at(day, "14:00"), at(day, "18:00"))]
+
+
+def test_absences_win_over_extra_shifts():
+    sunday = MONDAY + timedelta(days=6)
+    shift = exception(sunday, "extra_shift", clinic_id=1, hours=("19:00", "21:00"))
+    ill = exception(sunday, "sick_leave", clinic_id=None)
+    assert day_plan([], [shift, ill], sunday, 1) == []
+    hour_off = exception(sunday, "day_off", clinic_id=1, hours=("19:00", "20:00"))
+    assert day_plan([], [shift, hour_off], sunday, 1) == [(t("20:00"), t("21:00"))]

@@ -13,13 +13,13 @@ from flask_login import current_user
 from flask_socketio import disconnect
 
 from ..extensions import db, socketio
+from .models import User
+from .tokens import decode_access
 
 SOCKET_USER = "socket_user_id"
 
 
 def _token_user(token: str | None):
-    from ..auth.tokens import decode_access
-
     return decode_access(token) if token else None
 
 
@@ -57,8 +57,6 @@ def user_from_ws_request():
 
 def socket_user():
     """The active user of the current Socket.IO connection, or None."""
-    from ..auth.models import User
-
     user_id = session.get(SOCKET_USER)
     if user_id is None:
         return None

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from flask import request
 
+from ..core.errors import NotFound, PermissionDenied, ValidationFailed
+from ..core.permissions import ALL_BRANCHES_ROLES, can_see_branch
+from ..core.routing import MAX_ID, parse_id
 from ..extensions import db
-from ..org.models import Clinic
-from .errors import NotFound, PermissionDenied, ValidationFailed
-from .permissions import ALL_BRANCHES_ROLES, can_see_branch
-from .routing import MAX_ID, parse_id
+from .models import Clinic
 
 HEADER = "X-Branch-Id"
 
