@@ -16,7 +16,7 @@ from ..core.models import utcnow
 from ..core.permissions import can_see_branch, has_permission
 from ..core.routing import MAX_ID
 from ..extensions import db
-from ..org.branches import HEADER, branch_for, requested_branch_id
+from ..org.branches import branch_for, requested_branch_id
 from ..scheduling import queries, services
 from ..scheduling.models import SOURCES, STATUSES
 from ..scheduling.rules import MAX_COMMENT, MAX_REASON, as_utc
@@ -40,9 +40,7 @@ ID = "<int:appointment_id>"
 MIN_DAY, MAX_DAY = date(2000, 1, 1), date(2100, 12, 31)
 MAX_LIST_DAYS = 62
 REQUIRED = {"required": "Обязательное поле", "null": "Поле не может быть пустым"}
-BRANCH_HEADER = {"in": "header", "name": HEADER, "required": False,
-                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                 "description": "Филиал (вместо параметра или поля `branch`)"}
+BRANCH_HEADER_TEXT = "Филиал (вместо параметра или поля `branch`)"
 
 
 # --- fields shared by the scheduling API modules -------------------------------------
@@ -212,14 +210,8 @@ class ConflictsQuerySchema(ma.Schema):
 # --- helpers -------------------------------------------------------------------------
 
 def _branch(query_branch: int | None = None):
-    """The branch named by `branch` and/or X-Branch-Id, checked against the caller, or None.
-
-    A blank X-Branch-Id is a 400 (a client that sends the header means a branch).
-    """
-    raw = request.headers.get(HEADER)
-    if raw is not None and not raw.strip():
-        raise ValidationFailed(f"Заголовок {HEADER} пуст",
-                               details={HEADER: ["Ожидается id филиала"]})
+    """The branch named by `branch` and/or X-Branch-Id, checked against the caller, or None
+    (a blank header is a 400: org.branches)."""
     branch_id = requested_branch_id(query_branch)
     return branch_for(g.api_user, branch_id) if branch_id is not None else None
 
@@ -243,7 +235,7 @@ def _conflict_json(appointment) -> dict:
 @require_auth("calendar.view")
 @blp.arguments(CalendarQuerySchema, location="query")
 @blp.response(200, AppointmentSchema(many=True))
-@blp.doc(parameters=[BRANCH_HEADER])
+@blp.branch_header(BRANCH_HEADER_TEXT)
 @blp.errors(400, 401, 403, 404)
 def list_appointments(query):
     """Записи за период (дни — в поясе филиала), по времени; фильтры `employee`, `status`.
@@ -263,7 +255,7 @@ def list_appointments(query):
 @require_auth("calendar.manage")
 @blp.arguments(AppointmentCreateSchema, location="json")
 @blp.response(201, BookedSchema)
-@blp.doc(parameters=[BRANCH_HEADER])
+@blp.branch_header(BRANCH_HEADER_TEXT)
 @blp.errors(400, 401, 403, 404, 409)
 def create_appointment(data):
     """Записать пациента. Занятое время — 409 с названной записью; вне графика — 400
@@ -307,6 +299,7 @@ def conflicts(query):
 @blp.route(f"/appointments/{ID}", methods=["GET"])
 @require_auth("calendar.view")
 @blp.response(200, AppointmentSchema)
+@blp.branch_header(BRANCH_HEADER_TEXT)
 @blp.errors(400, 401, 403, 404)
 def get_appointment(appointment_id: int):
     """Запись (чужой филиал — 403)."""
@@ -317,6 +310,7 @@ def get_appointment(appointment_id: int):
 @require_auth("calendar.manage")
 @blp.arguments(AppointmentPatchSchema, location="json", required=False)
 @blp.response(200, BookedSchema)
+@blp.branch_header(BRANCH_HEADER_TEXT)
 @blp.errors(400, 401, 403, 404, 409)
 def update_appointment(data, appointment_id: int):
     """Изменить переданные поля: статус, комментарий, услугу, «первичный»; время и врача
@@ -351,6 +345,7 @@ def update_appointment(data, appointment_id: int):
 @require_auth("calendar.manage")
 @blp.arguments(CancelQuerySchema, location="query")
 @blp.response(200, AppointmentSchema, description="Запись отменена (status: cancelled)")
+@blp.branch_header(BRANCH_HEADER_TEXT)
 @blp.errors(400, 401, 403, 404, 409)
 def cancel_appointment(query, appointment_id: int):
     """Отменить запись (она остаётся в истории со статусом cancelled, время освобождается).
@@ -369,6 +364,7 @@ def cancel_appointment(query, appointment_id: int):
 @require_auth("calendar.manage")
 @blp.arguments(MoveSchema, location="json")
 @blp.response(200, BookedSchema)
+@blp.branch_header(BRANCH_HEADER_TEXT)
 @blp.errors(400, 401, 403, 404, 409)
 def move_appointment(data, appointment_id: int):
     """Перенести (drag & drop) или растянуть запись; занятое время — 409 с названной записью."""

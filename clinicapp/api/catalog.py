@@ -35,9 +35,6 @@ staff = ApiBlueprint("api_v1_services_catalog", __name__, errors=ERRORS, tag="П
 LENGTH_ERROR = "Длина — от {min} до {max} символов"
 RANGE_ERROR = "Допустимо от {min} до {max}"
 REQUIRED = {"required": "Обязательное поле", "null": "Поле не может быть пустым"}
-BRANCH_HEADER = {"in": "header", "name": "X-Branch-Id", "required": False,
-                 "schema": {"type": "integer", "minimum": 1},
-                 "description": "Филиал: только услуги, которые в нём оказывают"}
 NO_SPACES = {"description": "Без пробелов, например B01.047.001"}
 NOT_BLANK = {"description": "Не пустое"}
 PRICE_DOC = {"minimum": 0, "maximum": float(MAX_PRICE),
@@ -237,10 +234,6 @@ def _category_dict(category) -> dict:
 
 def _branch_id() -> int | None:
     """X-Branch-Id, if sent: a branch the caller may see (400 blank, 403 not theirs, 404)."""
-    raw = request.headers.get("X-Branch-Id")
-    if raw is not None and not raw.strip():
-        raise ValidationFailed("Заголовок X-Branch-Id пуст",
-                               details={"X-Branch-Id": ["Ожидается id филиала"]})
     branch_id = requested_branch_id()
     return None if branch_id is None else branch_for(g.api_user, branch_id).id
 
@@ -298,7 +291,7 @@ def get_public_service(query, service_id: int):
 @require_auth("catalog.view")
 @staff.arguments(StaffServicesQuery, location="query")
 @staff.response(200, ServiceSchema(many=True), headers=TOTAL_COUNT_DOC)
-@staff.doc(parameters=[BRANCH_HEADER])
+@staff.branch_header("Филиал: только услуги, которые в нём оказывают")
 @staff.errors(400, 401, 403, 404)
 def list_services(query):
     """Услуги: `category` (с подкатегориями), `is_active`, `search` (название или код);

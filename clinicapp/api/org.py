@@ -164,6 +164,7 @@ def _organization_of(user):
 @org.route("/branches", methods=["GET"])
 @require_auth("org.view")
 @org.response(200, OrgBranchSchema(many=True))
+@org.branch_header()
 @org.errors(400, 401, 403, 404)
 def list_branches():
     """Филиалы, которые видит пользователь: администратор — все, остальные — свои.

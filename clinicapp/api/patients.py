@@ -149,6 +149,7 @@ def _dump(patient) -> dict:
 @require_auth("patients.view")
 @blp.arguments(PatientListQuerySchema, location="query")
 @blp.response(200, PatientSchema(many=True), headers=TOTAL_COUNT_DOC)
+@blp.branch_header()
 @blp.errors(400, 401, 403, 404)
 def list_patients(query):
     """Пациенты организации: поиск по ФИО, телефону, дате рождения; `limit`/`offset`.
@@ -164,6 +165,7 @@ def list_patients(query):
 @require_auth("patients.manage")
 @blp.arguments(PatientCreateSchema, location="json")
 @blp.response(201, PatientSchema)
+@blp.branch_header()
 @blp.errors(400, 401, 403, 404, 409)
 def create_patient(data):
     """Новый пациент. Дубликат по телефону или e-mail — 409 с `details.existing_id`."""
@@ -178,6 +180,7 @@ def create_patient(data):
 @require_auth("patients.view")
 @blp.arguments(PhoneSearchSchema, location="json")
 @blp.response(200, PhoneSearchResultSchema)
+@blp.branch_header()
 @blp.errors(400, 401, 403, 404)
 def search_by_phone(data):
     """Поиск по телефону в любом формате: `{found, count, patients}`."""
@@ -194,6 +197,7 @@ def search_by_phone(data):
 @blp.route(f"/patients/{ID}", methods=["GET"])
 @require_auth("patients.view")
 @blp.response(200, PatientSchema)
+@blp.branch_header()
 @blp.errors(400, 401, 403, 404)
 def get_patient(patient_id: int):
     """Карточка пациента."""
@@ -204,6 +208,7 @@ def get_patient(patient_id: int):
 @require_auth("patients.manage")
 @blp.arguments(PatientUpdateSchema, location="json", required=False)
 @blp.response(200, PatientSchema)
+@blp.branch_header()
 @blp.errors(400, 401, 403, 404, 409)
 def update_patient(data, patient_id: int):
     """Изменить переданные поля (`null` очищает необязательное поле)."""

@@ -184,6 +184,7 @@ def _employee(employee_id: int):
 @require_auth("staff.view")
 @blp.arguments(EmployeeListQuerySchema, location="query")
 @blp.response(200, EmployeeSchema(many=True), headers=TOTAL_COUNT_DOC)
+@blp.branch_header()
 @blp.errors(400, 401, 403, 404)
 def list_employees(query):
     """Сотрудники филиалов вызывающего; фильтры `branch`, `is_active`, `is_doctor`, `search`."""
@@ -198,6 +199,7 @@ def list_employees(query):
 @require_auth("staff.manage")
 @blp.arguments(EmployeeCreateSchema, location="json")
 @blp.response(201, EmployeeSchema)
+@blp.branch_header()
 @blp.errors(400, 401, 403, 404)
 def create_employee(data):
     """Новый сотрудник своей организации (чужая — 403, несуществующая — 400)."""
@@ -212,6 +214,7 @@ def create_employee(data):
 @blp.route("/employees/<int:employee_id>", methods=["GET"])
 @require_auth("staff.view")
 @blp.response(200, EmployeeSchema)
+@blp.branch_header()
 @blp.errors(400, 401, 403, 404)
 def get_employee(employee_id: int):
     """Карточка сотрудника (сотрудник чужого филиала — 403)."""
@@ -222,6 +225,7 @@ def get_employee(employee_id: int):
 @require_auth("staff.manage")
 @blp.arguments(EmployeeFieldsSchema, location="json", required=False)
 @blp.response(200, EmployeeSchema)
+@blp.branch_header()
 @blp.errors(400, 401, 403, 404)
 def update_employee(data, employee_id: int):
     """Изменить переданные поля (без тела — ничего); `branches` заменяет список филиалов."""
@@ -249,6 +253,7 @@ def grant_access(data, employee_id: int):
 @blp.route("/employees/<int:employee_id>/revoke_access", methods=["POST"])
 @require_auth("staff.manage")
 @blp.response(200, EmployeeAccessSchema)
+@blp.branch_header()
 @blp.errors(400, 401, 403, 404, 409)
 def revoke_access(employee_id: int):
     """Отозвать доступ: вход отключается, все сеансы и токены перестают действовать."""

@@ -14,7 +14,7 @@ from ..visits import queries, services
 from ..visits.models import VISIT_STATUSES
 from .base import ApiBlueprint, require_auth
 from .calendar import (
-    BRANCH_HEADER,
+    BRANCH_HEADER_TEXT,
     MAX_LIST_DAYS,
     AppointmentSchema,
     _branch,
@@ -94,7 +94,7 @@ def _visit(visit_id: int):
 @require_auth("calendar.view")
 @blp.arguments(VisitListQuerySchema, location="query")
 @blp.response(200, VisitSchema(many=True), headers=TOTAL_COUNT_DOC)
-@blp.doc(parameters=[BRANCH_HEADER])
+@blp.branch_header(BRANCH_HEADER_TEXT)
 @blp.errors(400, 401, 403, 404)
 def list_visits(query):
     """Визиты за день (`date`) или период (`date_from`–`date_to`), по времени записи."""
@@ -113,6 +113,7 @@ def list_visits(query):
 @require_auth("visits.manage")
 @blp.arguments(VisitCreateSchema, location="json")
 @blp.response(201, VisitSchema)
+@blp.branch_header(BRANCH_HEADER_TEXT)
 @blp.errors(400, 401, 403, 404, 409)
 def create_visit(data):
     """Открыть визит по записи; статус записи становится тем же (`arrived`, `in_progress`…)."""
@@ -124,6 +125,7 @@ def create_visit(data):
 @blp.route(f"/visits/{ID}", methods=["GET"])
 @require_auth("calendar.view")
 @blp.response(200, VisitSchema)
+@blp.branch_header(BRANCH_HEADER_TEXT)
 @blp.errors(400, 401, 403, 404)
 def get_visit(visit_id: int):
     """Визит с его записью."""

@@ -18,8 +18,11 @@ HEADER = "X-Branch-Id"
 
 def _header_branch_id() -> int | None:
     raw = request.headers.get(HEADER)
-    if raw is None or raw.strip() == "":
+    if raw is None:
         return None
+    if not raw.strip():  # a client that sends the header means a branch
+        raise ValidationFailed(f"Заголовок {HEADER} пуст",
+                               details={HEADER: ["Ожидается id филиала"]})
     try:
         value = int(raw)
     except ValueError as exc:
