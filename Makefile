@@ -35,6 +35,10 @@ run: install
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The benchmark (tests/load/bench.py): timings of the busy calendar on a live server.
+bench: install-test
+	$(BIN)/python -m tests.load.bench
+
 # Unused names and import order (ruff settings in pyproject.toml).
 lint: install-test
 	$(BIN)/ruff check --select F,I clinicapp tests migrations
