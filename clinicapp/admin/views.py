@@ -1,14 +1,14 @@
 """Users admin: list with filters, create, edit role/branches, deactivate."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..auth import services
 from ..auth.forms import UserCreateForm, UserEditForm
 from ..auth.models import ROLE_LABELS, STAFF_ROLES, User, user_branches
-from ..core.errors import DomainError, NotFound
-from ..core.forms import show_errors
+from ..core.errors import NotFound
+from ..core.forms import form_status, save_form
 from ..core.pagination import page_number
 from ..core.permissions import require_permission
 from ..core.search import ESCAPE, contains_pattern
@@ -61,20 +61,14 @@ def users():
 @require_permission("users.manage")
 def create_user():
     form = _form(UserCreateForm)
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                current_user, email=form.email.data, password=form.password.data,
-                role=form.role.data, full_name=form.full_name.data, phone=form.phone.data,
-                branch_ids=form.branches.data, is_active=form.is_active.data)
-            db.session.commit()
-            flash(f"Учётная запись {user.email} создана", "success")
-            return redirect(url_for("admin.users"))
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("admin/user_form.html", form=form, user=None), status
+    response = save_form(
+        form, lambda: services.create_user(
+            current_user, email=form.email.data, password=form.password.data,
+            role=form.role.data, full_name=form.full_name.data, phone=form.phone.data,
+            branch_ids=form.branches.data, is_active=form.is_active.data),
+        lambda user: (f"Учётная запись {user.email} создана", url_for("admin.users")))
+    return response or (render_template("admin/user_form.html", form=form, user=None),
+                        form_status(form))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -87,18 +81,14 @@ def edit_user(user_id: int):
     form = _form(UserEditForm, user)
     if request.method == "GET":
         form.branches.data = [b.id for b in user.branches]
-    if form.validate_on_submit():
-        try:
-            services.update_user(current_user, user, role=form.role.data,
-                                 branch_ids=form.branches.data, is_active=form.is_active.data,
-                                 full_name=form.full_name.data, phone=form.phone.data)
-            if form.password.data:
-                services.set_password(current_user, user, form.password.data)
-            db.session.commit()
-            flash("Изменения сохранены", "success")
-            return redirect(url_for("admin.users"))
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("admin/user_form.html", form=form, user=user), status
+
+    def save():
+        services.update_user(current_user, user, role=form.role.data,
+                             branch_ids=form.branches.data, is_active=form.is_active.data,
+                             full_name=form.full_name.data, phone=form.phone.data)
+        if form.password.data:
+            services.set_password(current_user, user, form.password.data)
+
+    response = save_form(form, save, lambda _: ("Изменения сохранены", url_for("admin.users")))
+    return response or (render_template("admin/user_form.html", form=form, user=user),
+                        form_status(form))

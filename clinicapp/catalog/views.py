@@ -18,7 +18,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..core.errors import DomainError, PermissionDenied, ValidationFailed
-from ..core.forms import show_errors
+from ..core.forms import form_status, save_form, show_errors
 from ..core.permissions import has_permission, require_permission
 from ..core.routing import MAX_ID
 from ..extensions import db
@@ -180,18 +180,12 @@ def service_new():
     form = _service_form()
     if request.method == "GET" and request.args.get("category"):
         form.category.data = request.args["category"]
-    if form.validate_on_submit():
-        try:
-            service = services.create_service(current_user, **form.values())
-            db.session.commit()
-            flash(f"Услуга «{service.name}» добавлена", "success")
-            return redirect(url_for("catalog.index"))
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("catalog/service_form.html", form=form, service=None,
-                           history=[], authors={}, editable=True), status
+    response = save_form(
+        form, lambda: services.create_service(current_user, **form.values()),
+        lambda service: (f"Услуга «{service.name}» добавлена", url_for("catalog.index")))
+    return response or (render_template("catalog/service_form.html", form=form, service=None,
+                                        history=[], authors={}, editable=True),
+                        form_status(form))
 
 
 @bp.route("/services/<int:service_id>", methods=["GET", "POST"])

@@ -1,8 +1,11 @@
-"""Showing a service's domain error on a page form."""
+"""Page forms and the services behind them: a refusal shown on the form, one shape of a save."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
+from flask import flash, redirect
+
+from ..extensions import db
 from .errors import DomainError
 
 
@@ -21,3 +24,31 @@ def show_errors(form, error: DomainError, field_name: Callable[[str], str] = str
             shown = True
     if not shown:
         form.form_errors.append(error.detail)
+
+
+def save_form(form, action: Callable[[], object], done: Callable[[object], tuple[str, str]],
+              field_name: Callable[[str], str] = str):
+    """A page form's POST, post → redirect → get: when `form` validates, `action()` (the
+    service call), commit, flash `done(result)[0]` and redirect to `done(result)[1]`.
+
+    A DomainError rolls the transaction back and lands on the form (`show_errors`).
+    Returns None when the form is to be shown again (not sent, invalid, refused):
+    render it with `form_status(form)`.
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = action()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        show_errors(form, error, field_name)
+        return None
+    message, url = done(result)
+    flash(message, "success")
+    return redirect(url)
+
+
+def form_status(form) -> int:
+    """400 when the form carries errors (the page shows them; a refusal too), else 200."""
+    return 400 if form.errors or form.form_errors else 200

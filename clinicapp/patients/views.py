@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ..core.errors import Conflict, DomainError
-from ..core.forms import show_errors
+from ..core.forms import form_status, save_form, show_errors
 from ..core.pagination import page_number
 from ..core.permissions import has_permission, require_permission
 from ..core.phones import display_phone
@@ -175,18 +175,11 @@ def new():
 def edit(patient_id: int):
     patient = _patient(patient_id)
     form = _form(patient)
-    if form.validate_on_submit():
-        try:
-            services.update_patient(current_user, patient, _form_data(form, patient))
-            db.session.commit()
-            flash("Изменения сохранены", "success")
-            return redirect(url_for("patients.card", patient_id=patient.id))
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("patients/form.html", form=form, patient=patient,
-                           duplicate=None), status
+    response = save_form(
+        form, lambda: services.update_patient(current_user, patient, _form_data(form, patient)),
+        lambda _: ("Изменения сохранены", url_for("patients.card", patient_id=patient.id)))
+    return response or (render_template("patients/form.html", form=form, patient=patient,
+                                        duplicate=None), form_status(form))
 
 
 @bp.route("/<int:patient_id>")

@@ -10,7 +10,7 @@ from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
 from ..core.errors import DomainError, NotFound, PermissionDenied
-from ..core.forms import show_errors
+from ..core.forms import form_status, save_form, show_errors
 from ..core.models import utcnow
 from ..core.permissions import acting_user, has_permission, require_permission
 from ..core.routing import MAX_ID, parse_id
@@ -102,19 +102,12 @@ def doctor_hours(doctor_id: int):
     if not has_permission(acting_user(), "calendar.manage"):
         raise PermissionDenied("Менять график может регистратура или управляющий")
     form = WeekForm()
-    if form.validate_on_submit():
-        try:
-            changed = hours.set_week_template(acting_user(), doctor, clinic, form.week())
-            db.session.commit()
-            flash(f"График в «{clinic.name}» сохранён" if changed else "Изменений нет",
-                  "success")
-            return redirect(url_for("scheduling.doctor_hours", doctor_id=doctor.id,
-                                    branch=clinic.id))
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-            return _page(doctor, clinic, week_form=form, status=error.status_code)
-    return _page(doctor, clinic, week_form=form, status=400)
+    response = save_form(
+        form, lambda: hours.set_week_template(acting_user(), doctor, clinic, form.week()),
+        lambda changed: (f"График в «{clinic.name}» сохранён" if changed else "Изменений нет",
+                         url_for("scheduling.doctor_hours", doctor_id=doctor.id,
+                                 branch=clinic.id)))
+    return response or _page(doctor, clinic, week_form=form, status=form_status(form))
 
 
 @bp.route("/doctors/<int:doctor_id>/exceptions", methods=["POST"])

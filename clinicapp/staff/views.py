@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import ROLE_LABELS
 from ..core.errors import DomainError, PermissionDenied
-from ..core.forms import show_errors
+from ..core.forms import form_status, save_form, show_errors
 from ..core.pagination import page_number
 from ..core.permissions import has_permission, require_permission
 from ..extensions import db
@@ -94,19 +94,14 @@ def _edit_page(employee, form=None, grant_form=None, status: int = 200):
 @require_permission("staff.manage")
 def new():
     form = _employee_form()
-    if form.validate_on_submit():
-        try:
-            employee = services.create_employee(current_user, _form_data(form),
-                                                branch_ids=form.branches.data,
-                                                photo=_photo(form))
-            db.session.commit()
-            flash(f"Сотрудник {employee.full_name} добавлен", "success")
-            return redirect(url_for("staff.edit", employee_id=employee.id))
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("staff/form.html", employee=None, form=form), status
+    response = save_form(
+        form, lambda: services.create_employee(current_user, _form_data(form),
+                                               branch_ids=form.branches.data,
+                                               photo=_photo(form)),
+        lambda employee: (f"Сотрудник {employee.full_name} добавлен",
+                          url_for("staff.edit", employee_id=employee.id)))
+    return response or (render_template("staff/form.html", employee=None, form=form),
+                        form_status(form))
 
 
 @bp.route("/<int:employee_id>", methods=["GET", "POST"])
