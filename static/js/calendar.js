@@ -104,9 +104,13 @@
   });
   document.addEventListener('htmx:responseError', function (evt) {
     var status = evt.detail.xhr.status;
-    toast(status === 404 ? 'Запись не найдена — возможно, её уже отменили' :
-      status === 403 ? 'Недостаточно прав для этого действия' :
-        'Не получилось: ошибка ' + status + '. Попробуйте ещё раз', true);
+    // The server's message fragment, read from an inert document.
+    var said = (new DOMParser().parseFromString(evt.detail.xhr.responseText || '', 'text/html')
+      .body.textContent || '').trim();
+    toast(said && said.length < 300 ? said :
+      status === 404 ? 'Запись не найдена — возможно, её уже отменили' :
+        status === 403 ? 'Недостаточно прав для этого действия' :
+          'Не получилось: ошибка ' + status + '. Попробуйте ещё раз', true);
   });
   document.addEventListener('htmx:sendError', function () {
     toast('Нет связи с сервером. Проверьте сеть и попробуйте ещё раз', true);
@@ -357,9 +361,8 @@
         toast(saved.message);
         return;
       }
-      var holder = document.createElement('div');
-      holder.innerHTML = answer.text;
-      var refusal = holder.querySelector('.cal-refusal');
+      var refusal = new DOMParser().parseFromString(answer.text, 'text/html')
+        .querySelector('.cal-refusal');
       var message = refusal ? refusal.textContent : 'Не удалось перенести (ошибка ' + response.status + ')';
       if (refusal && refusal.getAttribute('data-code') === 'outside_working_hours' && !override &&
           window.confirm(message + '\n\nПеренести вне рабочего времени врача?')) {

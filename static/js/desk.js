@@ -19,6 +19,16 @@
     }
   });
 
+  // Other refusals (404, 403 of another branch, 500) come as a short message fragment.
+  document.addEventListener('htmx:responseError', function (evt) {
+    var live = document.getElementById('desk-live');
+    if (!live) return;
+    // DOMParser: an inert document, nothing in the answer loads or runs.
+    var parsed = new DOMParser().parseFromString(evt.detail.xhr.responseText || '', 'text/html');
+    live.textContent = (parsed.body.textContent || '').trim() ||
+      'Не получилось (ошибка ' + evt.detail.xhr.status + '). Обновите страницу';
+  });
+
   function start() {
     var desk = document.getElementById('desk');
     if (!desk) return;
