@@ -9,7 +9,8 @@ from flask import render_template, request
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..core.errors import DomainError, PermissionDenied, ValidationFailed, field_error
+from ..core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed, field_error
+from ..core.models import utcnow
 from ..core.permissions import acting_user, has_permission, require_permission
 from ..extensions import db
 from . import bp, queries, services
@@ -28,21 +29,37 @@ from .views import grid_range, render_block
 
 # The dialog's status buttons (verbs; STATUS_LABELS are the states), in this order.
 STATUS_ACTIONS = (("confirmed", "Подтвердить"), ("arrived", "Пришёл"),
-                  ("in_progress", "На приёме"), ("completed", "Завершить"),
+                  ("in_progress", "Начать приём"), ("completed", "Завершить"),
                   ("no_show", "Не пришёл"))
 CANCELLABLE = ("booked", "confirmed", "arrived")
+
+
+ON_THE_DAY = ("arrived", "in_progress", "completed")
 
 
 def _may_step(user) -> bool:
     return has_permission(user, "calendar.manage") or has_permission(user, "visits.manage")
 
 
+def _steps(user, appointment: Appointment) -> list[tuple[str, str]]:
+    """The status buttons the dialog offers now: arrival and the visit only on the day
+    (or after), «Не пришёл» only once the appointment has started."""
+    if not _may_step(user):
+        return []
+    zone = branch_zone(appointment.clinic)
+    now = utcnow()
+    on_the_day = appointment.starts_at.astimezone(zone).date() <= now.astimezone(zone).date()
+    allowed = allowed_transitions(appointment.status)
+    return [(code, label) for code, label in STATUS_ACTIONS if code in allowed
+            and (code not in ON_THE_DAY or on_the_day)
+            and (code != "no_show" or appointment.starts_at <= now)]
+
+
 def _details(appointment: Appointment, error: str | None = None, status: int = 200,
              notice: str | None = None):
     """The appointment's dialog, with a refusal (`error`) or a warning (`notice`)."""
     user = acting_user()
-    steps = [(code, label) for code, label in STATUS_ACTIONS
-             if _may_step(user) and code in allowed_transitions(appointment.status)]
+    steps = _steps(user, appointment)
     zone = branch_zone(appointment.clinic)
     may_manage = has_permission(user, "calendar.manage")
     return render_template(
@@ -75,6 +92,10 @@ def change_status(appointment_id: int):
     try:
         if status not in dict(STATUS_ACTIONS):
             raise field_error("status", "Неизвестный статус")
+        if status != appointment.status and status not in dict(_steps(user, appointment)) \
+                and status in allowed_transitions(appointment.status):
+            raise Conflict("«Не пришёл» отмечают после начала приёма" if status == "no_show"
+                           else "Приход и приём отмечают в день приёма", code="too_early")
         services.set_status(user, appointment, status)
         db.session.commit()
     except DomainError as error:
@@ -193,11 +214,16 @@ def move(appointment_id: int):
         start = naive_start(form)
         end = start + timedelta(minutes=form.minutes.data) if form.minutes.data else None
         doctor = queries.referenced_doctor(form.doctor.data, "doctor")
+        moved_only_end = end is not None and doctor.id == appointment.employee_id and \
+            as_utc(start, appointment.clinic) == appointment.starts_at
         _, warnings = services.move_appointment(user, appointment, start, end, doctor,
                                                 override_hours=form.override_hours.data)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         return render_template("scheduling/_refusal.html", error=error), error.status_code
-    message = "; ".join(w["detail"] for w in warnings) or f"Перенесено: {span_text(appointment)}"
-    return saved(appointment, message, render_block(appointment, span))
+    done = "Длительность изменена" if moved_only_end else "Перенесено"
+    message = f"{done}: {span_text(appointment)}"
+    if warnings:
+        message += ". Внимание: " + "; ".join(w["detail"] for w in warnings)
+    return saved(appointment, message, render_block(appointment, span), warning=bool(warnings))

@@ -64,6 +64,7 @@ def _new_form(clinic: Clinic) -> AppointmentForm:
         form.patient.data = str(patient.id) if patient else None
         form.day.data = parse_day(request.args.get("day"), _today(clinic))
         form.time.data = _clock(request.args.get("time"))
+        form.minutes.data = slots.DEFAULT_DURATION  # a service chosen later sets its own
     return form
 
 
@@ -72,7 +73,8 @@ def _chosen_patient(form: AppointmentForm, clinic: Clinic) -> Patient:
     if form.new_patient.data:
         organization = require_own_organization(acting_user(), clinic.organization_id)
         return patient_services.create_patient(acting_user(), organization,
-                                               form.new_patient_data(clinic.id))
+                                               form.new_patient_data(clinic.id),
+                                               force=form.force_new.data == "1")
     patient_id = form.patient_id()
     if patient_id is None:
         raise field_error("patient_query", "Найдите и выберите пациента или заведите нового")
@@ -94,16 +96,14 @@ def _book(form: AppointmentForm, clinic: Clinic) -> tuple[Appointment, list[dict
 
 
 def _duplicate_patient(form: AppointmentForm, error: DomainError, extra: dict) -> None:
-    """A typed-in patient who is already registered: pick the existing card instead."""
+    """A typed-in patient whose phone or e-mail is on file: the dialog asks whom to book,
+    the card on file or a new one (relatives often share a number)."""
     existing_id = error.details.get("existing_id") if isinstance(error, Conflict) else None
     existing = db.session.get(Patient, existing_id) if existing_id else None
     if existing is None:
         return
-    form.new_patient.data = False
-    form.patient.data = str(existing.id)
-    extra["picked"] = existing
-    extra["notice"] = (f"Такой пациент уже есть: {existing.full_name} (карточка № {existing.id})"
-                       " — выбран он. Проверьте и нажмите «Записать».")
+    form.form_errors.clear()
+    extra["duplicate"] = existing
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -34,14 +34,15 @@ FORM_FIELDS = {"start_datetime": "time", "end_datetime": "minutes", "employee": 
 
 
 def saved(appointment: Appointment, message: str, body="", status: int = 200,
-          removed: bool = False):
+          removed: bool = False, warning: bool = False):
     """`body` (text or a response) carrying the `calendar-saved` event.
 
     The event's JSON is ASCII: headers are Latin-1, the message is Russian.
     """
     response = make_response(body, status)
     response.headers["HX-Trigger"] = json.dumps(
-        {"calendar-saved": {"id": appointment.id, "message": message, "removed": removed}},
+        {"calendar-saved": {"id": appointment.id, "message": message, "removed": removed,
+                            "warning": warning}},
         ensure_ascii=True)
     return response
 

@@ -87,6 +87,7 @@ class AppointmentForm(_WhenForm):
         max=MAX_COMMENT, message=f"Не длиннее {MAX_COMMENT} символов")], render_kw={"rows": 2})
     is_primary = BooleanField("Первичный приём")
     confirm_overlap = HiddenField()
+    force_new = HiddenField()  # "1": register the typed-in patient despite a namesake on file
 
     def patient_id(self) -> int | None:
         """The picked patient's id, None when none (or not an id at all)."""

@@ -62,6 +62,12 @@ class Block:
     movable: bool
     row: int = 0
     rows: int = 0
+    off_hours: bool = False  # outside the doctor's hours that day (a vacation since, …)
+
+    def check_hours(self, work: list[Span]) -> None:
+        """Mark the block when no working interval of its day holds it."""
+        self.off_hours = not any(w.start <= self.span.start and self.span.end <= w.end
+                                 for w in work)
 
 
 @dataclass
@@ -122,6 +128,12 @@ def block_for(appointment, day: date, zone: ZoneInfo, *, may_move: bool) -> Bloc
                  movable=may_move and appointment.status in ACTIVE_STATUSES)
 
 
+def work_spans(intervals, day: date, zone: ZoneInfo) -> list[Span]:
+    """UTC working intervals of `day` as wall-clock spans of its column."""
+    return [Span(local_minutes(start, day, zone), local_minutes(end, day, zone))
+            for start, end in intervals]
+
+
 def visible_range(columns: list[Column]) -> tuple[int, int]:
     """Whole hours covering every working interval and appointment (08–20 at least)."""
     starts = [DEFAULT_HOURS[0] * 60] + [s.start for c in columns for s in c.work] \
@@ -155,9 +167,8 @@ def build(*, view: str, clinic, zone: ZoneInfo, days: list[date], doctors: list,
                for doctor in doctors for day in days]
     by_key = {column.key: column for column in columns}
     for column in columns:
-        for start, end in hours.get(column.doctor.id, {}).get(column.day, []):
-            column.work.append(Span(local_minutes(start, column.day, zone),
-                                    local_minutes(end, column.day, zone)))
+        column.work = work_spans(hours.get(column.doctor.id, {}).get(column.day, []),
+                                 column.day, zone)
     for appointment in appointments:
         day = appointment.starts_at.astimezone(zone).date()
         column = by_key.get(column_key(appointment.employee_id, day))
@@ -169,6 +180,8 @@ def build(*, view: str, clinic, zone: ZoneInfo, days: list[date], doctors: list,
         column.bands = [rows for rows in (s.rows(grid.origin, grid.last) for s in column.work)
                         if rows is not None]
         column.blocks = [block for block in column.blocks if place(grid, block)]
+        for block in column.blocks:
+            block.check_hours(column.work)
     local_now = now.astimezone(zone)
     grid.today = local_now.date()
     if local_now.date() in days:

@@ -88,7 +88,8 @@ class ScheduleException(db.Model):
         CheckConstraint(_in("kind", EXCEPTION_KINDS), name="kind_known"),
         CheckConstraint("(starts_at IS NULL) = (ends_at IS NULL)", name="times_together"),
         CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ends_after_start"),
-        CheckConstraint("kind <> 'extra_shift' OR (starts_at IS NOT NULL AND clinic_id IS NOT NULL)",
+        CheckConstraint("kind <> 'extra_shift' OR "
+                        "(starts_at IS NOT NULL AND clinic_id IS NOT NULL)",
                         name="extra_shift_has_times_and_branch"),
         Index("ix_schedule_exceptions_employee_day", "employee_id", "day"),
     )

@@ -215,6 +215,8 @@ def render_block(appointment: Appointment, span: tuple[int, int]):
     zone = branch_zone(appointment.clinic)
     day = appointment.starts_at.astimezone(zone).date()
     block = layout.block_for(appointment, day, zone, may_move=may_manage(acting_user()))
+    hours = slots.branch_hours(appointment.clinic, [appointment.employee_id], day, day)
+    block.check_hours(layout.work_spans(hours[appointment.employee_id][day], day, zone))
     placed = block.span.rows(origin, last)
     if placed is None or block.span.start < origin \
             or min(block.span.end, layout.DAY_MINUTES) > last:

@@ -53,10 +53,11 @@
     var rows = (gridInt('last') - gridInt('origin')) / ROW_MINUTES;
     return col.getBoundingClientRect().height / rows;
   }
-  function toast(message, isError) {
+  function toast(message, isError, isWarning) {
     if (!toastEl || !message) return;
     toastEl.textContent = message;
     toastEl.classList.toggle('is-error', !!isError);
+    toastEl.classList.toggle('is-warning', !isError && !!isWarning);
     toastEl.hidden = false;
     clearTimeout(toastTimer);
     toastTimer = setTimeout(function () { toastEl.hidden = true; }, isError ? TOAST_MS * 1.5 : TOAST_MS);
@@ -86,11 +87,39 @@
   }
   if (dialog) {
     dialog.addEventListener('close', function () { dialogBody.innerHTML = ''; });
+    // A click on the backdrop (the dialog element itself, outside its box) closes it.
+    dialog.addEventListener('click', function (evt) {
+      if (evt.target !== dialog) return;
+      var box = dialog.getBoundingClientRect();
+      var inside = evt.clientX >= box.left && evt.clientX <= box.right &&
+        evt.clientY >= box.top && evt.clientY <= box.bottom;
+      if (!inside) closeDialog();
+    });
+  }
+
+  // After the dialog's content changes: the first field with an error, else the field the
+  // fragment asks for; so a keyboard user never lands on <body>.
+  function focusDialog() {
+    var target = dialogBody.querySelector('.is-invalid, [role="alert"] ~ * input, [data-autofocus]');
+    if (target && typeof target.focus === 'function') {
+      target.focus();
+      if (target.scrollIntoView) target.scrollIntoView({block: 'center'});
+    } else {
+      dialog.scrollTop = 0;
+    }
   }
   document.addEventListener('click', function (evt) {
     if (evt.target.closest('[data-close-dialog]')) {
       evt.preventDefault();
       closeDialog();
+    }
+    var keep = evt.target.closest('[data-close-details]');
+    if (keep) keep.closest('details').open = false;
+    if (evt.target.closest('.cal-cancel > summary')) {  // opening: straight to the reason
+      setTimeout(function () {
+        var reason = document.getElementById('cal-cancel-reason');
+        if (reason) reason.focus();
+      }, 0);
     }
   });
 
@@ -117,13 +146,13 @@
   });
   document.addEventListener('htmx:afterSwap', function (evt) {
     if (evt.detail.target && evt.detail.target.id === 'cal-dialog-body') {
-      if (dialogBody.children.length) openDialog(); else closeDialog();
+      if (dialogBody.children.length) { openDialog(); focusDialog(); } else closeDialog();
     }
   });
   // HX-Trigger of a successful save: {"calendar-saved": {id, message, removed}}.
   document.body.addEventListener('calendar-saved', function (evt) {
     var detail = evt.detail || {};
-    toast(detail.message);
+    toast(detail.message, false, detail.warning);
     if (detail.removed) removeBlock(detail.id); else refreshBlock(detail.id);
   });
 
@@ -135,6 +164,19 @@
       document.getElementById('cal-picked-label').textContent = pick.getAttribute('data-patient-label');
       document.getElementById('cal-picked').classList.remove('hidden');
       document.getElementById('cal-search').classList.add('hidden');
+      var next = document.getElementById('service');
+      if (next) next.focus();
+      return;
+    }
+    var use = evt.target.closest('[data-use-patient]');
+    if (use) {  // the namesake on file: book them instead of registering a new card
+      document.getElementById('cal-patient-id').value = use.getAttribute('data-use-patient');
+      var fresh = document.querySelector('[data-toggle-new]');
+      if (fresh) fresh.checked = false;
+      return;  // the button submits the form
+    }
+    if (evt.target.closest('[data-force-new]')) {
+      document.getElementById('cal-force-new').value = '1';
       return;
     }
     if (evt.target.closest('[data-unpick]')) {
@@ -276,6 +318,21 @@
     }));
   });
   document.addEventListener('keydown', function (evt) {
+    if (evt.target.id === 'patient_query' && (evt.key === 'Enter' || evt.key === 'ArrowDown')) {
+      evt.preventDefault();  // Enter must not send the half-filled booking form
+      var first = document.querySelector('#cal-patient-results .cal-pick');
+      if (first && evt.key === 'Enter') first.click(); else if (first) first.focus();
+      return;
+    }
+    var pickItem = evt.target.closest && evt.target.closest('.cal-pick');
+    if (pickItem && (evt.key === 'ArrowDown' || evt.key === 'ArrowUp')) {
+      evt.preventDefault();
+      var item = pickItem.parentNode[evt.key === 'ArrowDown' ? 'nextElementSibling'
+        : 'previousElementSibling'];
+      if (item) item.querySelector('.cal-pick').focus();
+      else if (evt.key === 'ArrowUp') document.getElementById('patient_query').focus();
+      return;
+    }
     var block = evt.target.closest && evt.target.closest('.cal-appt');
     if (block && (evt.key === 'Enter' || evt.key === ' ')) {
       evt.preventDefault();
@@ -358,7 +415,7 @@
         var saved = JSON.parse(trigger)['calendar-saved'] || {};
         block.remove();
         if (response.headers.get('X-Calendar-Outside')) reloadGrid(); else placeBlock(answer.text);
-        toast(saved.message);
+        toast(saved.message, false, saved.warning);
         return;
       }
       var refusal = new DOMParser().parseFromString(answer.text, 'text/html')
@@ -388,8 +445,12 @@
 
   function scroller() { return document.getElementById('cal-scroll') || window; }
 
+  // Touch screens scroll the grid with a swipe; a swipe must never move an appointment
+  // there: moves go through «Изменить» instead.
+  var coarse = window.matchMedia && window.matchMedia('(pointer: coarse)').matches;
+
   function setup() {
-    if (!canManage || typeof window.interact !== 'function') return;
+    if (!canManage || coarse || typeof window.interact !== 'function') return;
     var interact = window.interact;
     var state = null;
     var movable = interact('.cal-appt.is-movable');

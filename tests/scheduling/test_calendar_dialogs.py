@@ -8,6 +8,7 @@ resizes that the same conflict check refuses. Nothing is written on a refusal.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -101,18 +102,29 @@ def test_book_a_new_patient_typed_in(client, world, post):
     assert appointment.ends_at - appointment.starts_at == at(day, "11:45") - at(day, "11:00")
 
 
-def test_typed_in_patient_who_exists_is_picked_instead(client, world, post):
+def test_typed_in_patient_with_a_phone_on_file_asks_whom_to_book(client, world, post):
     world.patient.phone = "+79161234567"
     db.session.commit()
     before = db.session.scalar(db.select(db.func.count()).select_from(Patient))
-    data = booking(world, future_day(1), patient="", new_patient="y", last_name="Пациентов",
-                   first_name="Пётр", phone="+7 916 123 45 67")
+    data = booking(world, future_day(1), patient="", new_patient="y", last_name="Пациентова",
+                   first_name="Анна", phone="+7 916 123 45 67")
     response = post(new_url(world), data)
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "Такой пациент уже есть" in html and f'value="{world.patient.id}"' in html
+    assert "С этим телефоном или e-mail уже есть пациент" in html and "Пациентов Пётр" in html
+    assert f'data-use-patient="{world.patient.id}"' in html and "завести нового" in html
+    assert html.count('role="alert"') == 1  # one message, not two
     assert db.session.scalar(db.select(db.func.count()).select_from(Patient)) == before
     assert count() == 0
+    # «Это другой человек — завести нового»: a relative sharing the number.
+    response = post(new_url(world), {**data, "force_new": "1"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert fresh(saved(response)["id"]).patient.first_name == "Анна"
+    # «Записать Пациентов П.»: the card on file.
+    response = post(new_url(world), {**data, "new_patient": "", "patient": world.patient.id,
+                                     "time": "12:00"})
+    assert response.status_code == 200 and fresh(saved(response)["id"]).patient_id == \
+        world.patient.id
 
 
 def test_taken_time_names_the_clash(client, world, post, add_appointment):
@@ -224,17 +236,32 @@ def test_first_free_slot(client, world, desk_page, add_appointment):
 
 # --- one appointment -----------------------------------------------------------------
 
+def test_future_appointments_offer_only_confirming(client, world, post, add_appointment):
+    appointment = add_appointment(at(future_day(0), "09:00"))
+    html = client.get(f"/calendar/appointments/{appointment.id}").get_data(as_text=True)
+    assert "Подтвердить" in html
+    for early in ("Пришёл", "Начать приём", "Не пришёл"):
+        assert f">{early}</button>" not in html
+    for status, message in (("arrived", "в день приёма"), ("no_show", "после начала приёма")):
+        response = post(f"/calendar/appointments/{appointment.id}/status", {"status": status})
+        assert response.status_code == 409 and message in response.get_data(as_text=True)
+    assert fresh(appointment.id).status == "booked"
+
+
 def test_details_and_status_steps(client, world, post, add_appointment):
+    from clinicapp.core.models import utcnow
+
     world.patient.phone = "+79161234567"
     db.session.commit()
-    appointment = add_appointment(at(future_day(0), "09:00"), service=world.service)
+    started = utcnow().replace(microsecond=0) - timedelta(minutes=10)
+    appointment = add_appointment(started, service=world.service)
     html = client.get(f"/calendar/appointments/{appointment.id}").get_data(as_text=True)
     assert "Пациентов Пётр" in html and "+7 916 123-45-67" in html and world.service.name in html
     for label in ("Подтвердить", "Пришёл", "Не пришёл", "Изменить", "Отменить запись"):
         assert label in html
     response = post(f"/calendar/appointments/{appointment.id}/status", {"status": "arrived"})
     assert response.status_code == 200 and fresh(appointment.id).status == "arrived"
-    assert "На приёме" in response.get_data(as_text=True)  # the next step offered
+    assert "Начать приём" in response.get_data(as_text=True)  # the next step offered
     refused = post(f"/calendar/appointments/{appointment.id}/status", {"status": "confirmed"})
     assert refused.status_code == 409 and "Нельзя сменить статус" in refused.get_data(as_text=True)
     assert fresh(appointment.id).status == "arrived"
@@ -404,7 +431,7 @@ def test_move_with_a_bad_grid_range_writes_nothing(client, world, post, add_appo
     appointment = add_appointment(at(day, "09:00"))
     response = post(f"/calendar/appointments/{appointment.id}/move?origin=abc",
                     move_data(world.doctor, day, "11:00"))
-    assert response.status_code == 400 and "origin" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "часов в минутах" in response.get_data(as_text=True)
     assert fresh(appointment.id).starts_at == at(day, "09:00")
 
 
@@ -520,3 +547,43 @@ def test_a_time_skipped_by_dst_is_refused(client, world, web_as, make_clinic):
     response = client.post(f"/calendar/new?branch={berlin.id}", data={**data, "time": "03:00"},
                            headers={"HX-Request": "true", "X-CSRFToken": token})
     assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_drag_messages_say_what_happened(client, world, post, add_appointment):
+    day = future_day(3)
+    moving = add_appointment(at(day, "09:00"))
+    add_appointment(at(day, "11:00"), doctor=world.other_doctor)  # the same patient elsewhere
+    response = post(f"/calendar/appointments/{moving.id}/move",
+                    move_data(world.doctor, day, "11:00"))
+    payload = saved(response)
+    assert payload["message"].startswith("Перенесено: ") and "Внимание:" in payload["message"]
+    assert payload["warning"] is True
+    response = post(f"/calendar/appointments/{moving.id}/move",
+                    move_data(world.doctor, day, "11:00", minutes="45"))
+    assert saved(response)["message"].startswith("Длительность изменена: ")
+    refused = post(f"/calendar/appointments/{moving.id}/move",
+                   move_data(world.other_doctor, day, "11:00"))
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "start_datetime" not in text and "Время занято" in text
+
+
+def test_new_dialog_starts_with_half_an_hour(client, world, desk_page):
+    html = client.get(f"{new_url(world)}&doctor={world.doctor.id}&time=10:00").get_data(
+        as_text=True)
+    minutes = html[html.index('id="minutes"'):]
+    assert 'value="30"' in minutes[:minutes.index(">")]
+
+
+def test_appointments_hit_by_an_absence_are_marked(client, world, desk_page, add_appointment):
+    from tests.scheduling.conftest import add_exception
+
+    day = future_day(4)
+    appointment = add_appointment(at(day, "10:00"))
+    html = client.get(f"/calendar/?date={day.isoformat()}").get_data(as_text=True)
+    assert "is-outside" not in html.split(f'id="appt-{appointment.id}"')[0][-400:]
+    add_exception(world.doctor, day, "sick_leave")
+    html = client.get(f"/calendar/?date={day.isoformat()}").get_data(as_text=True)
+    block = html[html.rindex('<article', 0, html.index(f'id="appt-{appointment.id}"')):]
+    assert "is-outside" in block[:block.index(">")] and "вне рабочего времени врача" in block
+    single = client.get(f"/calendar/appointments/{appointment.id}/block").get_data(as_text=True)
+    assert "is-outside" in single
