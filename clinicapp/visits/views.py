@@ -33,6 +33,7 @@ COLUMN_ACTIONS = {
     "done": (),
     "no_show": ("arrived",),
 }
+RECENT_DONE = 5  # finished visits shown open; earlier ones fold away
 COLUMNS = (("expected", "Ожидаются"), ("waiting", "Ждут приёма"), ("with_doctor", "У врача"),
            ("done", "Приём окончен"))
 
@@ -44,7 +45,7 @@ def _board_context(clinic: Clinic, error: str | None = None) -> dict:
     return {"clinic": clinic, "zone": zone, "day": day, "now_local": now.astimezone(zone),
             "queue": queries.day_queue(clinic.id, day, now), "columns": COLUMNS,
             "column_actions": COLUMN_ACTIONS, "actions": ACTIONS,
-            "status_labels": STATUS_LABELS, "error": error,
+            "status_labels": STATUS_LABELS, "error": error, "recent_done": RECENT_DONE,
             "may_act": has_permission(acting_user(), "visits.manage")}
 
 

@@ -536,6 +536,11 @@
   function scrollToStart() {
     var scroller = document.getElementById('cal-scroll');
     if (!scroller) return;
+    var today = scroller.querySelector('.cal-column.is-today');
+    if (today && grid().getAttribute('data-view') === 'week') {  // the week: today in view
+      var axis = scroller.querySelector('.cal-axis-column');
+      scroller.scrollLeft = Math.max(0, today.offsetLeft - (axis ? axis.offsetWidth : 0));
+    }
     var mark = scroller.querySelector('.cal-now') || scroller.querySelector('.cal-work');
     if (!mark) return;
     var head = scroller.querySelector('.cal-head');

@@ -199,3 +199,31 @@ def test_patient_names_are_escaped(client, world, add_appointment, desk_page):
     html = client.get(URL).get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html and "<b>Злой</b>" not in html
     assert "&lt;b&gt;Злой&lt;/b&gt;" in html
+
+
+def test_a_long_day_folds_earlier_finished_visits(client, world, add_appointment, desk_page):
+    from clinicapp.core.models import utcnow as now
+
+    day = today()
+    patients = []
+    for n in range(8):
+        patient = Patient(organization_id=world.a.organization_id, last_name=f"Готовый{n}",
+                          first_name="Пациент", extra_phones=[], phone=f"+7916000000{n}")
+        db.session.add(patient)
+        patients.append(patient)
+    db.session.flush()
+    for n, patient in enumerate(patients):
+        row = add_appointment(at(day, "00:00") + timedelta(minutes=15 * n),
+                              at(day, "00:00") + timedelta(minutes=15 * (n + 1)),
+                              patient=patient)
+        row.status = "completed"
+        db.session.add(Visit(appointment_id=row.id, status="completed", arrived_at=now()))
+    missed = add_appointment(at(day, "03:00"), patient=patients[0])
+    missed.status = "no_show"
+    db.session.commit()
+    html = client.get(URL).get_data(as_text=True)
+    done = section(html, "done")
+    assert "Ещё 3 раньше" in done and done.count('class="desk-card ') == 8
+    folded = done[done.index("<details"):done.index("</details>")]
+    assert "Готовый0" in folded and "Готовый7" not in folded
+    assert "+7 916 000-00-00" in section(html, "no_show")  # call who did not come
