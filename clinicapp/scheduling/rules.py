@@ -8,13 +8,14 @@ from ..core.errors import Conflict, ValidationFailed
 from .serializers import branch_zone
 from .slots import exists_locally
 
+# One voice, the patient's, as front desks say it: «Записан», «Пришёл», «Не пришёл».
 STATUS_LABELS = {
     "booked": "Записан",
-    "confirmed": "Подтверждена",
+    "confirmed": "Подтвердил",
     "arrived": "Пришёл",
     "in_progress": "На приёме",
-    "completed": "Завершена",
-    "cancelled": "Отменена",
+    "completed": "Принят",
+    "cancelled": "Отменена",  # the booking, not the patient: either side may cancel
     "no_show": "Не пришёл",
 }
 SOURCE_LABELS = {"staff": "регистратурой", "web": "на сайте", "mobile": "в приложении",

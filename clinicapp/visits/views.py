@@ -38,14 +38,16 @@ COLUMNS = (("expected", "Ожидаются"), ("waiting", "Ждут приём�
            ("done", "Приём окончен"))
 
 
-def _board_context(clinic: Clinic, error: str | None = None) -> dict:
+def _board_context(clinic: Clinic, error: str | None = None,
+                   notice: str | None = None) -> dict:
     zone = branch_zone(clinic)
     now = utcnow()
     day = now.astimezone(zone).date()
     return {"clinic": clinic, "zone": zone, "day": day, "now_local": now.astimezone(zone),
             "queue": queries.day_queue(clinic.id, day, now), "columns": COLUMNS,
             "column_actions": COLUMN_ACTIONS, "actions": ACTIONS,
-            "status_labels": STATUS_LABELS, "error": error, "recent_done": RECENT_DONE,
+            "status_labels": STATUS_LABELS, "error": error, "notice": notice,
+            "recent_done": RECENT_DONE,
             "may_act": has_permission(acting_user(), "visits.manage")}
 
 
@@ -92,4 +94,5 @@ def change_status(appointment_id: int):
                                **_board_context(clinic, error.detail)), error.status_code
     if not request.headers.get("HX-Request"):
         return redirect(url_for("visits.today", branch=clinic.id))
-    return render_template("visits/_board.html", **_board_context(clinic))
+    notice = f"{appointment.patient.short_name}: {STATUS_LABELS[status].lower()}"
+    return render_template("visits/_board.html", **_board_context(clinic, notice=notice))

@@ -323,7 +323,7 @@ def test_patch_fields_and_status_chain(client, world, desk, add_appointment):
         "confirmed", "Перезвонить", True, world.service.id)
     error = assert_error(client.patch(url, headers=desk[1], json={"status": "booked"}), 409,
                          "status")
-    assert "Подтверждена" in error["detail"]
+    assert "Подтвердил" in error["detail"]
     response = client.patch(url, headers=desk[1], json={"status": "arrived"})
     assert response.get_json()["status"] == "arrived"
     visit = db.session.scalar(db.select(Visit).where(Visit.appointment_id == appointment.id))

@@ -246,7 +246,7 @@ def test_hx_trigger_is_ascii_json(client, world, desk_page, add_appointment):
     header = response.headers["HX-Trigger"]
     assert header.isascii()
     payload = json.loads(header)["calendar-saved"]
-    assert payload["id"] == appointment.id and payload["message"] == "Статус: Подтверждена"
+    assert payload["id"] == appointment.id and payload["message"] == "Статус: Подтвердил"
 
 
 def test_blocks_follow_the_wall_clock_across_dst():

@@ -227,3 +227,12 @@ def test_a_long_day_folds_earlier_finished_visits(client, world, add_appointment
     folded = done[done.index("<details"):done.index("</details>")]
     assert "Готовый0" in folded and "Готовый7" not in folded
     assert "+7 916 000-00-00" in section(html, "no_show")  # call who did not come
+
+
+def test_a_step_says_what_was_marked(client, world, board, desk_page):
+    token = csrf_token(client.get(URL).get_data(as_text=True))
+    appointment = board["expected"]
+    html = client.post(f"/desk/appointments/{appointment.id}/status",
+                       data={"status": "arrived"},
+                       headers={"HX-Request": "true", "X-CSRFToken": token}).get_data(as_text=True)
+    assert "Отмечено — Пациентов П.: пришёл" in html and 'role="status"' in html
