@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -20,12 +20,13 @@ from ..org.hours import DAYS
 from ..staff.models import Employee
 from . import bp, hours, slots
 from .forms import ExceptionForm, WeekForm
-from .models import ScheduleException
+from .models import Appointment, ScheduleException
 from .rules import KIND_LABELS, WEEKDAY_SHORT, span_text
 from .serializers import branch_zone
 
 PREVIEW_DAYS = 14
-LISTED_APPOINTMENTS = 10
+LISTED_APPOINTMENTS = 50
+AFFECTED_KEY = "hours_affected"
 
 
 def _doctor(doctor_id: int) -> Employee:
@@ -75,12 +76,18 @@ def _page(doctor: Employee, clinic, week_form: WeekForm | None = None,
     user = acting_user()
     exceptions = hours.upcoming_exceptions(doctor, today, visible_branch_ids(user))
     may_edit = has_permission(user, "calendar.manage") and doctor.is_active
+    visible = visible_branch_ids(user)
+    affected = [a for a in (db.session.get(Appointment, i)
+                            for i in session.pop(AFFECTED_KEY, []) or [])
+                if a is not None and (visible is None or a.clinic_id in visible)]
     return render_template(
         "scheduling/hours.html", doctor=doctor, clinic=clinic, branches=branches,
         week_form=week_form, exception_form=exception_form, days=DAYS,
         exceptions=[(row, may_edit and hours.may_delete(user, doctor, row))
                     for row in exceptions],
-        kind_labels=KIND_LABELS, preview=_preview(doctor, clinic), may_edit=may_edit), status
+        kind_labels=KIND_LABELS, preview=_preview(doctor, clinic), may_edit=may_edit,
+        affected=[(a, span_text(a), a.starts_at.astimezone(branch_zone(a.clinic)).date())
+                  for a in affected]), status
 
 
 def _clinic_choices(doctor: Employee, branches: list) -> list[SelectChoice]:
@@ -132,15 +139,13 @@ def new_exception(doctor_id: int):
         db.session.rollback()
         show_errors(form, error)
         return _page(doctor, clinic, exception_form=form, status=error.status_code)
-    label = KIND_LABELS[form.kind.data].lower()
-    flash(f"Добавлено: {label}, дней: {len(rows)}", "success")
+    days = f"{rows[0].day:%d.%m.%Y}" + (f"–{rows[-1].day:%d.%m.%Y}" if len(rows) > 1 else "")
+    flash(f"Добавлено в график: {KIND_LABELS[form.kind.data].lower()}, {days}", "success")
     if absent:
-        listed = "; ".join(f"{span_text(a)} {a.patient.full_name}"
-                           for a in absent[:LISTED_APPOINTMENTS])
-        more = f" и ещё {len(absent) - LISTED_APPOINTMENTS}" if len(absent) > LISTED_APPOINTMENTS \
-            else ""
-        flash(f"На эти часы у врача записей: {len(absent)} — перенесите их: {listed}{more}",
+        flash(f"На эти часы у врача записей: {len(absent)} — перенесите их (список ниже)",
               "warning")
+        # The list survives the redirect in the session (ids only, shown once).
+        session[AFFECTED_KEY] = [a.id for a in absent[:LISTED_APPOINTMENTS]]
     return redirect(url_for("scheduling.doctor_hours", doctor_id=doctor.id, branch=clinic.id))
 
 

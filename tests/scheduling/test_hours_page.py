@@ -147,7 +147,14 @@ def test_vacation_empties_the_days_and_names_the_appointments(client, world, pos
     assert not slots.doctor_slots(world.doctor.id, [world.a], monday,
                                   monday + timedelta(days=2), 30)
     page = client.get(url(world.doctor)).get_data(as_text=True)
-    assert "На эти часы у врача записей: 1" in page and "Пациентов Пётр" in page
+    assert "На эти часы у врача записей: 1" in page and "Записи, которые надо перенести" in page
+    listed = page[page.index("Записи, которые надо перенести"):]
+    assert "Пациентов Пётр" in listed[:800]
+    assert f'href="/calendar/?branch={world.a.id}&amp;date={(monday + timedelta(days=1))}"' \
+        in listed[:800]
+    assert "Добавлено в график: отпуск" in page
+    again = client.get(url(world.doctor)).get_data(as_text=True)
+    assert "Записи, которые надо перенести" not in again  # shown once
     assert page.count(">Отпуск</td>") == 3 and "Ежегодный" in page
     assert booked.status == "booked"  # the desk moves them; nothing is cancelled for it
 
