@@ -82,6 +82,7 @@ class Column:
     doctor: object
     day: date
     guest: bool = False
+    absence: str | None = None  # a whole day's day_off / vacation / sick_leave
     work: list[Span] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     bands: list[tuple[int, int]] = field(default_factory=list)  # (row, rows) of work
@@ -156,14 +157,18 @@ def place(grid: Grid, block: Block) -> bool:
 
 def build(*, view: str, clinic, zone: ZoneInfo, days: list[date], doctors: list,
           hours: dict, appointments: list, step: int, now: datetime,
-          may_move: bool, guests: set[int] = frozenset()) -> Grid:
+          may_move: bool, guests: set[int] = frozenset(),
+          absences: dict | None = None) -> Grid:
     """Lay out the day view (`doctors` × one day) or the week view (one doctor × 7 days).
 
     `hours`: {doctor id: {day: [(UTC start, UTC end)]}} (slots.branch_hours);
     `appointments`: the branch's non-cancelled appointments of those days;
-    `guests`: ids of doctors shown only because they have appointments.
+    `guests`: ids of doctors shown only because they have appointments;
+    `absences`: {(doctor id, day): kind} of whole days off (slots.whole_day_absences).
     """
-    columns = [Column(column_key(doctor.id, day), doctor, day, guest=doctor.id in guests)
+    absences = absences or {}
+    columns = [Column(column_key(doctor.id, day), doctor, day, guest=doctor.id in guests,
+                      absence=absences.get((doctor.id, day)))
                for doctor in doctors for day in days]
     by_key = {column.key: column for column in columns}
     for column in columns:

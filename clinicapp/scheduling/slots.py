@@ -159,6 +159,15 @@ def _exceptions(doctor_ids: list[int], first: date, last: date) -> list[Schedule
         ScheduleException.day.between(first, last))))
 
 
+def whole_day_absences(doctor_ids: list[int], clinic_id: int, first: date,
+                       last: date) -> dict[tuple[int, date], str]:
+    """{(doctor id, day): kind} of the day offs, vacations and sick leaves that take the
+    whole day in the branch (the calendar's column headers say which)."""
+    return {(row.employee_id, row.day): row.kind for row in _exceptions(doctor_ids, first, last)
+            if row.kind in WHOLE_DAY_KINDS and row.starts_at is None
+            and row.clinic_id in (None, clinic_id)}
+
+
 def busy_intervals(doctor_id: int, start: datetime, end: datetime,
                    exclude_id: int | None = None) -> list[tuple[datetime, datetime]]:
     """The doctor's non-cancelled appointments (any branch) overlapping [start, end)."""

@@ -27,7 +27,7 @@ from ..staff.models import Employee
 from . import bp, queries, slots
 from . import grid as layout
 from .models import Appointment
-from .rules import MAX_YEAR, MIN_YEAR, STATUS_LABELS, WEEKDAY_SHORT
+from .rules import KIND_LABELS, MAX_YEAR, MIN_YEAR, STATUS_LABELS, WEEKDAY_SHORT
 from .serializers import branch_zone
 
 CARD_LIMIT = 20
@@ -138,7 +138,7 @@ def may_manage(user) -> bool:
 
 
 def build_grid(cal: CalendarView) -> layout.Grid:
-    """The grid of the view: four queries whatever the number of doctors and appointments.
+    """The grid of the view: five queries whatever the number of doctors and appointments.
 
     In the day view a doctor no longer listed in the branch (left it, deactivated)
     who still has appointments that day gets a column too: nothing disappears.
@@ -152,16 +152,18 @@ def build_grid(cal: CalendarView) -> layout.Grid:
     listed = {doctor.id for doctor in doctors}
     guests = {a.employee_id: a.employee for a in appointments if a.employee_id not in listed}
     doctors += sorted(guests.values(), key=lambda d: (d.last_name, d.first_name, d.id))
-    hours = slots.branch_hours(cal.clinic, [d.id for d in doctors], days[0], days[-1])
+    ids = [d.id for d in doctors]
+    hours = slots.branch_hours(cal.clinic, ids, days[0], days[-1])
     return layout.build(view=cal.view, clinic=cal.clinic, zone=branch_zone(cal.clinic),
                         days=days, doctors=doctors, hours=hours, appointments=appointments,
                         step=cal.step, now=utcnow(), may_move=may_manage(acting_user()),
-                        guests=set(guests))
+                        guests=set(guests), absences=slots.whole_day_absences(
+                            ids, cal.clinic.id, days[0], days[-1]))
 
 
 def _grid_context(cal: CalendarView) -> dict:
     return {"cal": cal, "grid": build_grid(cal), "status_labels": STATUS_LABELS,
-            "weekdays": WEEKDAY_SHORT}
+            "weekdays": WEEKDAY_SHORT, "kind_labels": KIND_LABELS}
 
 
 @bp.route("/")

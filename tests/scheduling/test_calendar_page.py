@@ -272,3 +272,14 @@ def test_an_appointment_past_midnight_fits_a_full_day_grid(client, world, desk_p
     response = client.get(f"/calendar/appointments/{late.id}/block?origin=0&last=1440")
     assert response.status_code == 200 and "X-Calendar-Outside" not in response.headers
     assert "cal-at-283" in response.get_data(as_text=True)
+
+
+def test_headers_say_why_a_doctor_is_away(client, world, desk_page):
+    from tests.scheduling.conftest import add_exception
+
+    day = future_day(2)
+    add_exception(world.doctor, day, "vacation")
+    add_exception(world.other_doctor, day, "sick_leave", clinic=world.a, hours=("09:00", "10:00"))
+    html = client.get(f"{URL}?date={day.isoformat()}").get_data(as_text=True)
+    assert html.count(">отпуск</span>") == 1  # the other one is only away an hour
+    assert ">больничный</span>" not in html
