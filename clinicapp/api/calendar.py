@@ -12,7 +12,6 @@ import marshmallow as ma
 from flask import g, request
 
 from ..core.errors import PermissionDenied, ValidationFailed
-from ..core.models import utcnow
 from ..core.permissions import can_see_branch, has_permission
 from ..core.routing import MAX_ID
 from ..extensions import db
@@ -20,7 +19,7 @@ from ..org.branches import branch_for, requested_branch_id
 from ..scheduling import queries, services
 from ..scheduling.models import SOURCES, STATUSES
 from ..scheduling.rules import MAX_COMMENT, MAX_REASON, as_utc
-from ..scheduling.serializers import appointment_json, branch_zone
+from ..scheduling.serializers import appointment_json, local_today
 from ..staff.queries import employee_for
 from ..visits import services as visit_services
 from ..visits.models import VISIT_STATUSES
@@ -83,12 +82,6 @@ def day(description: str, **kwargs) -> ma.fields.Date:
 def text(limit: int, description: str) -> ma.fields.String:
     return ma.fields.String(allow_none=True, validate=ma.validate.Length(
         max=limit, error=f"Не длиннее {limit} символов"), metadata={"description": description})
-
-
-def local_today(clinic=None) -> date:
-    """Today on the branch's wall clock (UTC's date without a branch)."""
-    now = utcnow()
-    return now.astimezone(branch_zone(clinic)).date() if clinic else now.date()
 
 
 def day_range(date_from: date | None, date_to: date | None, today: date,

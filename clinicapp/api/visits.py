@@ -9,7 +9,7 @@ from flask import g
 
 from ..core.pagination import TOTAL_COUNT_DOC, LimitOffsetSchema, limit_offset, total_header
 from ..scheduling import queries as scheduling_queries
-from ..scheduling.serializers import appointment_json, iso_utc
+from ..scheduling.serializers import appointment_json, iso_utc, local_today
 from ..visits import queries, services
 from ..visits.models import VISIT_STATUSES
 from .base import ApiBlueprint, require_auth
@@ -21,7 +21,6 @@ from .calendar import (
     body_id,
     day,
     day_range,
-    local_today,
     query_id,
 )
 

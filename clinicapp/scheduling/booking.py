@@ -2,7 +2,7 @@
 doctor's services, the first free time. Routes on the scheduling blueprint."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import render_template, request
 from flask_login import login_required
@@ -31,15 +31,11 @@ from .dialogs import (
 from .forms import MAX_MINUTES, AppointmentForm
 from .models import Appointment
 from .rules import span_text
-from .serializers import branch_zone
+from .serializers import branch_zone, local_today
 from .views import booked_patient, parse_day
 
 PICKER_LIMIT = 8
 MIN_MINUTES = 5
-
-
-def _today(clinic: Clinic) -> date:
-    return utcnow().astimezone(branch_zone(clinic)).date()
 
 
 def _clock(raw: str | None):
@@ -62,7 +58,7 @@ def _new_form(clinic: Clinic) -> AppointmentForm:
         patient = booked_patient(request.args.get("patient"), clinic)
         form.doctor.data = doctor_id
         form.patient.data = str(patient.id) if patient else None
-        form.day.data = parse_day(request.args.get("day"), _today(clinic))
+        form.day.data = parse_day(request.args.get("day"), local_today(clinic))
         form.time.data = _clock(request.args.get("time"))
         form.minutes.data = slots.DEFAULT_DURATION  # a service chosen later sets its own
     return form
@@ -183,7 +179,7 @@ def first_free():
     minutes = _minutes(request.args.get("minutes")) or (
         service.duration_minutes if service else slots.DEFAULT_DURATION)
     zone = branch_zone(clinic)
-    day = parse_day(request.args.get("day"), _today(clinic))
+    day = parse_day(request.args.get("day"), local_today(clinic))
     found = slots.first_free_slot(doctor.id, clinic, minutes, after=max(
         utcnow(), datetime.combine(day, datetime.min.time(), zone)))
     form = AppointmentForm(formdata=None)

@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..core.errors import Conflict, PermissionDenied, ValidationFailed, field_error
-from ..core.models import utcnow
 from ..core.permissions import can_see_branch
 from ..extensions import db
 from ..org.hours import DAY_KEYS, DAYS, normalize_hours
@@ -30,7 +29,7 @@ from .models import (
     ScheduleException,
     WorkingInterval,
 )
-from .serializers import branch_zone
+from .serializers import branch_zone, local_today
 from .slots import WHOLE_DAY_KINDS, day_bounds, local_instant
 
 EXCLUSION_VIOLATION = "23P01"
@@ -82,11 +81,15 @@ def week_template(doctor: Employee) -> Week:
     return week
 
 
-def week_text(doctor: Employee, clinic: Clinic) -> dict[str, str]:
-    """{"mon": "09:00–13:00, 14:00–18:00", …}: the template of one branch as typed."""
-    days = week_template(doctor).get(clinic.id, {})
+def _days_text(days: dict[int, list[tuple[time, time]]]) -> dict[str, str]:
+    """{"mon": "09:00–13:00, 14:00–18:00", …} of sorted intervals by weekday."""
     return {key: ", ".join(_span(s, e) for s, e in days.get(n, []))
             for n, key in enumerate(DAY_KEYS)}
+
+
+def week_text(doctor: Employee, clinic: Clinic) -> dict[str, str]:
+    """The template of one branch as typed: {"mon": "09:00–13:00, 14:00–18:00", …}."""
+    return _days_text(week_template(doctor).get(clinic.id, {}))
 
 
 def _clash(doctor: Employee, week: Week, clinic: Clinic, weekday: int,
@@ -102,8 +105,9 @@ def _clash(doctor: Employee, week: Week, clinic: Clinic, weekday: int,
     return None
 
 
-def _week_errors(doctor: Employee, clinic: Clinic, week: dict) -> tuple[dict, dict]:
-    """(the new intervals by weekday, errors by form field `hours_<day>`)."""
+def _week_errors(doctor: Employee, clinic: Clinic, week: dict) -> tuple[dict, dict, Week]:
+    """(the new intervals by weekday, errors by form field `hours_<day>`, the doctor's
+    weekly hours as they are)."""
     cleaned, problems = normalize_hours(week)
     errors = {f"hours_{key}": [message] for key, message in problems.items()}
     current = week_template(doctor)
@@ -117,7 +121,7 @@ def _week_errors(doctor: Employee, clinic: Clinic, week: dict) -> tuple[dict, di
         clash = _clash(doctor, current, clinic, n, new[n])
         if clash:
             errors[f"hours_{key}"] = [f"{DAY_LABELS[key]}: {clash}"]
-    return new, errors
+    return new, errors, current
 
 
 def set_week_template(actor, doctor: Employee, clinic: Clinic, week: dict) -> list[str]:
@@ -134,10 +138,10 @@ def set_week_template(actor, doctor: Employee, clinic: Clinic, week: dict) -> li
     """
     check_may_edit(actor, doctor, [clinic])
     _lock_doctor(doctor)
-    new, errors = _week_errors(doctor, clinic, week)
+    new, errors, current_week = _week_errors(doctor, clinic, week)
     if errors:
         raise ValidationFailed("; ".join(m[0] for m in errors.values()), details=errors)
-    before = week_text(doctor, clinic)
+    before = _days_text(current_week.get(clinic.id, {}))
     current = [branch.id for branch in doctor.branches]
     db.session.execute(db.delete(WorkingInterval).where(
         WorkingInterval.employee_id == doctor.id,
@@ -154,7 +158,7 @@ def set_week_template(actor, doctor: Employee, clinic: Clinic, week: dict) -> li
             raise
         raise Conflict("Часы врача в это же время уже заданы в другом филиале — обновите "
                        "страницу", code="hours_overlap") from error
-    after = week_text(doctor, clinic)
+    after = _days_text(new)  # sorted as normalize_hours returns them
     changed = [key for key in DAY_KEYS if before[key] != after[key]]
     if changed:
         record(actor, "schedule.template_changed", doctor, {
@@ -258,8 +262,7 @@ def add_exception(actor, doctor: Employee, *, kind: str, first: date, last: date
     exact repeat, an extra shift overlapping his hours in another branch, …).
     """
     branches = [clinic] if clinic else list(doctor.branches)
-    today = min(utcnow().astimezone(branch_zone(b)).date() for b in branches) if branches \
-        else utcnow().date()
+    today = min(local_today(b) for b in branches) if branches else local_today()
     _check_exception(kind, first, last, clinic, starts_at, ends_at, note, today)
     check_may_edit(actor, doctor, branches)
     _lock_doctor(doctor)

@@ -153,17 +153,18 @@ def _template(doctor_ids: list[int]) -> list[WorkingInterval]:
         WorkingInterval.employee_id.in_(doctor_ids))))
 
 
-def _exceptions(doctor_ids: list[int], first: date, last: date) -> list[ScheduleException]:
+def schedule_exceptions(doctor_ids: list[int], first: date,
+                        last: date) -> list[ScheduleException]:
+    """The doctors' exceptions on days first..last (every branch)."""
     return list(db.session.scalars(db.select(ScheduleException).where(
         ScheduleException.employee_id.in_(doctor_ids),
         ScheduleException.day.between(first, last))))
 
 
-def whole_day_absences(doctor_ids: list[int], clinic_id: int, first: date,
-                       last: date) -> dict[tuple[int, date], str]:
-    """{(doctor id, day): kind} of the day offs, vacations and sick leaves that take the
-    whole day in the branch (the calendar's column headers say which)."""
-    return {(row.employee_id, row.day): row.kind for row in _exceptions(doctor_ids, first, last)
+def whole_day_absences(exceptions, clinic_id: int) -> dict[tuple[int, date], str]:
+    """{(doctor id, day): kind} of the day offs, vacations and sick leaves among
+    `exceptions` that take the whole day in the branch (the calendar's headers say which)."""
+    return {(row.employee_id, row.day): row.kind for row in exceptions
             if row.kind in WHOLE_DAY_KINDS and row.starts_at is None
             and row.clinic_id in (None, clinic_id)}
 
@@ -179,18 +180,20 @@ def busy_intervals(doctor_id: int, start: datetime, end: datetime,
     return [(row.starts_at, row.ends_at) for row in db.session.execute(statement)]
 
 
-def branch_hours(clinic, doctor_ids: list[int], first: date,
-                 last: date) -> dict[int, dict[date, list[tuple[datetime, datetime]]]]:
+def branch_hours(clinic, doctor_ids: list[int], first: date, last: date,
+                 exceptions=None) -> dict[int, dict[date, list[tuple[datetime, datetime]]]]:
     """{doctor id: {local day: UTC working intervals in the branch}} for days first..last.
 
-    Two queries for any number of doctors: the calendar's shading of working hours.
+    Two queries for any number of doctors (one when the caller passes the doctors'
+    `exceptions` of those days, loaded once for other uses too): the calendar's shading.
     """
     zone = branch_zone(clinic)
     templates: dict[int, list] = {doctor_id: [] for doctor_id in doctor_ids}
-    exceptions: dict[int, list] = {doctor_id: [] for doctor_id in doctor_ids}
     for row in _template(doctor_ids):
         templates[row.employee_id].append(row)
-    for row in _exceptions(doctor_ids, first, last):
+    loaded = schedule_exceptions(doctor_ids, first, last) if exceptions is None else exceptions
+    exceptions = {doctor_id: [] for doctor_id in doctor_ids}
+    for row in loaded:
         exceptions[row.employee_id].append(row)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     return {doctor_id: {day: to_utc(day, day_plan(templates[doctor_id], exceptions[doctor_id],

@@ -28,7 +28,7 @@ from . import bp, queries, slots
 from . import grid as layout
 from .models import Appointment
 from .rules import KIND_LABELS, MAX_YEAR, MIN_YEAR, STATUS_LABELS, WEEKDAY_SHORT
-from .serializers import branch_zone
+from .serializers import branch_zone, local_today
 
 CARD_LIMIT = 20
 STEP_LABELS = {5: "5 мин", 10: "10 мин", 15: "15 мин"}
@@ -111,7 +111,7 @@ def calendar_view(user) -> CalendarView | None:
     clinic = chosen_branch(user, request.args.get("branch"))
     if clinic is None:
         return None
-    day = parse_day(request.args.get("date"), utcnow().astimezone(branch_zone(clinic)).date())
+    day = parse_day(request.args.get("date"), local_today(clinic))
     view = parse_choice(request.args.get("view"), "view", layout.VIEWS, "day")
     step = parse_choice(request.args.get("step"), "step", slots.STEPS, slots.DEFAULT_STEP)
     doctors = queries.branch_doctors(clinic.id)
@@ -138,7 +138,7 @@ def may_manage(user) -> bool:
 
 
 def build_grid(cal: CalendarView) -> layout.Grid:
-    """The grid of the view: five queries whatever the number of doctors and appointments.
+    """The grid of the view: four queries whatever the number of doctors and appointments.
 
     In the day view a doctor no longer listed in the branch (left it, deactivated)
     who still has appointments that day gets a column too: nothing disappears.
@@ -153,12 +153,13 @@ def build_grid(cal: CalendarView) -> layout.Grid:
     guests = {a.employee_id: a.employee for a in appointments if a.employee_id not in listed}
     doctors += sorted(guests.values(), key=lambda d: (d.last_name, d.first_name, d.id))
     ids = [d.id for d in doctors]
-    hours = slots.branch_hours(cal.clinic, ids, days[0], days[-1])
+    exceptions = slots.schedule_exceptions(ids, days[0], days[-1])
+    hours = slots.branch_hours(cal.clinic, ids, days[0], days[-1], exceptions)
     return layout.build(view=cal.view, clinic=cal.clinic, zone=branch_zone(cal.clinic),
                         days=days, doctors=doctors, hours=hours, appointments=appointments,
                         step=cal.step, now=utcnow(), may_move=may_manage(acting_user()),
-                        guests=set(guests), absences=slots.whole_day_absences(
-                            ids, cal.clinic.id, days[0], days[-1]))
+                        guests=set(guests),
+                        absences=slots.whole_day_absences(exceptions, cal.clinic.id))
 
 
 def _grid_context(cal: CalendarView) -> dict:
