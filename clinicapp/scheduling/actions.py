@@ -7,14 +7,13 @@ from datetime import timedelta
 
 from flask import render_template, request
 from flask_login import login_required
-from wtforms.fields.choices import SelectChoice
 
 from ..core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed, field_error
 from ..core.models import utcnow
 from ..core.permissions import acting_user, has_permission, require_permission
 from ..extensions import db
 from . import bp, queries, services
-from .dialogs import fill_choices, form_context, naive_start, post_dialog, saved
+from .dialogs import fill_choices, fill_doctors, form_context, naive_start, post_dialog, saved
 from .forms import CANCEL_REASONS, CancelForm, EditForm, MoveForm
 from .models import Appointment
 from .rules import (
@@ -201,10 +200,7 @@ def move(appointment_id: int):
     user = acting_user()
     appointment = queries.appointment_for(user, appointment_id)
     form = MoveForm()
-    doctors = queries.branch_doctors(appointment.clinic_id)
-    if appointment.employee not in doctors:  # a doctor since gone from the branch's list
-        doctors.append(appointment.employee)
-    form.doctor.choices = [SelectChoice(d.id, d.full_name) for d in doctors]
+    fill_doctors(form, appointment.clinic, keep=appointment.employee)
     try:
         span = grid_range()  # before anything is written: a bad range writes nothing
         if not form.validate_on_submit():

@@ -68,16 +68,23 @@ def branch_doctor(clinic: Clinic, doctor_id: int | None) -> Employee:
     return doctor
 
 
-def fill_choices(form, clinic: Clinic, doctor_id: int | None, keep: Employee | None = None):
-    """The branch's doctors and the chosen one's services (with durations) on `form`.
+def fill_doctors(form, clinic: Clinic, keep: Employee | None = None) -> list[Employee]:
+    """The branch's doctors as `form.doctor`'s choices; returns them.
 
     `keep`: a doctor to offer even if no longer in the branch's list (the one an
-    appointment being changed is with).
+    appointment being changed or moved is with).
     """
     doctors = queries.branch_doctors(clinic.id)
     if keep is not None and all(d.id != keep.id for d in doctors):
         doctors.append(keep)
     form.doctor.choices = [SelectChoice(d.id, d.full_name) for d in doctors]
+    return doctors
+
+
+def fill_choices(form, clinic: Clinic, doctor_id: int | None, keep: Employee | None = None):
+    """The branch's doctors (`fill_doctors`) and the chosen one's services, with their
+    durations, on `form`."""
+    doctors = fill_doctors(form, clinic, keep)
     chosen = next((d for d in doctors if d.id == doctor_id), doctors[0] if doctors else None)
     offered = queries.doctor_services(chosen, clinic)
     form.service.choices = [NO_SERVICE] + [SelectChoice(s.id, s.name) for s in offered]
