@@ -1,45 +1,12 @@
-"""Command-line interface: `flask --app wsgi <command>` (see ../shared/RUNNING.md)."""
+"""Platform commands that belong to no one feature: `flask --app wsgi <command>`
+(see ../shared/RUNNING.md). Features register their own commands in init_app."""
 from __future__ import annotations
 
 import click
-import pyotp
 from flask import Flask
 from flask.cli import with_appcontext
 
-from .auth import services
-from .auth.models import ROLES
-from .core.errors import DomainError
 from .extensions import db
-
-
-@click.command("create-user")
-@click.option("--email", required=True)
-@click.option("--password", required=True)
-@click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--full-name", default="")
-@click.option("--phone", default=None)
-@click.option("--username", default=None)
-@click.option("--branch", "branches", type=int, multiple=True, help="id филиала (можно несколько)")
-@click.option("--totp-secret", default=None, help="BASE32: сразу включить 2FA с этим секретом")
-@with_appcontext
-def create_user_command(email, password, role, full_name, phone, username, branches, totp_secret):
-    """Create a user of any role (optionally enrolled in two-factor sign-in)."""
-    if totp_secret:
-        try:
-            pyotp.TOTP(totp_secret).now()
-        except Exception as exc:  # noqa: BLE001 - any decoding failure means a bad secret
-            raise click.BadParameter(
-                "нужен секрет BASE32 не короче 26 символов (pyotp.random_base32())",
-                param_hint="--totp-secret") from exc
-    try:
-        user = services.create_user(None, email=email, password=password, role=role,
-                                    full_name=full_name, phone=phone, username=username,
-                                    branch_ids=list(branches), totp_secret=totp_secret)
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(error.detail) from error
-    db.session.commit()
-    click.echo(f"Создан пользователь #{user.id} {user.email} ({user.role})")
 
 
 @click.command("seed-demo")
@@ -66,10 +33,6 @@ def reencrypt_command():
     click.echo(f"Перешифровано значений: {count}")
 
 
-def register(app: Flask) -> None:
-    from .scheduling.cli import mark_no_shows_command
-
-    app.cli.add_command(create_user_command)
+def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(reencrypt_command)
-    app.cli.add_command(mark_no_shows_command)

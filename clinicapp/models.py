@@ -5,6 +5,10 @@ from .catalog.models import Service, ServiceCategory, ServicePrice  # noqa: F401
 from .favorites.models import FavoriteClinic, FavoriteDoctor  # noqa: F401
 from .org.models import Clinic, Organization  # noqa: F401
 from .patients.models import Patient  # noqa: F401
-from .scheduling.models import Appointment, ScheduleException, WorkingInterval  # noqa: F401
+from .scheduling.models import (  # noqa: F401
+    Appointment,
+    ScheduleException,
+    Visit,
+    WorkingInterval,
+)
 from .staff.models import Employee  # noqa: F401
-from .visits.models import Visit  # noqa: F401

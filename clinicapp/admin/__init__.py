@@ -1,1 +1,13 @@
 """Administration pages: users (later: dashboard, audit log)."""
+from __future__ import annotations
+
+from ..core.navigation import add_menu_entry
+from ..core.permissions import declare
+
+
+def init_app(app) -> None:
+    from . import views
+
+    declare("users.view", roles=("manager",), label="Видеть пользователей и их доступ")
+    app.register_blueprint(views.bp)
+    add_menu_entry(app, 80, "admin.users", "Пользователи", "users.view")

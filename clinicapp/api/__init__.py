@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..core.ratelimits import limit_api_blueprint
 from ..extensions import api, csrf, db
-from . import appointments, auth, calendar, catalog, health, org, patients, staff, visits
+from . import appointments, auth, calendar, catalog, health, live, org, patients, staff, visits
 
 # Rate-limited per client (document 000); health stays reachable for probes.
 LIMITED = (*auth.BLUEPRINTS, *org.BLUEPRINTS, *staff.BLUEPRINTS, *patients.BLUEPRINTS,
@@ -22,8 +22,8 @@ def _commit_on_success(response):
     return response
 
 
-def register(app) -> None:
-    """Register every API blueprint on `api` (and so on the app)."""
+def init_app(app) -> None:
+    """Register every API blueprint on `api` (and so on the app), and the live calendar."""
     for blueprint in BLUEPRINTS:
         if blueprint in LIMITED:
             limit_api_blueprint(blueprint)
@@ -31,3 +31,4 @@ def register(app) -> None:
         csrf.exempt(blueprint)
         blueprint.after_request(_commit_on_success)
         api.register_blueprint(blueprint)
+    live.connect(app)

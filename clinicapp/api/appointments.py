@@ -17,10 +17,12 @@ from ..core.pagination import TOTAL_COUNT_DOC, LimitOffsetSchema, limit_offset, 
 from ..scheduling import queries, services, slots
 from ..scheduling.models import STATUSES
 from ..scheduling.rules import MAX_COMMENT, summary
-from ..scheduling.serializers import appointment_json, branch_zone
+from ..scheduling.serializers import branch_zone
+from ..scheduling.status import change_status
 from ..staff.queries import public_doctor
 from .base import ApiBlueprint, require_auth
 from .calendar import AppointmentSchema, BookedSchema, body_id, day, day_range, query_id, text
+from .representations import appointment_json
 
 ERRORS = {  # besides the defaults of ApiBlueprint
     403: "Записываться через приложение могут пациенты",
@@ -166,7 +168,8 @@ def cancel(appointment_id: int):
     """Отменить свою запись — только до начала приёма (иначе 400); чужая — 404."""
     appointment = _own(appointment_id)
     try:
-        services.cancel_appointment(g.api_user, appointment, "Отменено пациентом в приложении")
+        change_status(g.api_user, appointment, "cancelled",
+                             reason="Отменено пациентом в приложении")
     except DomainError as error:
         raise renamed(error) from None
     return appointment_json(appointment)

@@ -19,11 +19,11 @@ from ..org.branches import branch_for, requested_branch_id
 from ..scheduling import queries, services
 from ..scheduling.models import SOURCES, STATUSES
 from ..scheduling.rules import MAX_COMMENT, MAX_REASON, as_utc
-from ..scheduling.serializers import appointment_json, local_today
+from ..scheduling.serializers import local_today
+from ..scheduling.status import change_status
 from ..staff.queries import employee_for
-from ..visits import services as visit_services
-from ..visits.models import VISIT_STATUSES
 from .base import ApiBlueprint, require_auth
+from .representations import appointment_json
 
 ERRORS = {  # besides the defaults of ApiBlueprint
     403: "Недостаточно прав или чужой филиал",
@@ -300,17 +300,22 @@ def get_appointment(appointment_id: int):
 
 
 @blp.route(f"/appointments/{ID}", methods=["PATCH"])
-@require_auth("calendar.manage")
+@require_auth("calendar.view")
 @blp.arguments(AppointmentPatchSchema, location="json", required=False)
 @blp.response(200, BookedSchema)
 @blp.branch_header(BRANCH_HEADER_TEXT)
 @blp.errors(400, 401, 403, 404, 409)
 def update_appointment(data, appointment_id: int):
     """Изменить переданные поля: статус, комментарий, услугу, «первичный»; время и врача
-    (как `/move`). Статусы визита (arrived, in_progress, completed, no_show) требуют
-    права visits.manage; cancelled — отмена с `cancel_reason`."""
+    (как `/move`). Поля и время меняет регистратура (право calendar.manage); статус —
+    по тем же правилам, что в календаре и на стойке: «подтвердил» и отмена —
+    calendar.manage, приход и приём (arrived, in_progress, completed, no_show) —
+    visits.manage; cancelled — отмена с `cancel_reason`."""
     appointment = _appointment(appointment_id)
     user = g.api_user
+    if set(data) - {"status", "cancel_reason", "override_hours"} \
+            and not has_permission(user, "calendar.manage"):
+        raise PermissionDenied("Менять время, врача и поля записи может регистратура")
     warnings: list = []
     if any(key in data for key in ("start_datetime", "end_datetime", "employee")):
         employee = queries.referenced_doctor(data["employee"]) if "employee" in data else None
@@ -322,15 +327,8 @@ def update_appointment(data, appointment_id: int):
         fields["service"] = queries.referenced_service(data["service"])
     if fields:
         services.update_appointment(user, appointment, **fields)
-    status = data.get("status")
-    if status == "cancelled":
-        services.cancel_appointment(user, appointment, data.get("cancel_reason"))
-    elif status in VISIT_STATUSES and status != appointment.status:
-        if not has_permission(user, "visits.manage"):
-            raise PermissionDenied("Отмечать приход и приём может регистратура или врач")
-        visit_services.record_status(user, appointment, status)
-    elif status is not None:
-        services.set_status(user, appointment, status)
+    if data.get("status") is not None:
+        change_status(user, appointment, data["status"], reason=data.get("cancel_reason"))
     return {**appointment_json(appointment), "warnings": warnings}
 
 
@@ -350,7 +348,8 @@ def cancel_appointment(query, appointment_id: int):
     reason = query["reason"]
     if reason is None and isinstance(body, dict) and isinstance(body.get("reason"), str):
         reason = body["reason"]
-    return appointment_json(services.cancel_appointment(g.api_user, appointment, reason))
+    return appointment_json(change_status(g.api_user, appointment, "cancelled",
+                                                 reason=reason))
 
 
 @blp.route(f"/appointments/{ID}/move", methods=["POST"])

@@ -9,9 +9,10 @@ from flask import g
 
 from ..core.pagination import TOTAL_COUNT_DOC, LimitOffsetSchema, limit_offset, total_header
 from ..scheduling import queries as scheduling_queries
-from ..scheduling.serializers import appointment_json, iso_utc, local_today
-from ..visits import queries, services
-from ..visits.models import VISIT_STATUSES
+from ..scheduling.models import VISIT_STATUSES
+from ..scheduling.serializers import iso_utc, local_today
+from ..scheduling.status import open_visit, step_visit
+from ..visits import queries
 from .base import ApiBlueprint, require_auth
 from .calendar import (
     BRANCH_HEADER_TEXT,
@@ -23,6 +24,7 @@ from .calendar import (
     day_range,
     query_id,
 )
+from .representations import appointment_json
 
 ERRORS = {  # besides the defaults of ApiBlueprint
     403: "Недостаточно прав или чужой филиал",
@@ -63,6 +65,13 @@ class VisitSchema(ma.Schema):
     arrived_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
     started_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
     finished_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    no_show_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    arrived_by = ma.fields.Integer(allow_none=True, metadata={
+        "description": "Кто отметил приход (id пользователя); null — система или неизвестно"})
+    started_by = ma.fields.Integer(allow_none=True, metadata={"description": "Кто начал приём"})
+    finished_by = ma.fields.Integer(allow_none=True, metadata={"description": "Кто завершил"})
+    no_show_by = ma.fields.Integer(allow_none=True, metadata={
+        "description": "Кто отметил «не пришёл»; null — периодическая задача"})
     waiting_minutes = ma.fields.Integer(allow_none=True, metadata={
         "description": "Сколько минут ждёт приёма (пока статус arrived)"})
     created_at = ma.fields.String(metadata={"format": "date-time"})
@@ -77,7 +86,9 @@ def visit_json(visit) -> dict:
         "branch": appointment.clinic_id, "employee": appointment.employee_id,
         "patient": appointment.patient_id, "patient_name": appointment.patient.full_name,
         "arrived_at": iso_utc(visit.arrived_at), "started_at": iso_utc(visit.started_at),
-        "finished_at": iso_utc(visit.finished_at),
+        "finished_at": iso_utc(visit.finished_at), "no_show_at": iso_utc(visit.no_show_at),
+        "arrived_by": visit.arrived_by_id, "started_by": visit.started_by_id,
+        "finished_by": visit.finished_by_id, "no_show_by": visit.no_show_by_id,
         "waiting_minutes": queries.waiting_minutes(visit),
         "created_at": iso_utc(visit.created_at), "updated_at": iso_utc(visit.updated_at),
         "appointment_details": appointment_json(appointment),
@@ -118,7 +129,7 @@ def create_visit(data):
     """Открыть визит по записи; статус записи становится тем же (`arrived`, `in_progress`…)."""
     _branch()
     appointment = scheduling_queries.appointment_for(g.api_user, data["appointment"])
-    return visit_json(services.create_visit(g.api_user, appointment, data["status"]))
+    return visit_json(open_visit(g.api_user, appointment, data["status"]))
 
 
 @blp.route(f"/visits/{ID}", methods=["GET"])
@@ -133,24 +144,24 @@ def get_visit(visit_id: int):
 
 # The front desk's steps: POST /visits/{id}/<step>, each a path of its own in the docs.
 STEPS = {
-    "mark_arrived": (services.mark_arrived,
+    "mark_arrived": ("arrived",
                      "Пациент пришёл (и после «не пришёл» — опоздал); повторно — без изменений."),
-    "start": (services.start_visit, "Пациент зашёл к врачу (статус in_progress)."),
-    "finish": (services.finish_visit, "Приём завершён (статус completed)."),
+    "start": ("in_progress", "Пациент зашёл к врачу (статус in_progress)."),
+    "finish": ("completed", "Приём завершён (статус completed)."),
 }
 
 
-def _step_view(name: str, verb, summary: str):
+def _step_view(name: str, status: str, summary: str):
     def view(visit_id: int):
-        return visit_json(verb(g.api_user, _visit(visit_id)))
+        return visit_json(step_visit(g.api_user, _visit(visit_id), status))
 
     view.__name__, view.__doc__ = name, summary
     view = blp.errors(400, 401, 403, 404, 409)(blp.response(200, VisitSchema)(view))
     return blp.route(f"/visits/{ID}/{name}", methods=["POST"])(require_auth("visits.manage")(view))
 
 
-for _name, (_verb, _summary) in STEPS.items():
-    _step_view(_name, _verb, _summary)
+for _name, (_status, _summary) in STEPS.items():
+    _step_view(_name, _status, _summary)
 
 
 BLUEPRINTS = (blp,)

@@ -12,40 +12,22 @@ from flask_login import current_user
 
 from .errors import NotAuthenticated, PermissionDenied
 
-STAFF_COMMON = {
-    "dashboard.view",
-    "profile.manage",
-    "patients.view",
-    "calendar.view",
-    "staff.view",
-    "catalog.view",
-    "org.view",
-}
+STAFF_ROLES = ("manager", "receptionist", "cashier", "doctor")
 
-ROLE_PERMISSIONS: dict[str, set[str]] = {
-    "admin": {"*"},
-    "manager": STAFF_COMMON | {
-        "users.view", "audit.view", "reports.view", "staff.manage", "catalog.manage",
-        "patients.manage", "calendar.manage", "billing.manage", "loyalty.manage",
-        "certificates.manage",
-    },
-    "receptionist": STAFF_COMMON | {"patients.manage", "calendar.manage", "visits.manage"},
-    "cashier": STAFF_COMMON | {"billing.manage", "loyalty.manage", "certificates.manage"},
-    "doctor": STAFF_COMMON | {"visits.manage"},
-    "patient": {"profile.manage", "cabinet.use"},
-}
+# Filled by each feature's init_app through `declare`; the admin has everything.
+ROLE_PERMISSIONS: dict[str, set[str]] = {role: set() for role in (*STAFF_ROLES, "patient")}
+ROLE_PERMISSIONS["admin"] = {"*"}
 
 # What each permission means, for reviewers and the users admin page.
-PERMISSION_LABELS = {
-    "org.view": "Видеть реквизиты и филиалы",
-    "org.manage": "Менять реквизиты организации и филиалы (только администратор)",
-    "staff.view": "Видеть сотрудников своих филиалов",
-    "staff.manage": "Заводить сотрудников, выдавать и отзывать доступ",
-    "patients.view": "Видеть пациентов",
-    "patients.manage": "Заводить и менять карточки пациентов",
-    "catalog.view": "Видеть прайс-лист",
-    "catalog.manage": "Менять прайс-лист, импорт и экспорт",
-}
+PERMISSION_LABELS: dict[str, str] = {}
+
+
+def declare(permission: str, *, roles, label: str) -> None:
+    """A feature's permission and the roles that hold it (the admin holds all)."""
+    for role in roles:
+        ROLE_PERMISSIONS[role].add(permission)
+    PERMISSION_LABELS[permission] = label
+
 
 # Permissions that span every branch regardless of assignment.
 ALL_BRANCHES_ROLES = {"admin"}

@@ -4,7 +4,25 @@ Handlers run inside the sender's transaction; after-commit work goes through
 `core.after_commit`.
 """
 from blinker import Namespace
+from flask import current_app
 
 _signals = Namespace()
 
 user_registered = _signals.signal("user-registered")
+
+# Appointments and visits (scheduling). Each is sent with the app as the sender
+# after the state change is flushed, inside the same transaction, with the
+# keyword arguments named in its comment. Receivers connect in their feature's
+# init_app with `signal.connect(receiver, sender=app)`.
+appointment_booked = _signals.signal("appointment-booked")  # appointment, actor, warnings
+appointment_moved = _signals.signal("appointment-moved")  # appointment, actor, before
+appointment_updated = _signals.signal("appointment-updated")  # appointment, actor, changes
+appointment_cancelled = _signals.signal("appointment-cancelled")  # appointment, actor, before
+appointment_status_changed = _signals.signal(
+    "appointment-status-changed")  # appointment, actor, before, visit (None before arrival)
+visit_finished = _signals.signal("visit-finished")  # visit, appointment, actor
+
+
+def send(signal, **kwargs) -> None:
+    """Send a domain signal from the current app (receivers are connected per app)."""
+    signal.send(current_app._get_current_object(), **kwargs)

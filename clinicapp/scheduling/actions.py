@@ -8,11 +8,12 @@ from datetime import timedelta
 from flask import render_template, request
 from flask_login import login_required
 
-from ..core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed, field_error
+from ..core.errors import Conflict, DomainError, ValidationFailed, field_error
 from ..core.models import utcnow
 from ..core.permissions import acting_user, has_permission, require_permission
 from ..extensions import db
 from . import bp, queries, services
+from . import status as appointment_status
 from .dialogs import fill_choices, fill_doctors, form_context, naive_start, post_dialog, saved
 from .forms import CANCEL_REASONS, CancelForm, EditForm, MoveForm
 from .models import Appointment
@@ -24,6 +25,7 @@ from .rules import (
     span_text,
 )
 from .serializers import branch_zone
+from .status import may_set_status
 from .views import grid_range, render_block
 
 # The dialog's status buttons (verbs; STATUS_LABELS are the states), in this order.
@@ -36,22 +38,25 @@ CANCELLABLE = ("booked", "confirmed", "arrived")
 ON_THE_DAY = ("arrived", "in_progress", "completed")
 
 
-def _may_step(user) -> bool:
-    return has_permission(user, "calendar.manage") or has_permission(user, "visits.manage")
+def _too_early(appointment: Appointment, status: str) -> str | None:
+    """Why the dialog does not offer `status` yet: arrival and the visit only on the
+    day (or after), «Не пришёл» only once the appointment has started."""
+    zone = branch_zone(appointment.clinic)
+    now = utcnow()
+    if status == "no_show" and appointment.starts_at > now:
+        return "«Не пришёл» отмечают после начала приёма"
+    if status in ON_THE_DAY and \
+            appointment.starts_at.astimezone(zone).date() > now.astimezone(zone).date():
+        return "Приход и приём отмечают в день приёма"
+    return None
 
 
 def _steps(user, appointment: Appointment) -> list[tuple[str, str]]:
-    """The status buttons the dialog offers now: arrival and the visit only on the day
-    (or after), «Не пришёл» only once the appointment has started."""
-    if not _may_step(user):
-        return []
-    zone = branch_zone(appointment.clinic)
-    now = utcnow()
-    on_the_day = appointment.starts_at.astimezone(zone).date() <= now.astimezone(zone).date()
+    """The status buttons the dialog offers now: the transitions the user's role may
+    make (status.may_set_status, the rule of every surface) that are not too early."""
     allowed = allowed_transitions(appointment.status)
     return [(code, label) for code, label in STATUS_ACTIONS if code in allowed
-            and (code not in ON_THE_DAY or on_the_day)
-            and (code != "no_show" or appointment.starts_at <= now)]
+            and may_set_status(user, code) and not _too_early(appointment, code)]
 
 
 def _details(appointment: Appointment, error: str | None = None, status: int = 200,
@@ -84,18 +89,15 @@ def details(appointment_id: int):
 def change_status(appointment_id: int):
     """A status step from the dialog (confirm, arrived, with the doctor, done, no-show)."""
     user = acting_user()
-    if not _may_step(user):
-        raise PermissionDenied("Недостаточно прав для этого действия")
     appointment = queries.appointment_for(user, appointment_id)
     status = request.form.get("status", "")
     try:
         if status not in dict(STATUS_ACTIONS):
             raise field_error("status", "Неизвестный статус")
-        if status != appointment.status and status not in dict(_steps(user, appointment)) \
-                and status in allowed_transitions(appointment.status):
-            raise Conflict("«Не пришёл» отмечают после начала приёма" if status == "no_show"
-                           else "Приход и приём отмечают в день приёма", code="too_early")
-        services.set_status(user, appointment, status)
+        early = status != appointment.status and _too_early(appointment, status)
+        if early and status in allowed_transitions(appointment.status):
+            raise Conflict(early, code="too_early")
+        appointment_status.change_status(user, appointment, status)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -116,7 +118,8 @@ def cancel(appointment_id: int):
         if not form.validate_on_submit():
             raise ValidationFailed("reason: " + "; ".join(form.reason.errors),
                                    details={"reason": form.reason.errors})
-        services.cancel_appointment(user, appointment, form.reason.data)
+        appointment_status.change_status(user, appointment, "cancelled",
+                                         reason=form.reason.data)
         message = f"Запись отменена: {appointment.patient.full_name}, {span_text(appointment)}"
         db.session.commit()
     except DomainError as error:

@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..extensions import db
-from .services import mark_no_shows
+from .status import mark_no_shows
 
 
 @click.command("mark-no-shows")

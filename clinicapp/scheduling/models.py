@@ -142,3 +142,37 @@ class Appointment(TimestampMixin, db.Model):
     patient: Mapped[Patient] = relationship()
     service: Mapped[Service | None] = relationship()
     created_by: Mapped[User | None] = relationship()
+
+
+VISIT_STATUSES = ("arrived", "in_progress", "completed", "no_show")
+
+
+class Visit(TimestampMixin, db.Model):
+    """What happened to an appointment once its day came: the patient arrived, went in,
+    was seen — or never came. One per appointment; each step says when and who."""
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        CheckConstraint(_in("status", VISIT_STATUSES), name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointments.id", ondelete="RESTRICT"), unique=True)
+    status: Mapped[str] = mapped_column(String(20))
+    arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    no_show_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who marked each step; None for the system (the periodic no-show job) or unknown
+    # (steps taken before these columns existed).
+    arrived_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    started_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    finished_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    no_show_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+
+    appointment: Mapped[Appointment] = relationship()

@@ -6,8 +6,9 @@ one doctor whose times overlap, in any branch and under any concurrency. The
 services write inside a SAVEPOINT, so a refused write leaves the caller's
 transaction usable, and turn the refusal into a Conflict naming the clash.
 
-Every change is audited and published to the branch's calendars (after commit).
-Services flush; the request, CLI command or worker commits.
+Every change is audited and announced with a domain signal (core.signals) for the
+other features: the live calendar, later billing and notifications. Status steps
+live in status.py. Services flush; the request, CLI command or worker commits.
 """
 from __future__ import annotations
 
@@ -19,22 +20,28 @@ from ..audit.services import record
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..core.models import utcnow
 from ..core.permissions import can_see_branch, has_permission
+from ..core.signals import (
+    appointment_booked,
+    appointment_cancelled,
+    appointment_moved,
+    appointment_updated,
+    send,
+)
 from ..extensions import db
-from . import events, queries
+from . import queries
 from .models import ACTIVE_STATUSES, Appointment
 from .rules import (
     as_utc,
     check_doctor,
     check_service,
     check_times,
-    check_transition,
     clean_comment,
     clean_reason,
     raise_if_any,
     span_text,
     status_label,
 )
-from .serializers import appointment_json, branch_zone, iso_utc
+from .serializers import branch_zone, iso_utc
 from .slots import within_working_hours, working_intervals
 
 OVERLAP_CONSTRAINT = "ex_appointments_no_double_booking"
@@ -147,12 +154,6 @@ def _write(appointment: Appointment, *, new: bool, **values) -> None:
         raise overlap_conflict(doctor_id, start, end, exclude_id) from error
 
 
-def _publish(event_type: str, appointment: Appointment) -> dict:
-    data = appointment_json(appointment)
-    events.publish(event_type, appointment.clinic_id, data)
-    return data
-
-
 # --- the verbs -----------------------------------------------------------------------
 
 def book_appointment(actor, *, clinic, doctor, patient, service=None, starts_at: datetime,
@@ -211,8 +212,9 @@ def book_appointment(actor, *, clinic, doctor, patient, service=None, starts_at:
     if outside:
         record(actor, "appointment.hours_overridden", appointment,
                {"start": iso_utc(start), "end": iso_utc(end), "employee": doctor.id})
-    _publish("appointment_created", appointment)
-    return appointment, _patient_warnings(appointment)
+    warnings = _patient_warnings(appointment)
+    send(appointment_booked, appointment=appointment, actor=actor, warnings=warnings)
+    return appointment, warnings
 
 
 def move_appointment(actor, appointment: Appointment, starts_at: datetime,
@@ -265,38 +267,17 @@ def move_appointment(actor, appointment: Appointment, starts_at: datetime,
     if outside:
         record(actor, "appointment.hours_overridden", appointment,
                {"start": iso_utc(start), "end": iso_utc(end), "employee": doctor.id})
-    _publish("appointment_moved", appointment)
+    send(appointment_moved, appointment=appointment, actor=actor, before=before)
     return appointment, _patient_warnings(appointment)
 
 
-def set_status(actor, appointment: Appointment, status: str, *,
-               now: datetime | None = None) -> Appointment:
-    """Move the appointment along booked → confirmed → arrived → in_progress → completed,
-    or to no_show (a late arrival may turn a no-show into arrived). Cancelling goes
-    through `cancel_appointment`.
-
-    Raises Conflict (a transition that is not allowed), PermissionDenied / NotFound.
-    """
-    ensure_may_act(actor, appointment)
-    if status == "cancelled":
-        return cancel_appointment(actor, appointment, now=now)
-    if status == appointment.status:
-        return appointment
-    check_transition(appointment.status, status)
-    before = appointment.status
-    appointment.status = status
-    db.session.flush()
-    record(actor, "appointment.status_changed", appointment, {"status": [before, status]})
-    _publish("appointment_updated", appointment)
-    return appointment
-
-
-def update_appointment(actor, appointment: Appointment, *, status=UNSET, comment=UNSET,
+def update_appointment(actor, appointment: Appointment, *, comment=UNSET,
                        service=UNSET, is_primary=UNSET) -> Appointment:
-    """Change the status, comment, service or «primary» mark (PATCH); only what is given.
+    """Change the comment, service or «primary» mark (PATCH); only what is given.
+    Status steps go through status.change_status.
 
-    Raises Conflict (status transition), ValidationFailed (the service is not
-    provided by the doctor in the branch), PermissionDenied / NotFound.
+    Raises ValidationFailed (the service is not provided by the doctor in the
+    branch), PermissionDenied / NotFound.
     """
     ensure_may_act(actor, appointment)
     if actor is not None and not _is_staff(actor):
@@ -317,10 +298,7 @@ def update_appointment(actor, appointment: Appointment, *, status=UNSET, comment
     if changes:
         db.session.flush()
         record(actor, "appointment.updated", appointment, changes)
-    if status is not UNSET and status != appointment.status:
-        return set_status(actor, appointment, status)
-    if changes:
-        _publish("appointment_updated", appointment)
+        send(appointment_updated, appointment=appointment, actor=actor, changes=changes)
     return appointment
 
 
@@ -352,28 +330,5 @@ def cancel_appointment(actor, appointment: Appointment, reason: str | None = Non
     db.session.flush()
     record(actor, "appointment.cancelled", appointment,
            {"status": [before, "cancelled"], "reason": reason})
-    _publish("appointment_cancelled", appointment)
+    send(appointment_cancelled, appointment=appointment, actor=actor, before=before)
     return appointment
-
-
-def mark_no_shows(now: datetime | None = None, grace_minutes: int = 30) -> list[Appointment]:
-    """Mark `no_show` every booked or confirmed appointment that started more than
-    `grace_minutes` ago without an arrival (the periodic job). Returns them.
-
-    Rows another transaction holds are skipped (the next run takes them).
-    """
-    now = now or utcnow()
-    cutoff = now - timedelta(minutes=grace_minutes)
-    due = list(db.session.scalars(
-        db.select(Appointment).where(Appointment.status.in_(BOOKABLE_STATUSES),
-                                     Appointment.starts_at <= cutoff)
-        .order_by(Appointment.starts_at, Appointment.id)
-        .with_for_update(skip_locked=True)))
-    for appointment in due:
-        before = appointment.status
-        appointment.status = "no_show"
-        db.session.flush()
-        record(None, "appointment.no_show", appointment,
-               {"status": [before, "no_show"], "grace_minutes": grace_minutes})
-        _publish("appointment_updated", appointment)
-    return due

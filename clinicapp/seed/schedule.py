@@ -19,10 +19,9 @@ from ..catalog.models import Service
 from ..core.models import utcnow
 from ..extensions import db
 from ..patients.models import Patient
-from ..scheduling.models import Appointment, ScheduleException, WorkingInterval
+from ..scheduling.models import Appointment, ScheduleException, Visit, WorkingInterval
 from ..scheduling.serializers import branch_zone
 from ..scheduling.slots import branch_hours
-from ..visits.models import Visit
 
 SEED = 4242
 DAYS_BACK = DAYS_AHEAD = 14
@@ -120,6 +119,10 @@ def _status(rng: random.Random, start: datetime, end: datetime, now: datetime) -
 
 
 def _visit(appointment: Appointment, rng: random.Random) -> Visit | None:
+    """The visit row of an appointment in a visit status (as the status service writes it)."""
+    if appointment.status == "no_show":  # marked by the periodic job (no actor)
+        return Visit(appointment=appointment, status="no_show",
+                     no_show_at=appointment.starts_at + timedelta(minutes=30))
     if appointment.status not in ("arrived", "in_progress", "completed"):
         return None
     arrived = appointment.starts_at - timedelta(minutes=rng.randint(3, 15))

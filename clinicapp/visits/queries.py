@@ -12,8 +12,7 @@ from ..core.permissions import can_see_branch
 from ..core.routing import MAX_ID
 from ..extensions import db
 from ..scheduling import queries as scheduling_queries
-from ..scheduling.models import Appointment
-from .models import Visit
+from ..scheduling.models import Appointment, Visit
 
 WITH_APPOINTMENT = selectinload(Visit.appointment).options(*scheduling_queries.WITH_RELATIONS)
 # The queue page's columns, in order, and the appointment statuses in each.

@@ -16,10 +16,11 @@ from ..core.routing import MAX_ID
 from ..extensions import db
 from ..org.branches import chosen_branch, switcher_branches
 from ..org.models import Clinic
+from ..scheduling import status as appointment_status
 from ..scheduling.models import Appointment
 from ..scheduling.rules import STATUS_LABELS
 from ..scheduling.serializers import branch_zone
-from . import queries, services
+from . import queries
 
 bp = Blueprint("visits", __name__, url_prefix="/desk")
 
@@ -83,7 +84,7 @@ def change_status(appointment_id: int):
             raise ValidationFailed("Неизвестное действие: выберите «Пришёл», «Пригласить», "
                                    "«Завершить» или «Не пришёл»",
                                    details={"status": ["Неизвестный статус"]})
-        services.record_status(user, appointment, status)
+        appointment_status.change_status(user, appointment, status)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

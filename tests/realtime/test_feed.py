@@ -1,4 +1,4 @@
-"""events.publish in-process: after the commit only, to the right room and subscribers;
+"""realtime.publish in-process: after the commit only, to the right room and subscribers;
 the raw-WebSocket feed's registry, its Redis bridge and its shutdown."""
 import json
 import queue
@@ -6,11 +6,14 @@ import threading
 
 import pytest
 
+from clinicapp.api.live import publish_appointment
 from clinicapp.auth import tokens
 from clinicapp.extensions import db, socketio
 from clinicapp.org.models import Clinic
-from clinicapp.scheduling import events
-from clinicapp.scheduling.events import CLOSE, CalendarFeed
+from clinicapp.realtime import feed as feed_module
+from clinicapp.realtime import publish
+from clinicapp.realtime.feed import CLOSE, Feed
+from clinicapp.scheduling.live import branch_room
 
 
 def _appointment(clinic_id: int, appointment_id: int = 7) -> dict:
@@ -47,14 +50,15 @@ def joined(app, make_user, branches):
 
 @pytest.fixture
 def subscriber(branches):
-    subscription = events.calendar_feed.subscribe(branches[0])
+    subscription = feed_module.feed.subscribe(branch_room(branches[0]))
     yield subscription
-    events.calendar_feed.unsubscribe(subscription)
+    feed_module.feed.unsubscribe(subscription)
 
 
 def test_event_reaches_the_branch_room_and_subscribers_after_commit(joined, branches, subscriber):
     first, second = joined(branches[0]), joined(branches[1])
-    events.publish("appointment_created", branches[0], _appointment(branches[0]))
+    publish(branch_room(branches[0]), "appointment_created",
+            {"type": "appointment_created", "appointment": _appointment(branches[0])})
     assert first.get_received() == [] and subscriber.inbox.empty()  # not before the commit
     db.session.commit()
     [received] = first.get_received()
@@ -66,7 +70,8 @@ def test_event_reaches_the_branch_room_and_subscribers_after_commit(joined, bran
 
 def test_rolled_back_work_sends_nothing(joined, branches, subscriber):
     client = joined(branches[0])
-    events.publish("appointment_moved", branches[0], _appointment(branches[0]))
+    publish(branch_room(branches[0]), "appointment_moved",
+            {"type": "appointment_moved", "appointment": _appointment(branches[0])})
     db.session.rollback()
     db.session.commit()
     assert client.get_received() == [] and subscriber.inbox.empty()
@@ -75,14 +80,15 @@ def test_rolled_back_work_sends_nothing(joined, branches, subscriber):
 def test_left_room_hears_nothing(app, joined, branches):
     client = joined(branches[0])
     assert client.emit("leave_branch", {"branch_id": branches[0]}, callback=True)["ok"]
-    events.publish("appointment_cancelled", branches[0], _appointment(branches[0]))
+    publish(branch_room(branches[0]), "appointment_cancelled",
+            {"type": "appointment_cancelled", "appointment": _appointment(branches[0])})
     db.session.commit()
     assert client.get_received() == []
 
 
 def test_disconnect_leaves_the_room(joined, branches):
     client = joined(branches[0])
-    room = events.branch_room(branches[0])
+    room = branch_room(branches[0])
     assert len(list(socketio.server.manager.get_participants("/", room))) == 1
     client.disconnect()
     assert list(socketio.server.manager.get_participants("/", room)) == []
@@ -90,13 +96,13 @@ def test_disconnect_leaves_the_room(joined, branches):
 
 def test_unknown_event_type_is_a_programming_error(branches):
     with pytest.raises(ValueError):
-        events.publish("appointment_deleted", branches[0], {})
+        publish_appointment("appointment_deleted", None)
 
 
 def test_registry_delivers_per_branch_and_forgets_the_departed():
-    feed = CalendarFeed()
-    first, second, elsewhere = feed.subscribe(1), feed.subscribe(1), feed.subscribe(2)
-    feed.publish(1, "hello", None)
+    feed = Feed()
+    first, second, elsewhere = feed.subscribe("branch:1"), feed.subscribe("branch:1"), feed.subscribe("branch:2")
+    feed.publish("branch:1", "hello", None)
     assert first.inbox.get_nowait() == second.inbox.get_nowait() == "hello"
     assert elsewhere.inbox.empty()
     for subscription in (first, second, elsewhere):
@@ -105,17 +111,17 @@ def test_registry_delivers_per_branch_and_forgets_the_departed():
 
 
 def test_a_subscriber_that_falls_behind_is_marked_not_stalled(monkeypatch):
-    monkeypatch.setattr(events, "QUEUE_LIMIT", 2)
-    feed = CalendarFeed()
-    slow = feed.subscribe(1)
+    monkeypatch.setattr(feed_module, "QUEUE_LIMIT", 2)
+    feed = Feed()
+    slow = feed.subscribe("branch:1")
     for n in range(3):
-        feed.deliver(1, str(n))
+        feed.deliver("branch:1", str(n))
     assert slow.overflowed and slow.inbox.qsize() == 2
 
 
 def test_shutdown_tells_every_subscriber_and_waits_for_them():
-    feed = CalendarFeed()
-    subscriptions = [feed.subscribe(branch) for branch in (1, 1, 2)]
+    feed = Feed()
+    subscriptions = [feed.subscribe(f"branch:{branch}") for branch in (1, 1, 2)]
 
     def leave(subscription):
         assert subscription.inbox.get(timeout=2) is CLOSE
@@ -131,11 +137,11 @@ def test_shutdown_tells_every_subscriber_and_waits_for_them():
 
 
 def test_redis_carries_events_to_the_listening_process(redis_url):
-    publisher, listener = CalendarFeed(), CalendarFeed()  # two processes' feeds
-    subscription = listener.subscribe(41, redis_url)  # starts the listener, subscribed
+    publisher, listener = Feed(), Feed()  # two processes' feeds
+    subscription = listener.subscribe("branch:41", redis_url)  # starts the listener, subscribed
     try:
-        publisher.publish(41, '{"type": "appointment_created"}', redis_url)
-        publisher.publish(42, '{"type": "other branch"}', redis_url)
+        publisher.publish("branch:41", '{"type": "appointment_created"}', redis_url)
+        publisher.publish("branch:42", '{"type": "other branch"}', redis_url)
         assert subscription.inbox.get(timeout=3) == '{"type": "appointment_created"}'
         with pytest.raises(queue.Empty):
             subscription.inbox.get(timeout=0.5)
@@ -145,7 +151,7 @@ def test_redis_carries_events_to_the_listening_process(redis_url):
 
 
 def test_redis_down_falls_back_to_this_process():
-    feed = CalendarFeed()
-    subscription = feed.subscribe(3)
-    feed.publish(3, "local", "redis://127.0.0.1:1/0")
+    feed = Feed()
+    subscription = feed.subscribe("branch:3")
+    feed.publish("branch:3", "local", "redis://127.0.0.1:1/0")
     assert subscription.inbox.get_nowait() == "local"

@@ -4,7 +4,9 @@ import pytest
 
 from clinicapp.auth import tokens
 from clinicapp.extensions import db
-from clinicapp.scheduling import events, realtime
+from clinicapp.realtime import feed as feed_module
+from clinicapp.realtime import websocket
+from clinicapp.scheduling.live import branch_room, calendar_socket
 from tests.conftest import bearer
 
 
@@ -31,7 +33,7 @@ class FakeSocket:
 @pytest.fixture
 def stream(app, make_user, make_clinic, monkeypatch):
     """stream(script) -> the FakeSocket after serving it as a receptionist's ?token= socket."""
-    monkeypatch.setattr(realtime, "WAIT_SECONDS", 0.01)
+    monkeypatch.setattr(websocket, "WAIT_SECONDS", 0.01)
     monkeypatch.setitem(app.config, "REALTIME_RECHECK_SECONDS", 0)  # re-check at every poll
     monkeypatch.setitem(app.config, "REDIS_URL", "")
     branch = make_clinic("Филиал А")
@@ -43,8 +45,8 @@ def stream(app, make_user, make_clinic, monkeypatch):
     def run(script):
         ws = FakeSocket(lambda n: script(n, branch_id, token))
         with app.test_request_context(f"/ws/calendar/{branch_id}?token={token}"):
-            realtime.calendar_socket(ws, branch_id)
-        assert events.calendar_feed.count() == 0  # unsubscribed on the way out
+            calendar_socket(ws, branch_id)
+        assert feed_module.feed.count() == 0  # unsubscribed on the way out
         return ws
 
     return run
@@ -53,7 +55,7 @@ def stream(app, make_user, make_clinic, monkeypatch):
 def test_stream_stops_when_the_token_is_revoked(client, stream):
     def script(poll, branch_id, token):
         if poll == 1:
-            events.calendar_feed.deliver(branch_id, '{"type": "appointment_created"}')
+            feed_module.feed.deliver(branch_room(branch_id), '{"type": "appointment_created"}')
         if poll == 3:
             assert client.post("/api/v1/auth/logout", headers=bearer(token)).status_code < 300
 
@@ -63,12 +65,12 @@ def test_stream_stops_when_the_token_is_revoked(client, stream):
 
 
 def test_client_that_falls_behind_is_closed_try_again_later(stream, monkeypatch):
-    monkeypatch.setattr(events, "QUEUE_LIMIT", 2)
+    monkeypatch.setattr(feed_module, "QUEUE_LIMIT", 2)
 
     def script(poll, branch_id, token):
         if poll == 1:
             for n in range(3):
-                events.calendar_feed.deliver(branch_id, str(n))
+                feed_module.feed.deliver(branch_room(branch_id), str(n))
 
     ws = stream(script)
     assert ws.closed == (1013, "too_slow") and ws.sent == []

@@ -8,8 +8,7 @@ import pytest
 from clinicapp.audit.models import AuditEntry
 from clinicapp.catalog.models import Service
 from clinicapp.extensions import db
-from clinicapp.scheduling.models import Appointment
-from clinicapp.visits.models import Visit
+from clinicapp.scheduling.models import Appointment, Visit
 
 from .conftest import ALMATY, at, future_day, z
 
@@ -334,12 +333,22 @@ def test_patch_fields_and_status_chain(client, world, desk, add_appointment):
     assert client.patch(url, headers=desk[1], json={}).status_code == 200
 
 
-def test_patch_visit_statuses_need_visits_manage(client, world, api_as, add_appointment):
+def test_patch_statuses_follow_the_one_rule(client, world, api_as, add_appointment):
+    """Visit statuses need visits.manage, confirming and cancelling calendar.manage,
+    other fields calendar.manage: a cashier may do none, a doctor only visit steps."""
     appointment = add_appointment(at(future_day(0), "10:00"))
+    url = f"{URL}/{appointment.id}"
+    _, cashier = api_as("cashier", branches=[world.a])
+    for body in ({"status": "arrived"}, {"status": "confirmed"}, {"status": "cancelled"},
+                 {"comment": "Позвонить"}):
+        assert_error(client.patch(url, headers=cashier, json=body), 403)
+    _, doctor = api_as("doctor", branches=[world.a])
+    assert_error(client.patch(url, headers=doctor, json={"status": "confirmed"}), 403)
+    assert_error(client.patch(url, headers=doctor, json={"comment": "Позвонить"}), 403)
+    assert client.patch(url, headers=doctor, json={"status": "arrived"}).get_json()[
+        "status"] == "arrived"
     _, manager = api_as("manager", branches=[world.a])
-    assert_error(client.patch(f"{URL}/{appointment.id}", headers=manager,
-                              json={"status": "arrived"}), 403)
-    response = client.patch(f"{URL}/{appointment.id}", headers=manager, json={
+    response = client.patch(url, headers=manager, json={
         "status": "cancelled", "cancel_reason": "Заболел"})
     assert response.get_json()["status"] == "cancelled"
     assert response.get_json()["cancel_reason"] == "Заболел"

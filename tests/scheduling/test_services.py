@@ -9,17 +9,20 @@ from clinicapp.audit.models import AuditEntry
 from clinicapp.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clinicapp.core.models import utcnow
 from clinicapp.extensions import db
-from clinicapp.scheduling import events, queries, services
-from clinicapp.scheduling.models import Appointment
+from clinicapp.api import live
+from clinicapp.scheduling import queries, services, status
+from clinicapp.scheduling.live import branch_room
+from clinicapp.scheduling.models import Appointment, Visit
 
 from .conftest import at, future_day
 
 
 @pytest.fixture
 def published(monkeypatch):
-    """Every events.publish(...) call: [(type, branch id, appointment json)]."""
+    """Every live calendar event: [(type, channel, appointment json)]."""
     calls = []
-    monkeypatch.setattr(events, "publish", lambda *args: calls.append(args))
+    monkeypatch.setattr(live, "publish", lambda channel, event, payload: calls.append(
+        (event, channel, payload["appointment"])))
     return calls
 
 
@@ -30,12 +33,13 @@ def test_every_change_is_published_with_the_appointment_json(app, world, make_us
         desk, clinic=world.a, doctor=world.doctor, patient=world.patient,
         service=world.service, starts_at=at(day, "10:00"))
     services.move_appointment(desk, appointment, at(day, "11:00"))
-    services.update_appointment(desk, appointment, comment="Позвонить", status="confirmed")
+    services.update_appointment(desk, appointment, comment="Позвонить")
+    status.change_status(desk, appointment, "confirmed")
     services.cancel_appointment(desk, appointment, "Заболел")
     assert [call[0] for call in published] == [
         "appointment_created", "appointment_moved", "appointment_updated",
-        "appointment_cancelled"]
-    assert {call[1] for call in published} == {world.a.id}
+        "appointment_updated", "appointment_cancelled"]
+    assert {call[1] for call in published} == {branch_room(world.a.id)}
     created = published[0][2]
     assert created["id"] == appointment.id and created["time"] == "10:00"
     assert created["start_datetime"].endswith("Z") and created["date"] == day.isoformat()
@@ -94,12 +98,12 @@ def test_patients_act_only_on_their_own(app, world, make_user, add_appointment):
 def test_status_transitions(app, world, make_user, add_appointment):
     desk = make_user("receptionist", branches=[world.a])
     appointment = add_appointment(at(future_day(0), "10:00"))
-    services.set_status(desk, appointment, "no_show")
-    services.set_status(desk, appointment, "arrived")  # came late after all
-    services.set_status(desk, appointment, "completed")
-    for status in ("booked", "in_progress", "no_show"):
+    status.change_status(desk, appointment, "no_show")
+    status.change_status(desk, appointment, "arrived")  # came late after all
+    status.change_status(desk, appointment, "completed")
+    for target in ("booked", "in_progress", "no_show"):
         with pytest.raises(Conflict):
-            services.set_status(desk, appointment, status)
+            status.change_status(desk, appointment, target)
     with pytest.raises(Conflict):
         services.cancel_appointment(desk, appointment)
 
@@ -112,7 +116,7 @@ def test_mark_no_shows_after_the_grace_period(app, world, add_appointment, publi
                                    doctor=world.other_doctor)
     arrived = add_appointment(now - timedelta(hours=2), status="arrived")
     future = add_appointment(now + timedelta(hours=1))
-    marked = services.mark_no_shows(now, grace_minutes=30)
+    marked = status.mark_no_shows(now, grace_minutes=30)
     assert {a.id for a in marked} == {overdue.id, confirmed.id}
     db.session.expire_all()
     statuses = {a.id: a.status for a in db.session.scalars(db.select(Appointment))}
@@ -120,11 +124,15 @@ def test_mark_no_shows_after_the_grace_period(app, world, add_appointment, publi
     assert statuses[within_grace.id] == "booked" and statuses[arrived.id] == "arrived"
     assert statuses[future.id] == "booked"
     assert [call[0] for call in published] == ["appointment_updated"] * 2
-    entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action ==
-                                                          "appointment.no_show"))
-    assert entry.actor_id is None and entry.changes["grace_minutes"] == 30
+    entry = db.session.scalar(db.select(AuditEntry).where(
+        AuditEntry.action == "appointment.status_changed",
+        AuditEntry.target_id == str(overdue.id)))
+    assert entry.actor_id is None and entry.changes == {"status": ["booked", "no_show"],
+                                                        "grace_minutes": 30}
+    visit = db.session.scalar(db.select(Visit).where(Visit.appointment_id == overdue.id))
+    assert visit.status == "no_show" and visit.no_show_at == now and visit.no_show_by_id is None
     assert queries.no_show_count(world.patient.id) == 2
-    assert services.mark_no_shows(now, grace_minutes=30) == []
+    assert status.mark_no_shows(now, grace_minutes=30) == []
 
 
 def test_mark_no_shows_command(app, world, add_appointment):

@@ -6,7 +6,8 @@ from datetime import timedelta
 from clinicapp.audit.models import AuditEntry
 from clinicapp.extensions import db
 from clinicapp.scheduling.models import Appointment
-from clinicapp.visits import queries, services
+from clinicapp.scheduling.status import open_visit
+from clinicapp.visits import queries
 from tests.scheduling.conftest import at, future_day
 from tests.scheduling.test_api_calendar import assert_error
 
@@ -70,8 +71,8 @@ def test_create_errors(client, world, desk, api_as, add_appointment):
     _, other_branch = api_as("receptionist", branches=[world.b])
     assert_error(client.post(URL, headers=other_branch, json={"appointment": appointment.id}),
                  403)
-    _, manager = api_as("manager", branches=[world.a])
-    assert_error(client.post(URL, headers=manager, json={"appointment": appointment.id}), 403)
+    _, cashier = api_as("cashier", branches=[world.a])
+    assert_error(client.post(URL, headers=cashier, json={"appointment": appointment.id}), 403)
     assert_error(client.post(URL, json={"appointment": appointment.id}), 401)
     assert_error(client.post(f"{URL}/999999/mark_arrived", headers=desk[1]), 404)
 
@@ -85,7 +86,7 @@ def test_list_and_detail(client, world, desk, api_as, add_appointment):
     for appointment, status in ((second, "arrived"), (first, "completed")):
         ids[appointment.id] = client.post(URL, headers=desk[1], json={
             "appointment": appointment.id, "status": status}).get_json()["id"]
-    services.create_visit(None, elsewhere)
+    open_visit(None, elsewhere)
     db.session.commit()
     response = client.get(URL, headers=desk[1], query_string={"date": day.isoformat()})
     assert response.status_code == 200 and response.headers["X-Total-Count"] == "2"
@@ -108,9 +109,9 @@ def test_day_queue(world, desk, add_appointment):
     now = at(day, "12:00")  # the queue as it looks at noon that day
     expected = add_appointment(now + timedelta(minutes=30))
     waiting = add_appointment(now - timedelta(minutes=5), doctor=world.other_doctor)
-    services.create_visit(desk[0], waiting, now=now - timedelta(minutes=12))
+    open_visit(desk[0], waiting, now=now - timedelta(minutes=12))
     done = add_appointment(now - timedelta(hours=2), patient=world.patient2)
-    services.create_visit(desk[0], done, "completed", now=now - timedelta(hours=1))
+    open_visit(desk[0], done, "completed", now=now - timedelta(hours=1))
     add_appointment(now + timedelta(hours=1), status="cancelled")
     db.session.commit()
     queue = queries.day_queue(world.a.id, day, now)

@@ -9,8 +9,7 @@ import pytest
 from clinicapp.core.models import utcnow
 from clinicapp.extensions import db
 from clinicapp.patients.models import Patient
-from clinicapp.scheduling.models import Appointment
-from clinicapp.visits.models import Visit
+from clinicapp.scheduling.models import Appointment, Visit
 from tests.conftest import csrf_token
 from tests.scheduling.conftest import MOSCOW, at
 
@@ -147,7 +146,7 @@ def test_refused_step_shows_the_message(client, world, board, desk_page):
                            headers={"HX-Request": "true", "X-CSRFToken": token})
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert 'role="alert"' in html and "нельзя перейти" in html and "<html" not in html
+    assert 'role="alert"' in html and "Нельзя сменить статус" in html and "<html" not in html
     assert status_of(done.id) == "completed"
     response = client.post(f"/desk/appointments/{done.id}/status", data={"status": "cancelled"},
                            headers={"HX-Request": "true", "X-CSRFToken": token})

@@ -1,75 +1,29 @@
-"""Calendar events: every change to an appointment reaches the branch's open calendars.
+"""The raw WebSockets' side of publishing: per-channel subscribers and the Redis bridge.
 
-Services call `publish(...)` inside their transaction; the event goes out only
-after the commit (never for rolled-back work), to two audiences:
-
-* Socket.IO room `branch:<id>` (staff pages, apps): `socketio.emit`; with
-  REDIS_URL, Flask-SocketIO's message queue carries it to every process.
-* raw WebSocket subscribers of `/ws/calendar/<id>` (document 002):
-  `calendar_feed`. Without REDIS_URL it hands the JSON text to this process's
-  subscribers; with REDIS_URL it publishes to the Redis channel
-  `clinicapp:calendar:<id>`, and one listener thread per process (started by
-  the first WebSocket) delivers it to the local subscribers.
-
-Both carry `{"type": <event>, "appointment": <the API's JSON of it>}`, no
-HTML: a staff page re-renders its cell by fetching the appointment's fragment
-by `appointment.id` (htmx) when the event arrives.
+Without REDIS_URL an event is handed to this process's subscribers. With it,
+the event is published to the Redis channel `clinicapp:rt:<channel>`, and one
+listener thread per process (started by the first subscriber) delivers it to
+the local subscribers, so every process's sockets hear every event.
 """
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
 from dataclasses import dataclass, field
 
-from flask import current_app
-
-from ..core.after_commit import after_commit
-from ..extensions import socketio
-
-EVENT_TYPES = ("appointment_created", "appointment_updated", "appointment_moved",
-               "appointment_cancelled")
-CHANNEL_PREFIX = "clinicapp:calendar:"
+CHANNEL_PREFIX = "clinicapp:rt:"
 QUEUE_LIMIT = 500  # undelivered events per subscriber before it is dropped
 CLOSE = object()  # queued to a subscriber when the server shuts down
 
 log = logging.getLogger("clinicapp.realtime")
 
 
-def branch_room(clinic_id: int) -> str:
-    return f"branch:{clinic_id}"
-
-
-def publish(event_type: str, clinic_id: int, appointment: dict) -> None:
-    """Queue `{"type", "appointment"}` for the branch once the transaction commits.
-
-    `appointment` is the JSON the API returns for it (serialize before the
-    commit: the session may be gone afterwards).
-    """
-    if event_type not in EVENT_TYPES:
-        raise ValueError(event_type)
-    # Serialized now, inside the request: a value JSON cannot carry fails here,
-    # before the commit, not after it.
-    text = current_app.json.dumps({"type": event_type, "appointment": appointment})
-    redis_url = current_app.config.get("REDIS_URL") or None
-
-    def send() -> None:
-        # The commit has happened: a failing delivery is logged, never raised.
-        try:
-            socketio.emit(event_type, json.loads(text), to=branch_room(clinic_id))
-        except Exception:  # noqa: BLE001
-            log.exception("socket.io emit failed", extra={"branch_id": clinic_id})
-        calendar_feed.publish(clinic_id, text, redis_url)
-
-    after_commit(send)
-
-
 @dataclass(eq=False)
 class Subscription:
-    """One raw WebSocket's inbox: JSON texts of its branch's events, or CLOSE."""
+    """One raw WebSocket's inbox: JSON texts of its channel's events, or CLOSE."""
 
-    branch_id: int
+    channel: str
     inbox: queue.Queue = field(default_factory=lambda: queue.Queue(QUEUE_LIMIT))
     overflowed: bool = False
 
@@ -81,12 +35,12 @@ class Subscription:
             self.overflowed = True
 
 
-class CalendarFeed:
-    """Thread-safe registry of raw WebSocket subscribers per branch, plus the Redis bridge."""
+class Feed:
+    """Thread-safe registry of raw WebSocket subscribers per channel, plus the Redis bridge."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()  # shutdown() may run in a signal handler
-        self._subscribers: dict[int, set[Subscription]] = {}
+        self._subscribers: dict[str, set[Subscription]] = {}
         self._redis_clients: dict[str, object] = {}
         self._listener: threading.Thread | None = None
         self._listening = threading.Event()  # set while the Redis subscription is live
@@ -95,45 +49,45 @@ class CalendarFeed:
 
     # --- subscribers ---------------------------------------------------------
 
-    def subscribe(self, branch_id: int, redis_url: str | None = None) -> Subscription:
+    def subscribe(self, channel: str, redis_url: str | None = None) -> Subscription:
         """Register a subscriber; with Redis, first make sure this process listens."""
         if redis_url:
             self._ensure_listener(redis_url)
-        subscription = Subscription(branch_id)
+        subscription = Subscription(channel)
         with self._lock:
-            self._subscribers.setdefault(branch_id, set()).add(subscription)
+            self._subscribers.setdefault(channel, set()).add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:
-            members = self._subscribers.get(subscription.branch_id, set())
+            members = self._subscribers.get(subscription.channel, set())
             members.discard(subscription)
             if not members:
-                self._subscribers.pop(subscription.branch_id, None)
+                self._subscribers.pop(subscription.channel, None)
             self._drained.notify_all()
 
     def count(self) -> int:
         with self._lock:
             return sum(len(members) for members in self._subscribers.values())
 
-    def deliver(self, branch_id: int, text: str) -> None:
-        """Hand an event to this process's subscribers of the branch."""
+    def deliver(self, channel: str, text: str) -> None:
+        """Hand an event to this process's subscribers of the channel."""
         with self._lock:
-            members = list(self._subscribers.get(branch_id, ()))
+            members = list(self._subscribers.get(channel, ()))
         for subscription in members:
             subscription.offer(text)
 
     # --- publishing ----------------------------------------------------------
 
-    def publish(self, branch_id: int, text: str, redis_url: str | None) -> None:
+    def publish(self, channel: str, text: str, redis_url: str | None) -> None:
         """To every process through Redis when configured, else to this one."""
         if redis_url:
             try:
-                self._redis(redis_url).publish(f"{CHANNEL_PREFIX}{branch_id}", text)
+                self._redis(redis_url).publish(f"{CHANNEL_PREFIX}{channel}", text)
                 return
             except Exception:  # noqa: BLE001 - Redis down: at least this process hears it
-                log.exception("redis publish failed", extra={"branch_id": branch_id})
-        self.deliver(branch_id, text)
+                log.exception("redis publish failed", extra={"channel": channel})
+        self.deliver(channel, text)
 
     def _redis(self, url: str):
         import redis
@@ -151,7 +105,7 @@ class CalendarFeed:
         with self._lock:
             if self._listener is None or not self._listener.is_alive():
                 self._listener = threading.Thread(
-                    target=self._listen, args=(url,), name="calendar-feed-redis", daemon=True)
+                    target=self._listen, args=(url,), name="realtime-redis", daemon=True)
                 self._listener.start()
         # Subscribed before the caller registers, so that nothing after it is missed.
         if not self._listening.wait(wait):
@@ -189,12 +143,8 @@ class CalendarFeed:
             return
         if message["type"] != "pmessage":
             return
-        channel = message["channel"].decode()
-        try:
-            branch_id = int(channel.removeprefix(CHANNEL_PREFIX))
-        except ValueError:
-            return
-        self.deliver(branch_id, message["data"].decode())
+        channel = message["channel"].decode().removeprefix(CHANNEL_PREFIX)
+        self.deliver(channel, message["data"].decode())
 
     # --- shutdown ------------------------------------------------------------
 
@@ -209,4 +159,4 @@ class CalendarFeed:
             self._drained.wait_for(lambda: not self._subscribers, timeout=wait)
 
 
-calendar_feed = CalendarFeed()
+feed = Feed()

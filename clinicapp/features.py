@@ -1,0 +1,28 @@
+"""The features of clinicapp, in the order create_app registers them.
+
+Each is a package (or module) with `init_app(app)` that registers its
+blueprints, CLI commands, signal receivers, Socket.IO handlers, permissions
+and menu entries. Lower features first: a feature may use those above it in
+this list, never those below. Adding a feature is its package plus one line here.
+"""
+from __future__ import annotations
+
+from . import admin, api, auth, catalog, org, patients, scheduling, staff, visits, web
+
+FEATURES = (
+    web,  # the home page, uploads, template helpers
+    auth,  # users, sign-in, 2FA, tokens, the realtime identity
+    org,  # the organization and its branches
+    staff,  # employees and doctors
+    patients,
+    catalog,  # services and prices
+    scheduling,  # working hours, appointments, visits, the calendar
+    visits,  # the front desk's «Сегодня»
+    admin,  # users
+    api,  # the JSON API for apps, composing the features above; the live calendar
+)
+
+
+def init_app(app) -> None:
+    for feature in FEATURES:
+        feature.init_app(app)
