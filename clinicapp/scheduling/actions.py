@@ -12,6 +12,7 @@ from ..core.errors import Conflict, DomainError, PermissionDenied, ValidationFai
 from ..core.models import utcnow
 from ..core.permissions import acting_user, has_permission, require_permission
 from ..extensions import db
+from ..org.clock import branch_zone
 from . import bp, queries, services
 from .dialogs import fill_choices, fill_doctors, form_context, naive_start, post_dialog, saved
 from .forms import CANCEL_REASONS, CancelForm, EditForm, MoveForm
@@ -23,7 +24,6 @@ from .rules import (
     as_utc,
     span_text,
 )
-from .serializers import branch_zone
 from .views import grid_range, render_block
 
 # The dialog's status buttons (verbs; STATUS_LABELS are the states), in this order.

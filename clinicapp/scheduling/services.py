@@ -20,6 +20,7 @@ from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..core.models import utcnow
 from ..core.permissions import can_see_branch, has_permission
 from ..extensions import db
+from ..org.clock import branch_zone
 from . import events, queries
 from .models import ACTIVE_STATUSES, Appointment
 from .rules import (
@@ -34,7 +35,7 @@ from .rules import (
     span_text,
     status_label,
 )
-from .serializers import appointment_json, branch_zone, iso_utc
+from .serializers import appointment_json, iso_utc
 from .slots import within_working_hours, working_intervals
 
 OVERLAP_CONSTRAINT = "ex_appointments_no_double_booking"
