@@ -13,6 +13,7 @@ from ..core.pagination import page_number
 from ..core.permissions import require_permission
 from ..core.search import ESCAPE, contains_pattern
 from ..extensions import db
+from ..org import clock
 from ..org.branches import visible_branch_ids
 from ..org.models import Clinic
 
@@ -28,6 +29,9 @@ def _form(form_class, obj=None):
     return form
 
 
+def _viewer_zone():
+    # One column, one clock: sign-ins of people from any branch in the reader's own zone.
+    return clock.person_zone(current_user)
 
 
 @bp.route("/users")
@@ -53,7 +57,8 @@ def users():
     page = db.paginate(statement, page=page_number(request.args.get("page")),
                        per_page=PAGE_SIZE, error_out=False)
     template = "admin/_users_table.html" if request.headers.get("HX-Request") else "admin/users.html"
-    return render_template(template, page=page, roles=roles, role=role, q=query)
+    return render_template(template, page=page, roles=roles, role=role, q=query,
+                           zone=_viewer_zone())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -90,5 +95,5 @@ def edit_user(user_id: int):
             services.set_password(current_user, user, form.password.data)
 
     response = save_form(form, save, lambda _: ("Изменения сохранены", url_for("admin.users")))
-    return response or (render_template("admin/user_form.html", form=form, user=user),
-                        form_status(form))
+    return response or (render_template("admin/user_form.html", form=form, user=user,
+                                        zone=_viewer_zone()), form_status(form))

@@ -14,10 +14,10 @@ from flask import g
 from ..core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from ..core.models import utcnow
 from ..core.pagination import TOTAL_COUNT_DOC, LimitOffsetSchema, limit_offset, total_header
+from ..org.clock import branch_zone
 from ..scheduling import queries, services, slots
 from ..scheduling.models import STATUSES
 from ..scheduling.rules import MAX_COMMENT, summary
-from ..scheduling.serializers import branch_zone
 from ..scheduling.status import change_status
 from ..staff.queries import public_doctor
 from .base import ApiBlueprint, require_auth

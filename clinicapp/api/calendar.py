@@ -16,10 +16,10 @@ from ..core.permissions import can_see_branch, has_permission
 from ..core.routing import MAX_ID
 from ..extensions import db
 from ..org.branches import branch_for, requested_branch_id
+from ..org.clock import branch_today
 from ..scheduling import queries, services
 from ..scheduling.models import SOURCES, STATUSES
 from ..scheduling.rules import MAX_COMMENT, MAX_REASON, as_utc
-from ..scheduling.serializers import local_today
 from ..scheduling.status import change_status
 from ..staff.queries import employee_for
 from .base import ApiBlueprint, require_auth
@@ -236,7 +236,7 @@ def list_appointments(query):
     Все записи периода (до 62 дней), включая отменённые — отфильтруйте `status`.
     """
     clinic = _branch(query["branch"])
-    date_from, date_to = day_range(query["date_from"], query["date_to"], local_today(clinic),
+    date_from, date_to = day_range(query["date_from"], query["date_to"], branch_today(clinic),
                                    MAX_LIST_DAYS)
     statement = queries.calendar_statement(
         g.api_user, branch_id=clinic.id if clinic else None, date_from=date_from,

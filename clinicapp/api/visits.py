@@ -8,9 +8,10 @@ import marshmallow as ma
 from flask import g
 
 from ..core.pagination import TOTAL_COUNT_DOC, LimitOffsetSchema, limit_offset, total_header
+from ..org.clock import branch_today
 from ..scheduling import queries as scheduling_queries
 from ..scheduling.models import VISIT_STATUSES
-from ..scheduling.serializers import iso_utc, local_today
+from ..scheduling.serializers import iso_utc
 from ..scheduling.status import open_visit, step_visit
 from ..visits import queries
 from .base import ApiBlueprint, require_auth
@@ -110,7 +111,7 @@ def list_visits(query):
     """Визиты за день (`date`) или период (`date_from`–`date_to`), по времени записи."""
     clinic = _branch(query["branch"])
     date_from, date_to = day_range(query["date_from"] or query["date"],
-                                   query["date_to"] or query["date"], local_today(clinic),
+                                   query["date_to"] or query["date"], branch_today(clinic),
                                    MAX_LIST_DAYS)
     statement = queries.visits_statement(g.api_user, branch_id=clinic.id if clinic else None,
                                          date_from=date_from, date_to=date_to,

@@ -1,4 +1,10 @@
-"""AuditEntry: one structured row per audited change (never updated)."""
+"""AuditEntry: one structured row per audited change.
+
+Append-only in the database itself (migration 0005): a trigger refuses UPDATE,
+DELETE and TRUNCATE of `audit_entries` for every role, and a user who has
+entries cannot be deleted (deactivate the account instead). A correction is a
+new entry.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,7 +23,8 @@ class AuditEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), index=True)
     actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        # RESTRICT, not SET NULL: deleting a user must not rewrite who did what.
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     action: Mapped[str] = mapped_column(String(64), index=True)
     target_type: Mapped[str | None] = mapped_column(String(64))
     target_id: Mapped[str | None] = mapped_column(String(64))

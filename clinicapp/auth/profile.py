@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from ..core.errors import DomainError
 from ..extensions import db
+from ..org import clock
 from . import enrolment, services, totp
 from .forms import ChangePasswordForm, EnrolForm, PasswordConfirmForm
 
@@ -21,6 +22,8 @@ def _page(status: int = 200, **forms):
         "sessions": services.active_sessions(user),
         "recovery_left": totp.remaining_recovery_codes(user) if user.totp_enabled else 0,
         "current_key": user.get_id(),
+        # The person's own clock: their branches' zone, else the organization's.
+        "zone": clock.person_zone(user),
     }
     return render_template("auth/profile.html", **context), status
 

@@ -1,10 +1,8 @@
 """Price list pages: the category tree, the service form, xlsx import/export."""
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from io import BytesIO
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -22,30 +20,25 @@ from ..core.forms import form_status, save_form, show_errors
 from ..core.permissions import has_permission, require_permission
 from ..core.routing import MAX_ID
 from ..extensions import db
+from ..org import clock
 from . import queries, services, xlsx
 from .forms import ImportForm, ServiceForm
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
-# Price history is shown on the head office's clock; the catalog belongs to no branch.
-DISPLAY_ZONE = ZoneInfo("Europe/Moscow")
 NARROW_NBSP = "\u202f"
 BAD_MOVE = "Не удалось понять, куда перенести категорию. Обновите страницу."
 
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"money": money, "when": when}
+    return {"money": money}
 
 
 def money(value) -> str:
     """1500 → "1 500,00 ₽" (narrow no-break space between thousands)."""
     text = f"{Decimal(value):,.2f}".replace(",", NARROW_NBSP).replace(".", ",")
     return f"{text}{NARROW_NBSP}₽"
-
-
-def when(moment) -> str:
-    return moment.astimezone(DISPLAY_ZONE).strftime("%d.%m.%Y %H:%M") if moment else "—"
 
 
 # --- the tree ---------------------------------------------------------------------------
@@ -210,9 +203,10 @@ def service_edit(service_id: int):
             show_errors(form, error)
     status = 400 if form.errors or form.form_errors else 200
     history = queries.price_history(service)
+    # The catalog belongs to no branch: its history is on the organization's clock.
     return render_template("catalog/service_form.html", form=form, service=service,
                            history=history, authors=queries.user_names(history),
-                           editable=editable), status
+                           zone=clock.organization_zone(), editable=editable), status
 
 
 # --- xlsx -------------------------------------------------------------------------------
@@ -223,7 +217,7 @@ def service_edit(service_id: int):
 def export_xlsx():
     data = xlsx.export_price_list()
     return send_file(BytesIO(data), as_attachment=True,
-                     download_name=f"prais-list-{date.today():%Y-%m-%d}.xlsx",
+                     download_name=f"prais-list-{clock.organization_today():%Y-%m-%d}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

@@ -5,8 +5,7 @@ phones, time zone, opening hours) and name the bad fields in Russian.
 """
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from collections import Counter
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
@@ -14,40 +13,50 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
+from . import clock
 from .hours import DAYS
-from .services import time_zones
 
 IMAGE_TYPES = "image/png,image/jpeg,image/webp"
+# Russia's zones and the neighbours' where the network may open branches, west to east.
 COMMON_ZONES = (
-    ("Europe/Kaliningrad", "Калининград"), ("Europe/Moscow", "Москва"),
-    ("Europe/Samara", "Самара"), ("Asia/Yekaterinburg", "Екатеринбург"),
-    ("Asia/Omsk", "Омск"), ("Asia/Novosibirsk", "Новосибирск"),
-    ("Asia/Krasnoyarsk", "Красноярск"), ("Asia/Irkutsk", "Иркутск"),
-    ("Asia/Yakutsk", "Якутск"), ("Asia/Vladivostok", "Владивосток"),
-    ("Asia/Magadan", "Магадан"), ("Asia/Kamchatka", "Камчатка"),
-    ("Asia/Almaty", "Алматы"), ("Asia/Tashkent", "Ташкент"), ("Asia/Bishkek", "Бишкек"),
-    ("Asia/Dubai", "Дубай"), ("Europe/Minsk", "Минск"),
+    "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk",
+    "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok",
+    "Asia/Magadan", "Asia/Kamchatka", "Asia/Almaty", "Asia/Tashkent", "Asia/Bishkek",
+    "Asia/Dubai", "Europe/Minsk",
 )
 COMMON_GROUP = "Часто используемые"
 OTHER_GROUP = "Все часовые пояса"
 
 
-def _offset(zone: str) -> str:
-    delta = datetime.now(ZoneInfo(zone)).utcoffset()
-    minutes = int(delta.total_seconds() // 60) if delta else 0
-    sign = "+" if minutes >= 0 else "−"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+def timezone_choices(current: str | None = None) -> list[SelectChoice]:
+    """The common zones first, then every place's, each by its human name («Москва, UTC+3»).
+
+    Two zones of one name (an old and a new spelling of a city) get their IANA name
+    added; `current`, a valid zone the list leaves out (Etc/GMT-3), is offered too.
+    """
+    labels = clock.zone_labels()
+    common = [SelectChoice(name, labels.get(name) or clock.zone_label(name),
+                           optgroup=COMMON_GROUP) for name in COMMON_ZONES]
+    rest = {name: label for name, label in labels.items() if name not in COMMON_ZONES}
+    if current and current in clock.known_zones() and current not in labels:
+        rest[current] = clock.zone_label(current)
+    repeated = Counter(rest.values())
+    others = sorted((label if repeated[label] == 1 else f"{label} ({name})", name)
+                    for name, label in rest.items())
+    return common + [SelectChoice(name, label, optgroup=OTHER_GROUP) for label, name in others]
 
 
-def timezone_choices() -> list[SelectChoice]:
-    """Russia's and neighbours' zones first (with Russian names), then every IANA zone."""
-    common = [SelectChoice(zone, f"{label} ({_offset(zone)}, {zone})", optgroup=COMMON_GROUP)
-              for zone, label in COMMON_ZONES]
-    named = {zone for zone, _label in COMMON_ZONES}
-    others = [SelectChoice(zone, zone, optgroup=OTHER_GROUP)
-              for zone in sorted(time_zones() - named)]
-    return common + others
+def _timezone_field() -> SelectField:
+    # The service validates the zone and names the field in Russian (a 400, not a silent fix).
+    return SelectField("Часовой пояс", default=clock.DEFAULT_ZONE, validate_choice=False)
+
+
+class _ZoneChoices:
+    """Fills the `timezone` select once the form knows its value."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices(self.timezone.data)
 
 
 def _text(label: str, limit: int = 255, **kwargs) -> StringField:
@@ -60,7 +69,7 @@ def _area(label: str, limit: int = 1000) -> TextAreaField:
                                                    message=f"Не длиннее {limit} символов")])
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(_ZoneChoices, FlaskForm):
     name = _text("Полное наименование")
     inn = _text("ИНН", 20)
     kpp = _text("КПП", 20)
@@ -73,18 +82,20 @@ class OrganizationForm(FlaskForm):
     correspondent_account = _text("Корреспондентский счёт", 30)
     phone = _text("Телефон", 32)
     email = _text("E-mail")
+    timezone = _timezone_field()
     logo = FileField("Логотип")
     remove_logo = BooleanField("Убрать логотип")
 
     REQUISITES = ("name", "inn", "kpp", "ogrn", "legal_address", "postal_address", "bank_name",
-                  "bik", "settlement_account", "correspondent_account", "phone", "email")
+                  "bik", "settlement_account", "correspondent_account", "phone", "email",
+                  "timezone")
 
 
-class ClinicForm(FlaskForm):
+class ClinicForm(_ZoneChoices, FlaskForm):
     name = _text("Название")
     address = _area("Адрес")
     phone = _text("Телефон", 32)
-    timezone = SelectField("Часовой пояс", default="Europe/Moscow", validate_choice=False)
+    timezone = _timezone_field()
     latitude = _text("Широта", 20)
     longitude = _text("Долгота", 20)
     rating = _text("Рейтинг", 10)
@@ -96,10 +107,6 @@ class ClinicForm(FlaskForm):
 
     FIELDS = ("name", "address", "phone", "timezone", "latitude", "longitude", "rating",
               "description", "is_active")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
 
     def hour_fields(self):
         """(day key, its field) Monday to Sunday."""

@@ -20,6 +20,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.models import TimestampMixin
 from ..extensions import db
 
+# The zone of a new organization and a new branch; org.clock reads zones for everyone else.
+DEFAULT_ZONE = "Europe/Moscow"
+
 
 class Organization(TimestampMixin, db.Model):
     """Requisites of the legal entity that owns the clinics."""
@@ -40,6 +43,9 @@ class Organization(TimestampMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(255))
     logo_path: Mapped[str | None] = mapped_column(String(255))
+    # The clock of what belongs to no branch: price history, reports of the whole network.
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE,
+                                          server_default=DEFAULT_ZONE)
 
     clinics: Mapped[list["Clinic"]] = relationship(back_populates="organization",
                                                    order_by="Clinic.id")
@@ -68,8 +74,8 @@ class Clinic(TimestampMixin, db.Model):
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     phone: Mapped[str | None] = mapped_column(String(20))
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow",
-                                          server_default="Europe/Moscow")
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE,
+                                          server_default=DEFAULT_ZONE)
     description: Mapped[str | None] = mapped_column(Text)
     logo_path: Mapped[str | None] = mapped_column(String(255))
     photos: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")

@@ -15,7 +15,7 @@ from ..core.errors import DomainError, NotFound, PermissionDenied
 from ..core.forms import show_errors
 from ..core.permissions import can_see_branch, has_permission, require_permission
 from ..extensions import db
-from . import queries, services
+from . import clock, queries, services
 from .forms import ClinicForm, OrganizationForm
 from .hours import DAY_KEYS, day_text, week_rows
 
@@ -23,6 +23,11 @@ bp = Blueprint("org", __name__, url_prefix="/settings")
 
 MANAGE = "org.manage"
 STATUS_LABELS = {"": "Все", "active": "Работают", "inactive": "Отключены"}
+
+# Every page shows instants and zones through the one clock (org owns it):
+# `{{ moment|local_time(zone) }}`, `{{ clinic.timezone|zone_label }}`.
+bp.add_app_template_filter(clock.local_text, "local_time")
+bp.add_app_template_filter(clock.zone_label, "zone_label")
 
 
 def _require_manage() -> None:
@@ -33,8 +38,6 @@ def _require_manage() -> None:
 def _uploaded(file):
     """An uploaded file, or None when the file input was left empty."""
     return file if file is not None and getattr(file, "filename", "") else None
-
-
 
 
 def _form_field(name: str) -> str:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -16,6 +15,7 @@ from ..core.permissions import has_permission, require_permission
 from ..core.phones import display_phone
 from ..extensions import db
 from ..org.branches import visible_branch_ids
+from ..org.clock import local_text, person_zone
 from ..org.models import Clinic
 from ..org.queries import require_own_organization
 from . import queries, services
@@ -27,19 +27,17 @@ bp = Blueprint("patients", __name__, url_prefix="/patients")
 PAGE_SIZE = 25
 # The list counts matches up to this many: "более 1000" is enough to ask for more letters.
 COUNT_LIMIT = 1000
-DEFAULT_ZONE = "Europe/Moscow"
 
 
-def _zone() -> ZoneInfo:
-    """The time zone dates are typed and shown in: the user's first branch's."""
-    branches = getattr(current_user, "branches", None) or []
-    return ZoneInfo(branches[0].timezone if branches else DEFAULT_ZONE)
+def _zone():
+    """The time zone dates are typed and shown in: the user's own (org.clock.person_zone)."""
+    return person_zone(current_user)
 
 
 
 
 def local_time(moment: datetime | None) -> str:
-    return moment.astimezone(_zone()).strftime("%d.%m.%Y %H:%M") if moment else ""
+    return local_text(moment, _zone())
 
 
 @bp.context_processor

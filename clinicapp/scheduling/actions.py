@@ -12,6 +12,7 @@ from ..core.errors import Conflict, DomainError, ValidationFailed, field_error
 from ..core.models import utcnow
 from ..core.permissions import acting_user, has_permission, require_permission
 from ..extensions import db
+from ..org.clock import branch_zone
 from . import bp, queries, services
 from . import status as appointment_status
 from .dialogs import fill_choices, fill_doctors, form_context, naive_start, post_dialog, saved
@@ -24,7 +25,6 @@ from .rules import (
     as_utc,
     span_text,
 )
-from .serializers import branch_zone
 from .status import may_set_status
 from .views import grid_range, render_block
 

@@ -12,6 +12,7 @@ from ..core.models import utcnow
 from ..core.permissions import acting_user, require_permission
 from ..core.routing import parse_id
 from ..extensions import db
+from ..org.clock import branch_today, branch_zone
 from ..org.models import Clinic
 from ..org.queries import require_own_organization
 from ..patients import services as patient_services
@@ -31,7 +32,6 @@ from .dialogs import (
 from .forms import MAX_MINUTES, AppointmentForm
 from .models import Appointment
 from .rules import span_text
-from .serializers import branch_zone, local_today
 from .views import booked_patient, parse_day
 
 PICKER_LIMIT = 8
@@ -58,7 +58,7 @@ def _new_form(clinic: Clinic) -> AppointmentForm:
         patient = booked_patient(request.args.get("patient"), clinic)
         form.doctor.data = doctor_id
         form.patient.data = str(patient.id) if patient else None
-        form.day.data = parse_day(request.args.get("day"), local_today(clinic))
+        form.day.data = parse_day(request.args.get("day"), branch_today(clinic))
         form.time.data = _clock(request.args.get("time"))
         form.minutes.data = slots.DEFAULT_DURATION  # a service chosen later sets its own
     return form
@@ -179,7 +179,7 @@ def first_free():
     minutes = _minutes(request.args.get("minutes")) or (
         service.duration_minutes if service else slots.DEFAULT_DURATION)
     zone = branch_zone(clinic)
-    day = parse_day(request.args.get("day"), local_today(clinic))
+    day = parse_day(request.args.get("day"), branch_today(clinic))
     found = slots.first_free_slot(doctor.id, clinic, minutes, after=max(
         utcnow(), datetime.combine(day, datetime.min.time(), zone)))
     form = AppointmentForm(formdata=None)

@@ -19,6 +19,7 @@ from ..audit.services import record
 from ..core.errors import Conflict, PermissionDenied, ValidationFailed, field_error
 from ..core.permissions import can_see_branch
 from ..extensions import db
+from ..org.clock import branch_today, branch_zone, organization_today
 from ..org.hours import DAY_KEYS, DAYS, normalize_hours
 from ..org.models import Clinic
 from ..staff.models import Employee
@@ -29,7 +30,6 @@ from .models import (
     ScheduleException,
     WorkingInterval,
 )
-from .serializers import branch_zone, local_today
 from .slots import WHOLE_DAY_KINDS, day_bounds, local_instant
 
 EXCLUSION_VIOLATION = "23P01"
@@ -262,7 +262,7 @@ def add_exception(actor, doctor: Employee, *, kind: str, first: date, last: date
     exact repeat, an extra shift overlapping his hours in another branch, …).
     """
     branches = [clinic] if clinic else list(doctor.branches)
-    today = min(local_today(b) for b in branches) if branches else local_today()
+    today = min(branch_today(b) for b in branches) if branches else organization_today()
     _check_exception(kind, first, last, clinic, starts_at, ends_at, note, today)
     check_may_edit(actor, doctor, branches)
     _lock_doctor(doctor)

@@ -15,13 +15,13 @@ from ..core.permissions import acting_user, has_permission, require_permission
 from ..core.routing import MAX_ID, parse_id
 from ..extensions import db
 from ..org.branches import visible_branch_ids
+from ..org.clock import branch_today, branch_zone
 from ..org.hours import DAYS
 from ..staff.models import Employee
 from . import bp, hours, slots
 from .forms import ExceptionForm, WeekForm
 from .models import Appointment, ScheduleException
 from .rules import KIND_LABELS, WEEKDAY_SHORT, span_text
-from .serializers import branch_zone, local_today
 
 PREVIEW_DAYS = 14
 LISTED_APPOINTMENTS = 50
@@ -55,7 +55,7 @@ def _branch(doctor: Employee):
 def _preview(doctor: Employee, clinic) -> list[dict]:
     """The next two weeks in the branch as the slots see them (template − exceptions)."""
     zone = branch_zone(clinic)
-    today = local_today(clinic)
+    today = branch_today(clinic)
     days = slots.working_intervals(doctor.id, clinic, today, today + timedelta(PREVIEW_DAYS - 1))
     return [{"day": day, "weekday": WEEKDAY_SHORT[day.weekday()],
              "hours": ", ".join(f"{s.astimezone(zone):%H:%M}–{e.astimezone(zone):%H:%M}"
@@ -71,7 +71,7 @@ def _page(doctor: Employee, clinic, week_form: WeekForm | None = None,
     exception_form = exception_form or ExceptionForm(formdata=None)
     branches = _branches(doctor)
     exception_form.clinic.choices = _clinic_choices(doctor, branches)
-    today = local_today(clinic)
+    today = branch_today(clinic)
     user = acting_user()
     exceptions = hours.upcoming_exceptions(doctor, today, visible_branch_ids(user))
     may_edit = has_permission(user, "calendar.manage") and doctor.is_active

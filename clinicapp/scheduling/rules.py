@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from ..core.errors import Conflict, ValidationFailed
-from .serializers import branch_zone
+from ..org.clock import branch_zone
 from .slots import exists_locally
 
 # One voice, the patient's, as front desks say it: «Записан», «Пришёл», «Не пришёл».

@@ -2,26 +2,9 @@
 branch's own wall clock (the appointment's JSON itself is composed in api/)."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime
 
-from ..core.models import utcnow
-
-DEFAULT_ZONE = "Europe/Moscow"
-
-
-def branch_zone(clinic) -> ZoneInfo:
-    """The branch's IANA zone (Moscow time if it were ever unknown)."""
-    try:
-        return ZoneInfo(clinic.timezone or DEFAULT_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_ZONE)
-
-
-def local_today(clinic=None) -> date:
-    """Today on the branch's wall clock (UTC's date without a branch)."""
-    now = utcnow()
-    return now.astimezone(branch_zone(clinic)).date() if clinic else now.date()
+from ..org.clock import branch_zone
 
 
 def iso_utc(moment: datetime | None) -> str | None:

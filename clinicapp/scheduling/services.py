@@ -28,6 +28,7 @@ from ..core.signals import (
     send,
 )
 from ..extensions import db
+from ..org.clock import branch_zone
 from . import queries
 from .models import ACTIVE_STATUSES, Appointment
 from .rules import (
@@ -41,7 +42,7 @@ from .rules import (
     span_text,
     status_label,
 )
-from .serializers import branch_zone, iso_utc
+from .serializers import iso_utc
 from .slots import within_working_hours, working_intervals
 
 OVERLAP_CONSTRAINT = "ex_appointments_no_double_booking"

@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ..extensions import db
+from ..org.clock import branch_zone
 from .models import Appointment, ScheduleException, WorkingInterval
-from .serializers import branch_zone, iso_utc
+from .serializers import iso_utc
 
 STEPS = (5, 10, 15)
 DEFAULT_STEP = 15

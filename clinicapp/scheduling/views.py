@@ -21,6 +21,7 @@ from ..core.permissions import acting_user, has_permission, require_permission
 from ..core.routing import parse_id
 from ..extensions import db
 from ..org.branches import chosen_branch, switcher_branches, visible_branch_ids
+from ..org.clock import branch_today, branch_zone
 from ..org.models import Clinic
 from ..patients.models import Patient
 from ..staff.models import Employee
@@ -28,7 +29,6 @@ from . import bp, queries, slots
 from . import grid as layout
 from .models import Appointment
 from .rules import KIND_LABELS, MAX_YEAR, MIN_YEAR, STATUS_LABELS, WEEKDAY_SHORT
-from .serializers import branch_zone, local_today
 
 CARD_LIMIT = 20
 STEP_LABELS = {5: "5 мин", 10: "10 мин", 15: "15 мин"}
@@ -111,7 +111,7 @@ def calendar_view(user) -> CalendarView | None:
     clinic = chosen_branch(user, request.args.get("branch"))
     if clinic is None:
         return None
-    day = parse_day(request.args.get("date"), local_today(clinic))
+    day = parse_day(request.args.get("date"), branch_today(clinic))
     view = parse_choice(request.args.get("view"), "view", layout.VIEWS, "day")
     step = parse_choice(request.args.get("step"), "step", slots.STEPS, slots.DEFAULT_STEP)
     doctors = queries.branch_doctors(clinic.id)

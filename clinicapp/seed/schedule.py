@@ -18,9 +18,9 @@ from ..auth.models import User
 from ..catalog.models import Service
 from ..core.models import utcnow
 from ..extensions import db
+from ..org.clock import branch_zone
 from ..patients.models import Patient
 from ..scheduling.models import Appointment, ScheduleException, Visit, WorkingInterval
-from ..scheduling.serializers import branch_zone
 from ..scheduling.slots import branch_hours
 
 SEED = 4242

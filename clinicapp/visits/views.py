@@ -15,11 +15,11 @@ from ..core.permissions import acting_user, can_see_branch, has_permission, requ
 from ..core.routing import MAX_ID
 from ..extensions import db
 from ..org.branches import chosen_branch, switcher_branches
+from ..org.clock import branch_zone
 from ..org.models import Clinic
 from ..scheduling import status as appointment_status
 from ..scheduling.models import Appointment
 from ..scheduling.rules import STATUS_LABELS
-from ..scheduling.serializers import branch_zone
 from . import queries
 
 bp = Blueprint("visits", __name__, url_prefix="/desk")

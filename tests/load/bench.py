@@ -25,10 +25,10 @@ import requests
 
 from clinicapp import create_app, embedded_db
 from clinicapp.extensions import db
+from clinicapp.org.clock import branch_zone
 from clinicapp.org.models import Clinic
 from clinicapp.patients.models import Patient
 from clinicapp.scheduling.models import Appointment, WorkingInterval
-from clinicapp.scheduling.serializers import branch_zone
 from clinicapp.seed import DEMO_PASSWORD
 from clinicapp.staff.models import Employee
 from tests.conftest import ROOT, _migrated_database, serve

@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 
+from clinicapp.api import live
 from clinicapp.audit.models import AuditEntry
 from clinicapp.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clinicapp.core.models import utcnow
 from clinicapp.extensions import db
-from clinicapp.api import live
 from clinicapp.scheduling import queries, services, status
 from clinicapp.scheduling.live import branch_room
 from clinicapp.scheduling.models import Appointment, Visit
