@@ -58,3 +58,29 @@ def test_join_without_a_branch_id_object_is_a_bad_request(demo, payload):
 def test_anonymous_connection_is_refused_before_any_join(demo, auth):
     with pytest.raises(socketio.exceptions.ConnectionError), sio_client(demo.url, auth=auth):
         pass
+
+
+def test_a_tab_closed_while_joining_leaves_no_error_in_the_log(demo, live_server):
+    """The page asks to join and the tab goes away before the answer: nothing to answer,
+    nothing to log as an error (the server keeps serving)."""
+    import time
+
+    log = live_server.log_path
+    start = log.stat().st_size
+    for _ in range(5):
+        client = socketio.Client(reconnection=False)
+        client.connect(demo.url, transports=["websocket"], auth={"token": demo.reception},
+                       wait_timeout=TIMEOUT)
+        client.emit("join_branch", {"branch_id": demo.home})
+        client.eio.disconnect(abort=True)  # the tab is gone: no close handshake
+    time.sleep(1.0)
+    with log.open() as lines:
+        lines.seek(start)
+        written = lines.read()
+    # (werkzeug's development server logs the aborted socket's stray close frame as a bad
+    # request line: its own noise, not ours, and absent under gunicorn.)
+    errors = [line for line in written.splitlines()
+              if '"level": "ERROR"' in line and '"logger": "werkzeug"' not in line]
+    assert "Traceback" not in written and not errors, written[-3000:]
+    with sio_client(demo.url, join=demo.home, auth={"token": demo.reception}):
+        pass  # still serving
