@@ -68,10 +68,8 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:8000/api/health', headers={'X-Forwarded-Proto': 'https'}), timeout=4)"]
 
-# --no-control-socket: gunicorn 27 otherwise opens a control socket under $HOME.
-# --workers 1: see the note at the top (sticky Socket.IO sessions).
-# --threads 32: each open WebSocket holds one thread for its whole life.
-# No --access-logfile: gunicorn's access line holds the query string (tokens);
-# the app logs one JSON line per request with the path alone (core/logs.py).
-CMD ["gunicorn", "--worker-class", "gthread", "--workers", "1", "--threads", "32", \
-     "--bind", "0.0.0.0:8000", "--no-control-socket", "wsgi:app"]
+# Settings live in clinicapp/gunicorn_conf.py: one gthread process with 32 threads
+# (see the note at the top), the request limits, no access log (its line would hold
+# the query string: tokens), and a worker that answers over-long URLs and headers
+# (414, 431) in the app's JSON error shape.
+CMD ["gunicorn", "--config", "python:clinicapp.gunicorn_conf", "wsgi:app"]

@@ -12,7 +12,8 @@ from functools import partial
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
-from jwt import PyJWTError
+from flask_jwt_extended.config import config as jwt_config
+from jwt import MissingRequiredClaimError, PyJWTError
 
 from ..audit.services import record
 from ..core.models import utcnow
@@ -138,6 +139,20 @@ def decode_access(token: str) -> User | None:
     if claims.get("type") != "access":
         return None
     return user_from_access_claims(claims)
+
+
+@jwt.decode_key_loader
+def _key_for_expiring_tokens_only(_header, unverified_claims):
+    """The key for every token we read (API, refresh, Socket.IO, raw WebSocket, rate limits).
+
+    PyJWT checks `exp` only when a token has one, and flask-jwt-extended does not
+    ask it to require one: a token without `exp` (a script's mistake, or a
+    forgery with a leaked key) would never expire. No key reads it, so it is
+    refused wherever tokens are decoded, like an expired one.
+    """
+    if "exp" not in unverified_claims:
+        raise MissingRequiredClaimError("exp")
+    return jwt_config.decode_key
 
 
 @jwt.user_lookup_loader

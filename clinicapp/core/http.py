@@ -2,6 +2,7 @@
 
 Under /api (and /ws) errors are JSON `{"detail", "error", "details"}`; pages
 get a friendly page in the site's layout. A stack trace never reaches a user.
+Hostile input is refused before any view by core.input_guard (installed here).
 """
 from __future__ import annotations
 
@@ -10,30 +11,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..extensions import db
+from . import input_guard
+from .error_shape import ERROR_CODES, HTTP_MESSAGES, error_body
 from .errors import DomainError, NotAuthenticated
 from .logs import log_exception
 
-HTTP_MESSAGES = {
-    400: "Неверный запрос",
-    401: "Требуется вход в систему",
-    403: "Недостаточно прав",
-    404: "Не найдено",
-    405: "Метод не поддерживается",
-    409: "Конфликт с текущим состоянием",
-    413: "Слишком большой запрос",
-    415: "Неподдерживаемый тип содержимого",
-    422: "Неверные данные",
-    429: "Слишком много запросов, попробуйте позже",
-    500: "Внутренняя ошибка сервера",
-    503: "Сервис временно недоступен",
-}
 DOC_PAGES = ("/api/docs", "/api/redoc")
-ERROR_CODES = {
-    400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-    415: "unsupported_media_type", 422: "validation_error", 429: "rate_limited",
-    500: "internal_error", 503: "unavailable",
-}
 
 
 def wants_json() -> bool:
@@ -42,8 +25,7 @@ def wants_json() -> bool:
 
 def _json_error(status: int, detail: str, code: str, details: dict | None = None,
                 headers: dict | None = None):
-    body = {"detail": detail, "error": code, "details": details or {}}
-    return body, status, headers or {}
+    return error_body(detail, code, details), status, headers or {}
 
 
 def _page_error(status: int, detail: str):
@@ -141,35 +123,6 @@ def handle_unexpected(error: Exception):
     return handle_http_exception(InternalServerError())
 
 
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-def refuse_nul_bytes():
-    """No text field may carry a NUL character: PostgreSQL cannot store one.
-
-    Checked once for every request, so no form or endpoint can turn one into a 500.
-    """
-    fields = {**request.args.to_dict(flat=False), **request.form.to_dict(flat=False)}
-    if request.is_json:
-        body = request.get_json(silent=True)
-        fields.update(body if isinstance(body, dict) else {"body": body})
-    bad = sorted(name for name, value in fields.items() if _has_nul(name) or _has_nul(value))
-    if bad:
-        message = "Недопустимый символ (NUL) в данных"
-        details = {name: [message] for name in bad}
-        if wants_json():
-            return _json_error(400, f"{message}: {', '.join(bad)}", "bad_request", details)
-        return _page_error(400, message)
-    return None
-
-
 def security_headers(response):
     """CSP without inline scripts, framing and referrer rules, HSTS behind HTTPS."""
     headers = response.headers
@@ -194,5 +147,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(Exception, handle_unexpected)
-    app.before_request(refuse_nul_bytes)
+    input_guard.init_app(app)
     app.after_request(security_headers)

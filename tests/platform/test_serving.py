@@ -1,5 +1,7 @@
-"""Production-like serving: gunicorn gthread with WebSockets, ProxyFix, CORS."""
+"""Production-like serving: gunicorn gthread with WebSockets, ProxyFix, CORS, its refusals."""
+import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -15,11 +17,11 @@ DEMO = {"username": "manager@clinic.test", "password": "demo-pass-2026"}
 
 @pytest.fixture
 def gunicorn_server(live_server):
-    """The app under gunicorn exactly as the Dockerfile runs it, on a loopback port."""
+    """The app under gunicorn as the Dockerfile runs it (its config file), on a loopback port."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "1",
-         "--threads", "8", "--bind", f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "--config", "python:clinicapp.gunicorn_conf",
+         "--threads", "8", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "DATABASE_URL": live_server.database_url, "RATELIMIT_ENABLED": "0"})
     url = f"http://127.0.0.1:{port}"
@@ -74,3 +76,34 @@ def test_cors_only_for_configured_origins(live_server):
     assert ok.headers["Access-Control-Allow-Origin"] == allowed
     assert "Access-Control-Allow-Origin" not in other.headers
     assert "Access-Control-Allow-Origin" not in page.headers
+
+
+def _raw_answer(url: str, request: bytes) -> tuple[int, dict]:
+    """Send raw bytes (clients refuse to build such requests); the status and JSON body."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"content-type: application/json" in head.lower(), head
+    return int(head.split()[1]), json.loads(body)
+
+
+def test_gunicorn_answers_long_urls_and_headers_in_the_json_error_shape(gunicorn_server):
+    long_url = b"GET /api/health?q=" + b"x" * 9000 + b" HTTP/1.1\r\nHost: t\r\n\r\n"
+    status, body = _raw_answer(gunicorn_server, long_url)
+    assert status == 414 and body["error"] == "uri_too_long", body
+    assert set(body) == {"detail", "error", "details"} and "8190" in body["detail"]
+
+    long_header = b"GET /api/health HTTP/1.1\r\nHost: t\r\nX-Big: " + b"y" * 9000 + b"\r\n\r\n"
+    status, body = _raw_answer(gunicorn_server, long_header)
+    assert (status, body["error"]) == (431, "headers_too_large"), body
+
+    many = b"".join(b"X-H%d: v\r\n" % n for n in range(150))
+    status, body = _raw_answer(gunicorn_server, b"GET / HTTP/1.1\r\nHost: t\r\n" + many + b"\r\n")
+    assert (status, body["error"]) == (431, "headers_too_large"), body
+
+    # Within the limits the app itself answers, and the server lives on.
+    assert requests.get(gunicorn_server + "/api/health?q=" + "x" * 4000, timeout=5).ok
