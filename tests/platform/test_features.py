@@ -13,7 +13,6 @@ from clinicapp.core.models import utcnow
 from clinicapp.core.navigation import menu
 from clinicapp.core.permissions import ROLE_PERMISSIONS
 from clinicapp.extensions import db
-from tests.scheduling.conftest import add_appointment, api_as, desk, world  # noqa: F401
 
 # Every signal of core.signals and the receivers that must be connected to it. A new
 # signal must be listed here; a receiver that goes missing fails the test.
