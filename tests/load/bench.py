@@ -34,6 +34,7 @@ from clinicapp.scheduling.serializers import branch_zone
 from clinicapp.seed import DEMO_PASSWORD
 from clinicapp.staff.models import Employee
 from tests.conftest import ROOT, _migrated_database, serve
+from tests.patients.bulk import insert_patients
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 WARMUP = 3
@@ -82,20 +83,12 @@ def _busy_day(database_url: str) -> tuple[int, date, int]:
         return clinic.id, day, doctors[0].id
 
 
-def _many_patients(database_url: str, count: int = 100_000) -> None:
-    """Add `count` patients to the demo organization, then vacuum as autovacuum would."""
+def _many_patients(database_url: str) -> None:
+    """100 000 more patients in the demo organization, vacuumed as autovacuum would."""
     engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(text("""
-            INSERT INTO patients (organization_id, client_id, last_name, first_name, middle_name,
-                                  phone, birth_date, extra_phones, created_at, updated_at)
-            SELECT (SELECT min(id) FROM organizations), gen_random_uuid(),
-                   (ARRAY['Иванов','Петров','Сидоров','Кузнецов','Смирнов','Попов','Волков',
-                          'Соколов','Лебедев','Козлов'])[1 + n % 10] || n,
-                   (ARRAY['Анна','Мария','Пётр','Иван','Ольга','Олег','Нурлан','Азиз'])[1 + n % 8],
-                   'Тестович', '+79' || lpad((n * 7919 % 1000000000)::text, 9, '0'),
-                   DATE '1950-01-01' + (n % 20000), '{}', now(), now()
-            FROM generate_series(1, :count) AS n"""), {"count": count})
+        organization = connection.scalar(text("SELECT min(id) FROM organizations"))
+        insert_patients(connection, organization)
         connection.execute(text("VACUUM ANALYZE patients"))
     engine.dispose()
 
