@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,7 +29,9 @@ STOPPED = "Встроенный PostgreSQL остановлен"
 
 @pytest.fixture(scope="module")
 def instance(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("devserver-instance").resolve()
+    path = tmp_path_factory.mktemp("devserver-instance").resolve()
+    yield path
+    shutil.rmtree(path / "pgdata", ignore_errors=True)  # ~40 MB; pytest keeps old temp dirs
 
 
 class DevServer:
