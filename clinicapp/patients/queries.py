@@ -13,7 +13,7 @@ from sqlalchemy import Select, false, func, or_
 
 from ..core.errors import NotFound
 from ..core.routing import MAX_ID
-from ..core.search import ESCAPE, contains_pattern, prefix_pattern
+from ..core.search import ESCAPE, contains_pattern
 from ..extensions import db
 from ..org.models import Organization
 from .models import Patient
@@ -53,16 +53,23 @@ def _name_condition(token: str):
     """A name word: anywhere in the name; one or two letters: the start of a word.
 
     Short words have no trigram inside them, but a word start does (pg_trgm pads
-    words), so both forms stay served by the index.
+    words with spaces), so both forms stay served by the trigram index. The word
+    start is one regular expression, not `ILIKE 'ю%' OR ILIKE '% ю%'`: the planner
+    prices an OR as two index scans, and with a full GIN pending list PostgreSQL 18
+    then prefers reading the whole table.
     """
     word = token.lower()
     if not any(ch.isalnum() for ch in word):
         return false()  # no name is made of punctuation alone (and no index could help)
     if len(word) >= 3:
         return Patient.search_name.ilike(contains_pattern(word), escape=ESCAPE)
-    start = prefix_pattern(word)
-    return or_(Patient.search_name.ilike(start, escape=ESCAPE),
-               Patient.search_name.ilike("% " + start, escape=ESCAPE))
+    return Patient.search_name.regexp_match("(^| )" + _regex_literal(word), flags="i")
+
+
+def _regex_literal(text: str) -> str:
+    # In PostgreSQL's regular expressions a backslash before any character that
+    # is not a letter or digit stands for that character itself.
+    return "".join(ch if ch.isalnum() else "\\" + ch for ch in text)
 
 
 def search_conditions(query: str) -> list:

@@ -1,10 +1,11 @@
-"""`make bench`: how fast the busy calendar answers, measured on a live server.
+"""`make bench`: how fast the busy calendar and the patient search answer, on a live server.
 
-A scratch database gets the demo data plus one busy day in the first branch: 20
-doctors × 15 half-hour appointments (300). A live server (the same `python
-wsgi.py` the tests run) answers a receptionist's calendar page, its grid fragment,
-one block (a live update), the JSON list of the day, a doctor's free slots for a
-week, and the front desk's board. Each is requested REPEAT times after a warm-up;
+A scratch database gets the demo data, one busy day in the first branch (20
+doctors × 15 half-hour appointments, 300) and 100 000 more patients. A live server
+(the same `python wsgi.py` the tests run) answers a receptionist's calendar page,
+its grid fragment, one block (a live update), the JSON list of the day, a
+doctor's free slots for a week, the front desk's board, and the patient list's
+search-as-you-type (one rare letter, one common letter, a name, phone digits). Each is requested REPEAT times after a warm-up;
 the table gives the median and the 95th percentile in milliseconds, and the
 answer's size. The same numbers go to instance/bench/calendar.json.
 
@@ -22,6 +23,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock
 
 import requests
+from sqlalchemy import create_engine, text
 
 from clinicapp import create_app, embedded_db
 from clinicapp.extensions import db
@@ -32,6 +34,7 @@ from clinicapp.scheduling.models import Appointment, WorkingInterval
 from clinicapp.seed import DEMO_PASSWORD
 from clinicapp.staff.models import Employee
 from tests.conftest import ROOT, _migrated_database, serve
+from tests.patients.bulk import insert_patients
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 WARMUP = 3
@@ -80,6 +83,16 @@ def _busy_day(database_url: str) -> tuple[int, date, int]:
         return clinic.id, day, doctors[0].id
 
 
+def _many_patients(database_url: str) -> None:
+    """100 000 more patients in the demo organization, vacuumed as autovacuum would."""
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        organization = connection.scalar(text("SELECT min(id) FROM organizations"))
+        insert_patients(connection, organization)
+        connection.execute(text("VACUUM ANALYZE patients"))
+    engine.dispose()
+
+
 def _web_session(base: str) -> requests.Session:
     session = requests.Session()
     page = session.get(base + "/login", timeout=30).text
@@ -124,6 +137,7 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "seed-demo"], cwd=ROOT,
                        env={**os.environ, "DATABASE_URL": url}, check=True, capture_output=True)
         branch, day, doctor = _busy_day(url)
+        _many_patients(url)
         live = serve(url)
         base = live.url
         web, api = _web_session(base), _api_session(base)
@@ -145,6 +159,10 @@ def main() -> int:
                      f"&date_from={day}&date_to={day + timedelta(days=6)}", {}),
             "front desk board (today)": (web, f"{base}/desk/?branch={branch}",
                                          {"headers": {"HX-Request": "true"}}),
+            **{f"patient search «{typed}», 100 000 patients (htmx)": (
+                web, f"{base}/patients/", {"params": {"q": typed},
+                                           "headers": {"HX-Request": "true"}})
+               for typed in ("ю", "и", "иванов", "916 555")},
         }
         results = {label: _measure(session, target, **kwargs)
                    for label, (session, target, kwargs) in cases.items()}
