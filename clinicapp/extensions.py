@@ -14,11 +14,11 @@ from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf.csrf import CSRFProtect
-from htmx_flask import Htmx
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from .core.error_schema import ErrorSchema
+from .core.htmx import ClinicHtmx
 
 # Stable constraint names, so that migrations can drop and alter them by name.
 NAMING_CONVENTION = {
@@ -56,7 +56,8 @@ socketio = SocketIO()
 sock = Sock()
 # Each limit names its own key (see core/ratelimits.py); the address is the fallback.
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
-htmx = Htmx()
+# request.htmx, and Vary: HX-Request on the answers that depend on it (core/htmx.py).
+htmx = ClinicHtmx()
 
 
 class ClinicApi(Api):

@@ -7,8 +7,10 @@ from flask_login import current_user, login_required
 from ..auth import services
 from ..auth.forms import UserCreateForm, UserEditForm
 from ..auth.models import ROLE_LABELS, STAFF_ROLES, User, user_branches
+from ..core.actions import answer, perform
 from ..core.errors import NotFound
-from ..core.forms import form_status, save_form
+from ..core.forms import form_status
+from ..core.htmx import wants_fragment
 from ..core.pagination import page_number
 from ..core.permissions import require_permission
 from ..core.search import ESCAPE, contains_pattern
@@ -56,7 +58,7 @@ def users():
                                     | User.email.ilike(pattern, escape=ESCAPE))
     page = db.paginate(statement, page=page_number(request.args.get("page")),
                        per_page=PAGE_SIZE, error_out=False)
-    template = "admin/_users_table.html" if request.headers.get("HX-Request") else "admin/users.html"
+    template = "admin/_users_table.html" if wants_fragment() else "admin/users.html"
     return render_template(template, page=page, roles=roles, role=role, q=query,
                            zone=_viewer_zone())
 
@@ -66,14 +68,15 @@ def users():
 @require_permission("users.manage")
 def create_user():
     form = _form(UserCreateForm)
-    response = save_form(
-        form, lambda: services.create_user(
+    return perform(
+        lambda: services.create_user(
             current_user, email=form.email.data, password=form.password.data,
             role=form.role.data, full_name=form.full_name.data, phone=form.phone.data,
-            branch_ids=form.branches.data, is_active=form.is_active.data),
-        lambda user: (f"Учётная запись {user.email} создана", url_for("admin.users")))
-    return response or (render_template("admin/user_form.html", form=form, user=None),
-                        form_status(form))
+            branch_ids=form.branches.data, is_active=form.is_active.data), form=form,
+        on_success=lambda user: answer(url_for("admin.users"),
+                                       f"Учётная запись {user.email} создана"),
+        on_refusal=lambda _: (render_template("admin/user_form.html", form=form, user=None),
+                              form_status(form)))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -94,6 +97,8 @@ def edit_user(user_id: int):
         if form.password.data:
             services.set_password(current_user, user, form.password.data)
 
-    response = save_form(form, save, lambda _: ("Изменения сохранены", url_for("admin.users")))
-    return response or (render_template("admin/user_form.html", form=form, user=user,
-                                        zone=_viewer_zone()), form_status(form))
+    return perform(
+        save, form=form,
+        on_success=lambda _: answer(url_for("admin.users"), "Изменения сохранены"),
+        on_refusal=lambda _: (render_template("admin/user_form.html", form=form, user=user,
+                                              zone=_viewer_zone()), form_status(form)))

@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from ..core.actions import answer, perform, status_of
 from ..core.errors import DomainError
-from ..extensions import db
+from ..core.forms import detail_under, form_status
 from ..org import clock
 from . import enrolment, services, totp
 from .forms import ChangePasswordForm, EnrolForm, PasswordConfirmForm
@@ -38,18 +39,15 @@ def show():
 @login_required
 def change_password():
     form = ChangePasswordForm(prefix="pw")
-    if not form.validate_on_submit():
-        return _page(400, password_form=form)
-    try:
-        services.change_password(current_user, form.current_password.data,
-                                 form.new_password.data, keep_session=current_user.get_id())
-    except DomainError as error:
-        db.session.rollback()
-        form.current_password.errors.append(error.detail)
-        return _page(400, password_form=form)
-    db.session.commit()
-    flash("Пароль изменён. Другие сеансы и приложения потребуют войти заново", "success")
-    return redirect(url_for("profile.show"))
+    return perform(
+        lambda: services.change_password(current_user, form.current_password.data,
+                                         form.new_password.data,
+                                         keep_session=current_user.get_id()),
+        form=form, show=detail_under("current_password"),
+        on_success=lambda _: answer(
+            url_for("profile.show"),
+            "Пароль изменён. Другие сеансы и приложения потребуют войти заново"),
+        on_refusal=lambda _: _page(form_status(form), password_form=form))
 
 
 @bp.route("/2fa/enable", methods=["GET", "POST"])
@@ -59,58 +57,55 @@ def enable_totp():
         flash("Двухфакторная аутентификация уже включена", "info")
         return redirect(url_for("profile.show"))
     form = EnrolForm()
-    if form.validate_on_submit():
-        try:
-            codes = services.enable_totp(current_user, enrolment.secret_for(current_user),
-                                         form.code.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.code.errors.append(error.detail)
-            return enrolment.render_page(current_user, form, url_for("profile.enable_totp"), 400)
-        db.session.commit()
+
+    def enabled(codes: list[str]):
         enrolment.forget()
         return render_template("auth/recovery_codes.html", codes=codes, first_time=False)
-    return enrolment.render_page(current_user, form, url_for("profile.enable_totp"),
-                                 400 if form.errors else 200)
+
+    return perform(
+        lambda: services.enable_totp(current_user, enrolment.secret_for(current_user),
+                                     form.code.data),
+        form=form, show=detail_under("code"), on_success=enabled,
+        on_refusal=lambda _: enrolment.render_page(current_user, form,
+                                                   url_for("profile.enable_totp"),
+                                                   form_status(form)))
 
 
 @bp.route("/2fa/disable", methods=["POST"])
 @login_required
 def disable_totp():
     form = PasswordConfirmForm(prefix="off")
-    if form.validate_on_submit():
-        try:
-            services.disable_totp(current_user, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.password.errors.append(error.detail)
-            return _page(error.status_code, disable_form=form)
-        db.session.commit()
-        flash("Двухфакторная аутентификация выключена", "success")
-        return redirect(url_for("profile.show"))
-    return _page(400, disable_form=form)
+    return perform(
+        lambda: services.disable_totp(current_user, form.password.data),
+        form=form, show=detail_under("password"),
+        on_success=lambda _: answer(url_for("profile.show"),
+                                    "Двухфакторная аутентификация выключена"),
+        on_refusal=lambda error: _page(status_of(error), disable_form=form))
 
 
 @bp.route("/2fa/recovery-codes", methods=["POST"])
 @login_required
 def new_recovery_codes():
     form = PasswordConfirmForm(prefix="rc")
-    try:
+
+    def issue() -> list[str]:
+        # The form is checked here, not by perform: an empty password is told as
+        # «Введите пароль» in the same flash as any other refusal.
         if not form.validate_on_submit():
             raise DomainError("Введите пароль")
-        codes = services.regenerate_recovery_codes(current_user, form.password.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(f"Новые коды не выпущены: {error.detail}", "error")
-        return redirect(url_for("profile.show"))
-    db.session.commit()
-    return render_template("auth/recovery_codes.html", codes=codes, first_time=False)
+        return services.regenerate_recovery_codes(current_user, form.password.data)
+
+    return perform(
+        issue,
+        on_success=lambda codes: render_template("auth/recovery_codes.html", codes=codes,
+                                                 first_time=False),
+        on_refusal=lambda error: answer(url_for("profile.show"),
+                                        f"Новые коды не выпущены: {error.detail}", "error"))
 
 
 @bp.route("/sessions/<int:session_id>/revoke", methods=["POST"])
 @login_required
 def revoke_session(session_id: int):
-    services.revoke_web_session(current_user, session_id)
-    db.session.commit()
-    flash("Сеанс завершён", "success")
-    return redirect(url_for("profile.show"))
+    # A refusal (not one's own session) is the error page: nothing to re-show here.
+    return perform(lambda: services.revoke_web_session(current_user, session_id),
+                   on_success=lambda _: answer(url_for("profile.show"), "Сеанс завершён"))

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..core.errors import DomainError
-from ..core.http import settle_failure
+from ..core.actions import answer, perform, status_of
+from ..core.forms import detail_under, form_status
 from ..core.ratelimits import auth_limits
 from ..extensions import db, login_manager
 from . import enrolment, services
@@ -48,19 +48,18 @@ def _pending_user() -> User | None:
     return db.session.get(User, pending["user_id"])
 
 
-def _start_session(user: User, remember: bool) -> None:
+def _open_session(user: User):
+    """The writes of a sign-in (the last-login mark, the web session row); committed
+    by the page action, the browser's session is set after (`_enter`)."""
     services.complete_login(user, channel="web")
-    web_session = services.open_web_session(user, request.remote_addr,
-                                            request.headers.get("User-Agent"))
-    db.session.commit()
+    return services.open_web_session(user, request.remote_addr,
+                                     request.headers.get("User-Agent"))
+
+
+def _enter(user: User, web_session, remember: bool) -> None:
     session.pop(PENDING, None)
     user.session_key = web_session.key
     login_user(user, remember=remember)
-
-
-def _finish_login(user: User, remember: bool, next_url: str | None):
-    _start_session(user, remember)
-    return redirect(_safe_next(next_url))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -70,24 +69,27 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     next_url = request.args.get("next")
-    if form.validate_on_submit():
-        try:
-            user = services.check_password(form.login.data, form.password.data)
-        except DomainError as failure:
-            error = settle_failure(failure)  # keeps the failure count, nothing else
-            form.password.errors.append(error.detail)
-            return render_template("auth/login.html", form=form), error.status_code
+
+    def sign_in():
+        user = services.check_password(form.login.data, form.password.data)
         if user.totp_enabled or services.must_enrol_totp(user):
-            enrolment.forget()
-            session[PENDING] = {"user_id": user.id, "remember": form.remember.data,
-                                "next": next_url, "at": time.time()}
-            db.session.commit()
-            if user.totp_enabled:
-                return redirect(url_for("auth.second_step"))
-            return redirect(url_for("auth.enrol"))
-        return _finish_login(user, form.remember.data, next_url)
-    status = 400 if form.errors else 200
-    return render_template("auth/login.html", form=form), status
+            return user, None  # a second step first: no session yet
+        return user, _open_session(user)
+
+    def signed_in(result):
+        user, web_session = result
+        if web_session is not None:
+            _enter(user, web_session, form.remember.data)
+            return redirect(_safe_next(next_url))
+        enrolment.forget()
+        session[PENDING] = {"user_id": user.id, "remember": form.remember.data,
+                            "next": next_url, "at": time.time()}
+        return redirect(url_for("auth.second_step" if user.totp_enabled else "auth.enrol"))
+
+    # A refused sign-in keeps only its failure count (the error's bookkeeping).
+    return perform(sign_in, form=form, show=detail_under("password"), on_success=signed_in,
+                   on_refusal=lambda error: (render_template("auth/login.html", form=form),
+                                             status_of(error)))
 
 
 @bp.route("/login/2fa", methods=["GET", "POST"])
@@ -98,20 +100,24 @@ def second_step():
         flash("Сначала введите логин и пароль", "info")
         return redirect(url_for("auth.login"))
     form = TotpForm()
-    if form.validate_on_submit():
-        try:
-            services.check_second_factor(user, form.code.data)
-        except DomainError as failure:
-            error = settle_failure(failure)
-            if error.code == "account_locked":
-                session.pop(PENDING, None)
-                flash(error.detail, "error")
-                return redirect(url_for("auth.login"))
-            form.code.errors.append(error.detail)
-            return render_template("auth/second_step.html", form=form), error.status_code
+
+    def check():
+        services.check_second_factor(user, form.code.data)
+        return _open_session(user)
+
+    def signed_in(web_session):
         pending = session[PENDING]
-        return _finish_login(user, pending["remember"], pending.get("next"))
-    return render_template("auth/second_step.html", form=form), 400 if form.errors else 200
+        _enter(user, web_session, pending["remember"])
+        return redirect(_safe_next(pending.get("next")))
+
+    def refused(error):
+        if error is not None and error.code == "account_locked":
+            session.pop(PENDING, None)
+            return answer(url_for("auth.login"), error.detail, "error")
+        return render_template("auth/second_step.html", form=form), status_of(error)
+
+    return perform(check, form=form, show=detail_under("code"), on_success=signed_in,
+                   on_refusal=refused)
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
@@ -123,30 +129,34 @@ def enrol():
         # else would replace an existing second factor with the password alone.
         return redirect(url_for("auth.login"))
     form = EnrolForm()
-    if form.validate_on_submit():
-        try:
-            codes = services.enable_totp(user, enrolment.secret_for(user), form.code.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.code.errors.append(error.detail)
-            return enrolment.render_page(user, form, url_for("auth.enrol"), 400)
+
+    def enable():
+        codes = services.enable_totp(user, enrolment.secret_for(user), form.code.data)
+        return codes, _open_session(user)
+
+    def enabled(result):
+        codes, web_session = result
         enrolment.forget()
-        _start_session(user, session[PENDING]["remember"])
+        _enter(user, web_session, session[PENDING]["remember"])
         # Shown once, in this response only: they are never stored in plain text.
         return render_template("auth/recovery_codes.html", codes=codes, first_time=True)
-    return enrolment.render_page(user, form, url_for("auth.enrol"), 400 if form.errors else 200)
+
+    return perform(enable, form=form, show=detail_under("code"), on_success=enabled,
+                   on_refusal=lambda _: enrolment.render_page(user, form, url_for("auth.enrol"),
+                                                              form_status(form)))
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    services.end_web_session(current_user.get_id())
-    db.session.commit()
-    # Clear first: logout_user() leaves the marker that deletes the remember cookie.
-    session.clear()
-    logout_user()
-    flash("Вы вышли из системы", "info")
-    return redirect(url_for("auth.login"))
+    def signed_out(_):
+        # Clear first: logout_user() leaves the marker that deletes the remember cookie.
+        session.clear()
+        logout_user()
+        return answer(url_for("auth.login"), "Вы вышли из системы", "info")
+
+    return perform(lambda: services.end_web_session(current_user.get_id()),
+                   on_success=signed_out)
 
 
 @bp.route("/locale/<code>", methods=["POST"])

@@ -6,8 +6,6 @@ from io import BytesIO
 
 from flask import (
     Blueprint,
-    flash,
-    redirect,
     render_template,
     request,
     send_file,
@@ -15,11 +13,12 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from ..core.errors import DomainError, PermissionDenied, ValidationFailed
-from ..core.forms import form_status, save_form, show_errors
+from ..core.actions import answer, perform
+from ..core.errors import PermissionDenied, ValidationFailed
+from ..core.forms import FormInvalid, form_status
+from ..core.htmx import wants_fragment
 from ..core.permissions import has_permission, require_permission
 from ..core.routing import MAX_ID
-from ..extensions import db
 from ..org import clock
 from . import queries, services, xlsx
 from .forms import ImportForm, ServiceForm
@@ -47,7 +46,7 @@ def money(value) -> str:
 @login_required
 @require_permission("catalog.view")
 def index():
-    if request.headers.get("HX-Request"):
+    if wants_fragment():
         return _tree()
     return render_template("catalog/index.html", **_tree_context())
 
@@ -67,25 +66,20 @@ def _tree(*, error: str | None = None, notice: str | None = None, status: int = 
 
 
 def _change_tree(change, notice: str):
-    """Run `change()` (it returns the category) as one transaction; answer with the tree.
+    """Run `change()` (it returns the category) as the request's page action.
 
     htmx (and the drag-and-drop script) get the tree fragment, with the refusal and its
     status code when the change is refused; a plain form post goes back to the page.
     """
-    try:
-        category = change()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if request.headers.get("HX-Request"):
-            return _tree(error=error.detail, status=error.status_code)
-        flash(error.detail, "error")
-        return redirect(url_for("catalog.index"))
-    message = notice.format(category.name)
-    if request.headers.get("HX-Request"):
-        return _tree(notice=message)
-    flash(message, "success")
-    return redirect(url_for("catalog.index"))
+    back = url_for("catalog.index")
+
+    def changed(category):
+        message = notice.format(category.name)
+        return answer(back, message, fragment=lambda: _tree(notice=message))
+
+    return perform(change, on_success=changed, on_refusal=lambda error: answer(
+        back, error.detail, "error",
+        fragment=lambda: _tree(error=error.detail, status=error.status_code)))
 
 
 def _optional_int(value, field: str, minimum: int = 0) -> int | None:
@@ -173,12 +167,13 @@ def service_new():
     form = _service_form()
     if request.method == "GET" and request.args.get("category"):
         form.category.data = request.args["category"]
-    response = save_form(
-        form, lambda: services.create_service(current_user, **form.values()),
-        lambda service: (f"Услуга «{service.name}» добавлена", url_for("catalog.index")))
-    return response or (render_template("catalog/service_form.html", form=form, service=None,
-                                        history=[], authors={}, editable=True),
-                        form_status(form))
+    return perform(
+        lambda: services.create_service(current_user, **form.values()), form=form,
+        on_success=lambda service: answer(url_for("catalog.index"),
+                                          f"Услуга «{service.name}» добавлена"),
+        on_refusal=lambda _: (render_template("catalog/service_form.html", form=form,
+                                              service=None, history=[], authors={},
+                                              editable=True), form_status(form)))
 
 
 @bp.route("/services/<int:service_id>", methods=["GET", "POST"])
@@ -191,22 +186,22 @@ def service_edit(service_id: int):
     if request.method == "POST" and not editable:
         raise PermissionDenied("Недостаточно прав для этого действия")
     form = _service_form(service)
-    if form.validate_on_submit():
-        try:
-            services.update_service(current_user, service, **form.values())
-            db.session.commit()
-            flash(f"Услуга «{service.name}» сохранена", "success")
-            return redirect(url_for("catalog.service_edit", service_id=service.id))
-        except DomainError as error:
-            db.session.rollback()
-            service = services.get_service(service_id)
-            show_errors(form, error)
-    status = 400 if form.errors or form.form_errors else 200
-    history = queries.price_history(service)
-    # The catalog belongs to no branch: its history is on the organization's clock.
-    return render_template("catalog/service_form.html", form=form, service=service,
-                           history=history, authors=queries.user_names(history),
-                           zone=clock.organization_zone(), editable=editable), status
+
+    def shown(error):
+        # After a refusal the rollback dropped what the service set: read it again.
+        stored = services.get_service(service_id) if error is not None else service
+        history = queries.price_history(stored)
+        # The catalog belongs to no branch: its history is on the organization's clock.
+        return render_template("catalog/service_form.html", form=form, service=stored,
+                               history=history, authors=queries.user_names(history),
+                               zone=clock.organization_zone(), editable=editable), \
+            form_status(form)
+
+    return perform(
+        lambda: services.update_service(current_user, service, **form.values()), form=form,
+        on_success=lambda _: answer(url_for("catalog.service_edit", service_id=service.id),
+                                    f"Услуга «{service.name}» сохранена"),
+        on_refusal=shown)
 
 
 # --- xlsx -------------------------------------------------------------------------------
@@ -227,20 +222,35 @@ def export_xlsx():
 def import_xlsx():
     """Upload → check every row → write all rows or none, and show the row report."""
     form = ImportForm()
-    if not form.validate_on_submit():
-        status = 400 if form.errors else 200
-        return render_template("catalog/import.html", form=form, file_error=None), status
-    try:
-        report = xlsx.import_price_list(current_user, form.file.data.stream)
-    except xlsx.ImportFileError as error:
-        db.session.rollback()
-        return render_template("catalog/import.html", form=form, file_error=str(error)), 400
-    except DomainError as error:
-        db.session.rollback()
-        return render_template("catalog/import.html", form=form, file_error=error.detail), 400
-    if report.ok:
-        db.session.commit()
-    else:
-        db.session.rollback()
-    return render_template("catalog/import_report.html", report=report,
-                           filename=form.file.data.filename), 200 if report.ok else 400
+
+    def load() -> xlsx.ImportReport:
+        try:
+            report = xlsx.import_price_list(current_user, form.file.data.stream)
+        except xlsx.ImportFileError as error:
+            raise ValidationFailed(str(error), details={"file": [str(error)]}) from error
+        if not report.ok:
+            raise RowsRefused(report)  # nothing is written: the rows are listed instead
+        return report
+
+    def report_page(report: xlsx.ImportReport):
+        return render_template("catalog/import_report.html", report=report,
+                               filename=form.file.data.filename), 200 if report.ok else 400
+
+    def refused(error):
+        if isinstance(error, RowsRefused):
+            return report_page(error.report)
+        # The page shows a refusal in its own banner (file_error), not on the form.
+        file_error = None if error is None or isinstance(error, FormInvalid) else error.detail
+        return render_template("catalog/import.html", form=form, file_error=file_error), \
+            200 if error is None else 400
+
+    return perform(load, form=form, show=None, on_success=report_page,
+                   on_refusal=refused)
+
+
+class RowsRefused(ValidationFailed):
+    """Rows of the file are wrong: the report lists them, and nothing is written."""
+
+    def __init__(self, report: xlsx.ImportReport) -> None:
+        super().__init__("В файле есть ошибки: ничего не записано")
+        self.report = report

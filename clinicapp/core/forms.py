@@ -1,12 +1,27 @@
-"""Page forms and the services behind them: a refusal shown on the form, one shape of a save."""
+"""Page forms and the refusals shown on them: under the fields they name, or above the form.
+
+`core.actions.perform` validates a form and puts a service's refusal on it with these.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, redirect
+from .errors import DomainError, ValidationFailed
 
-from ..extensions import db
-from .errors import DomainError
+
+class FormInvalid(ValidationFailed):
+    """A sent form that did not validate: its messages are already under its fields."""
+
+    code = "invalid_form"
+
+
+def form_refusal(form) -> FormInvalid:
+    """The form's own errors as a refusal: `field: message; …`, details by field."""
+    errors = {name: messages for name, messages in form.errors.items() if messages}
+    summary = "; ".join(f"{name}: {messages[0]}" if name else str(messages[0])
+                        for name, messages in errors.items())
+    return FormInvalid(summary or "Проверьте поля формы",
+                       details={name or "form": list(messages) for name, messages in errors.items()})
 
 
 def show_errors(form, error: DomainError, field_name: Callable[[str], str] = str) -> None:
@@ -26,27 +41,14 @@ def show_errors(form, error: DomainError, field_name: Callable[[str], str] = str
         form.form_errors.append(error.detail)
 
 
-def save_form(form, action: Callable[[], object], done: Callable[[object], tuple[str, str]],
-              field_name: Callable[[str], str] = str):
-    """A page form's POST, post → redirect → get: when `form` validates, `action()` (the
-    service call), commit, flash `done(result)[0]` and redirect to `done(result)[1]`.
+def detail_under(field: str) -> Callable[[object, DomainError], None]:
+    """A way to show a refusal for forms around one secret (a password, a code): the
+    error's whole message under that field, whatever fields the service names."""
 
-    A DomainError rolls the transaction back and lands on the form (`show_errors`).
-    Returns None when the form is to be shown again (not sent, invalid, refused):
-    render it with `form_status(form)`.
-    """
-    if not form.validate_on_submit():
-        return None
-    try:
-        result = action()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        show_errors(form, error, field_name)
-        return None
-    message, url = done(result)
-    flash(message, "success")
-    return redirect(url)
+    def show(form, error: DomainError) -> None:
+        form[field].errors = list(form[field].errors) + [error.detail]
+
+    return show
 
 
 def form_status(form) -> int:

@@ -14,6 +14,7 @@ from ..extensions import db
 from . import input_guard
 from .error_shape import ERROR_CODES, HTTP_MESSAGES, error_body
 from .errors import DomainError, NotAuthenticated
+from .htmx import wants_fragment
 from .logs import log_exception
 
 DOC_PAGES = ("/api/docs", "/api/redoc")
@@ -30,9 +31,7 @@ def _json_error(status: int, detail: str, code: str, details: dict | None = None
 
 def _page_error(status: int, detail: str):
     """The error page; for an htmx request only the message (it lands inside a page)."""
-    fragment = (request.headers.get("HX-Request")
-                and not request.headers.get("HX-History-Restore-Request"))
-    template = "errors/_fragment.html" if fragment else "errors/error.html"
+    template = "errors/_fragment.html" if wants_fragment() else "errors/error.html"
     return render_template(template, status=status, detail=detail), status
 
 
@@ -112,7 +111,7 @@ def handle_csrf_error(error: CSRFError):
     message = "Сессия устарела или форма отправлена повторно. Обновите страницу и попробуйте снова."
     if wants_json():
         return _json_error(400, message, "csrf_failed")
-    if request.headers.get("HX-Request"):
+    if wants_fragment():
         return message, 400
     return _page_error(400, message)
 

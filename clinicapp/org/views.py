@@ -1,20 +1,21 @@
 """Clinic settings pages: the organization's requisites and its branches.
 
 Everyone with `org.view` reads them; only administrators (`org.manage`) change
-them. Each POST commits once on success and rolls back on a domain error,
-showing the errors next to the fields.
+them. Each POST is a page action (core.actions.perform): one commit on success,
+a rollback on a domain error, whose messages are shown next to the fields.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..core.errors import DomainError, NotFound, PermissionDenied
-from ..core.forms import show_errors
+from ..core.actions import answer, perform
+from ..core.errors import NotFound, PermissionDenied
+from ..core.forms import form_status, show_errors
+from ..core.htmx import wants_fragment
 from ..core.permissions import can_see_branch, has_permission, require_permission
-from ..extensions import db
 from . import clock, queries, services
 from .forms import ClinicForm, OrganizationForm
 from .hours import DAY_KEYS, day_text, week_rows
@@ -48,20 +49,16 @@ def _photos(form) -> list:
     return [file for file in form.photos.data or [] if _uploaded(file)]
 
 
-def _save(form, message: str, change):
-    """Run the service call `change` and commit: a redirect to the settings.
+def _save(form, change, message: str, shown):
+    """The settings' form action: `change()` (the service call), committed, then back
+    to the settings with `message`; a form not sent, invalid or refused is `shown()`."""
+    return perform(change, form=form, show=_show_errors,
+                   on_success=lambda _: answer(url_for("org.settings"), message),
+                   on_refusal=lambda _: shown())
 
-    On a domain error roll back, put the errors on `form` and return None.
-    """
-    try:
-        change()
-    except DomainError as error:
-        db.session.rollback()
-        show_errors(form, error, _form_field)
-        return None
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("org.settings"))
+
+def _show_errors(form, error) -> None:
+    show_errors(form, error, _form_field)
 
 
 def _number_text(value: Decimal | None) -> str:
@@ -85,25 +82,27 @@ def _branches_fragment_args() -> dict:
 @require_permission("org.view")
 def settings():
     """Requisites (a form for administrators, read-only for the others) and the branches."""
-    if request.method == "GET" and request.headers.get("HX-Request"):
+    if request.method == "GET" and wants_fragment():
         return render_template("org/_branches.html", **_branches_fragment_args())
     organization = queries.organization_for(current_user)
     can_manage = has_permission(current_user, MANAGE)
     form = OrganizationForm(obj=organization) if can_manage and organization else None
-    if request.method == "POST":
-        _require_manage()
-        if organization is None:
-            raise NotFound("Организация ещё не заведена")
-        if form.validate_on_submit():
-            saved = _save(form, "Реквизиты сохранены", lambda: services.update_organization(
-                current_user, organization,
-                {name: form[name].data for name in OrganizationForm.REQUISITES},
-                logo=_uploaded(form.logo.data), remove_logo=form.remove_logo.data))
-            if saved:
-                return saved
-    status = 400 if form is not None and (form.errors or form.form_errors) else 200
-    return render_template("org/settings.html", organization=organization, form=form,
-                           **_branches_fragment_args()), status
+
+    def page():
+        status = form_status(form) if form is not None else 200
+        return render_template("org/settings.html", organization=organization, form=form,
+                               **_branches_fragment_args()), status
+
+    if request.method != "POST":
+        return page()
+    _require_manage()
+    if organization is None:
+        raise NotFound("Организация ещё не заведена")
+    return _save(form, lambda: services.update_organization(
+        current_user, organization,
+        {name: form[name].data for name in OrganizationForm.REQUISITES},
+        logo=_uploaded(form.logo.data), remove_logo=form.remove_logo.data),
+        "Реквизиты сохранены", page)
 
 
 # --- branches -------------------------------------------------------------------------
@@ -136,13 +135,10 @@ def branch_new():
     if organization is None:
         raise NotFound("Сначала заведите организацию")
     form = ClinicForm()
-    if form.validate_on_submit():
-        saved = _save(form, "Филиал создан", lambda: services.create_clinic(
-            current_user, organization, _clinic_data(form), logo=_uploaded(form.logo.data),
-            photos=_photos(form)))
-        if saved:
-            return saved
-    return _render_branch(form, None, 400 if form.errors or form.form_errors else 200)
+    return _save(form, lambda: services.create_clinic(
+        current_user, organization, _clinic_data(form), logo=_uploaded(form.logo.data),
+        photos=_photos(form)), "Филиал создан",
+        lambda: _render_branch(form, None, form_status(form)))
 
 
 @bp.route("/branches/<int:clinic_id>", methods=["GET", "POST"])
@@ -160,11 +156,8 @@ def branch_edit(clinic_id: int):
     form = ClinicForm(obj=clinic)
     if request.method == "GET":
         _fill_form(form, clinic)
-    elif form.validate_on_submit():
-        saved = _save(form, "Изменения сохранены", lambda: services.update_clinic(
-            current_user, clinic, _clinic_data(form), logo=_uploaded(form.logo.data),
-            remove_logo=form.remove_logo.data, new_photos=_photos(form),
-            remove_photos=request.form.getlist("remove_photos")))
-        if saved:
-            return saved
-    return _render_branch(form, clinic, 400 if form.errors or form.form_errors else 200)
+    return _save(form, lambda: services.update_clinic(
+        current_user, clinic, _clinic_data(form), logo=_uploaded(form.logo.data),
+        remove_logo=form.remove_logo.data, new_photos=_photos(form),
+        remove_photos=request.form.getlist("remove_photos")), "Изменения сохранены",
+        lambda: _render_branch(form, clinic, form_status(form)))

@@ -4,12 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..core.errors import Conflict, DomainError
-from ..core.forms import form_status, save_form, show_errors
+from ..core.actions import answer, perform, status_of
+from ..core.errors import Conflict
+from ..core.forms import form_status
+from ..core.htmx import wants_fragment
 from ..core.pagination import page_number
 from ..core.permissions import has_permission, require_permission
 from ..core.phones import display_phone
@@ -132,13 +134,9 @@ def index():
     items, counted = queries.page_of_patients(_organization().id, query, PAGE_SIZE,
                                               (page - 1) * PAGE_SIZE, count_cap=COUNT_LIMIT)
     pagination = Page(items, page, PAGE_SIZE, min(counted, COUNT_LIMIT), counted > COUNT_LIMIT)
-    # A history restore (back button after hx-push-url) needs the whole page.
-    fragment = (request.headers.get("HX-Request")
-                and not request.headers.get("HX-History-Restore-Request"))
-    template = "patients/_results.html" if fragment else "patients/index.html"
-    response = make_response(render_template(template, page=pagination, q=query))
-    response.vary.add("HX-Request")  # the browser must not cache one as the other
-    return response
+    # The search box pushes its URL (hx-push-url): a history restore gets the whole page.
+    template = "patients/_results.html" if wants_fragment() else "patients/index.html"
+    return render_template(template, page=pagination, q=query)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -147,24 +145,30 @@ def index():
 def new():
     """Register a patient; a duplicate by phone or e-mail asks before creating."""
     form = _form()
-    duplicate = None
-    if form.validate_on_submit():
-        try:
-            patient = services.create_patient(current_user, _organization(), _form_data(form),
-                                              force=form.force.data)
-            db.session.commit()
-            flash(f"Пациент {patient.full_name} зарегистрирован", "success")
-            return redirect(url_for("patients.card", patient_id=patient.id))
-        except DomainError as error:
-            db.session.rollback()
-            existing_id = error.details.get("existing_id")
-            if isinstance(error, Conflict) and existing_id and error.code == "duplicate_patient":
-                duplicate = db.session.get(Patient, existing_id)
-            else:
-                show_errors(form, error)
-    status = 409 if duplicate else 400 if form.errors or form.form_errors else 200
-    return render_template("patients/form.html", form=form, patient=None,
-                           duplicate=duplicate), status
+
+    def shown(error):
+        duplicate = _duplicate_of(error)
+        if duplicate is not None:
+            form.form_errors.clear()  # the warning with the card on file says it all
+        status = 409 if duplicate else form_status(form)
+        return render_template("patients/form.html", form=form, patient=None,
+                               duplicate=duplicate), status
+
+    return perform(
+        lambda: services.create_patient(current_user, _organization(), _form_data(form),
+                                        force=form.force.data),
+        form=form,
+        on_success=lambda patient: answer(url_for("patients.card", patient_id=patient.id),
+                                          f"Пациент {patient.full_name} зарегистрирован"),
+        on_refusal=shown)
+
+
+def _duplicate_of(error) -> Patient | None:
+    """The card on file when `error` says the patient is already registered."""
+    if isinstance(error, Conflict) and error.code == "duplicate_patient":
+        existing_id = error.details.get("existing_id")
+        return db.session.get(Patient, existing_id) if existing_id else None
+    return None
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
@@ -173,11 +177,14 @@ def new():
 def edit(patient_id: int):
     patient = _patient(patient_id)
     form = _form(patient)
-    response = save_form(
-        form, lambda: services.update_patient(current_user, patient, _form_data(form, patient)),
-        lambda _: ("Изменения сохранены", url_for("patients.card", patient_id=patient.id)))
-    return response or (render_template("patients/form.html", form=form, patient=patient,
-                                        duplicate=None), form_status(form))
+    return perform(
+        lambda: services.update_patient(current_user, patient, _form_data(form, patient)),
+        form=form,
+        on_success=lambda _: answer(url_for("patients.card", patient_id=patient.id),
+                                    "Изменения сохранены"),
+        on_refusal=lambda _: (render_template("patients/form.html", form=form,
+                                              patient=patient, duplicate=None),
+                              form_status(form)))
 
 
 @bp.route("/<int:patient_id>")
@@ -197,19 +204,15 @@ def invite(patient_id: int):
     """Create the patient's cabinet login; the one-time password is shown once, here."""
     patient = _patient(patient_id)
     form = InviteForm()
-    invited = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user, password = services.invite_to_cabinet(current_user, patient, form.email.data)
-            db.session.commit()
-            invited = {"email": user.email, "password": password}
-        except DomainError as error:
-            db.session.rollback()
-            patient = _patient(patient_id)
-            show_errors(form, error)
-            status = error.status_code
-    else:
-        status = 400
-    return render_template("patients/card.html", patient=patient, invite_form=form,
-                           invited=invited, private=True), status
+
+    def card_with(invited=None, error=None):
+        # After a refusal the rollback dropped what the service set: read it again.
+        shown = _patient(patient_id) if error is not None else patient
+        return render_template("patients/card.html", patient=shown, invite_form=form,
+                               invited=invited, private=True), status_of(error)
+
+    return perform(
+        lambda: services.invite_to_cabinet(current_user, patient, form.email.data), form=form,
+        on_success=lambda created: card_with(invited={"email": created[0].email,
+                                                      "password": created[1]}),
+        on_refusal=lambda error: card_with(error=error))

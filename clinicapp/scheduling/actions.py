@@ -8,14 +8,22 @@ from datetime import timedelta
 from flask import render_template, request
 from flask_login import login_required
 
-from ..core.errors import Conflict, DomainError, ValidationFailed, field_error
+from ..core.actions import perform, status_of
+from ..core.errors import Conflict, field_error
 from ..core.models import utcnow
 from ..core.permissions import acting_user, has_permission, require_permission
-from ..extensions import db
 from ..org.clock import branch_zone
 from . import bp, queries, services
 from . import status as appointment_status
-from .dialogs import fill_choices, fill_doctors, form_context, naive_start, post_dialog, saved
+from .dialogs import (
+    fill_choices,
+    fill_doctors,
+    form_context,
+    naive_start,
+    refusal_context,
+    saved,
+    show_refusal,
+)
 from .forms import CANCEL_REASONS, CancelForm, EditForm, MoveForm
 from .models import Appointment
 from .rules import (
@@ -91,19 +99,18 @@ def change_status(appointment_id: int):
     user = acting_user()
     appointment = queries.appointment_for(user, appointment_id)
     status = request.form.get("status", "")
-    try:
+
+    def step():
         if status not in dict(STATUS_ACTIONS):
             raise field_error("status", "Неизвестный статус")
         early = status != appointment.status and _too_early(appointment, status)
         if early and status in allowed_transitions(appointment.status):
             raise Conflict(early, code="too_early")
         appointment_status.change_status(user, appointment, status)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        return _details(appointment, error.detail, error.status_code)
-    body, code = _details(appointment)
-    return saved(appointment, f"Статус: {STATUS_LABELS[status]}", body, code)
+
+    return perform(step, on_success=lambda _: saved(
+        appointment, f"Статус: {STATUS_LABELS[status]}", *_details(appointment)),
+        on_refusal=lambda error: _details(appointment, error.detail, error.status_code))
 
 
 @bp.route("/appointments/<int:appointment_id>/cancel", methods=["POST"])
@@ -114,18 +121,17 @@ def cancel(appointment_id: int):
     user = acting_user()
     appointment = queries.appointment_for(user, appointment_id)
     form = CancelForm()
-    try:
-        if not form.validate_on_submit():
-            raise ValidationFailed("reason: " + "; ".join(form.reason.errors),
-                                   details={"reason": form.reason.errors})
+
+    def cancel_it() -> str:
         appointment_status.change_status(user, appointment, "cancelled",
                                          reason=form.reason.data)
-        message = f"Запись отменена: {appointment.patient.full_name}, {span_text(appointment)}"
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        return _details(appointment, error.detail, error.status_code)
-    return saved(appointment, message, removed=True)
+        return f"Запись отменена: {appointment.patient.full_name}, {span_text(appointment)}"
+
+    # The refusal (a reason missing too) is told in the appointment's dialog, not on the form.
+    return perform(cancel_it, form=form, show=None,
+                   on_success=lambda message: saved(appointment, message, removed=True),
+                   on_refusal=lambda error: _details(appointment, error.detail,
+                                                     error.status_code))
 
 
 def _edit_form(appointment: Appointment) -> EditForm:
@@ -178,18 +184,18 @@ def edit(appointment_id: int):
     appointment = queries.appointment_for(acting_user(), appointment_id)
     form = _edit_form(appointment)
 
-    def save():
-        warnings = _apply_edit(form, appointment)
-        db.session.commit()
+    def changed(warnings: list[dict]):
         body, code = _details(appointment, notice="; ".join(
             w["detail"] for w in warnings) or None)
         return saved(appointment, "Запись изменена", body, code)
 
-    response, status, extra = post_dialog(form, save)
-    if response is not None:
-        return response
-    return render_template("scheduling/_edit.html", appointment=appointment,
-                           **form_context(form, appointment.clinic, **extra)), status
+    return perform(
+        lambda: _apply_edit(form, appointment), form=form, show=show_refusal,
+        on_success=changed,
+        on_refusal=lambda error: (render_template(
+            "scheduling/_edit.html", appointment=appointment,
+            **form_context(form, appointment.clinic, **refusal_context(error))),
+            status_of(error)))
 
 
 @bp.route("/appointments/<int:appointment_id>/move", methods=["POST"])
@@ -204,12 +210,9 @@ def move(appointment_id: int):
     appointment = queries.appointment_for(user, appointment_id)
     form = MoveForm()
     fill_doctors(form, appointment.clinic, keep=appointment.employee)
-    try:
+
+    def drop():
         span = grid_range()  # before anything is written: a bad range writes nothing
-        if not form.validate_on_submit():
-            raise ValidationFailed("; ".join(f"{name}: {messages[0]}"
-                                             for name, messages in form.errors.items()),
-                                   details=dict(form.errors))
         start = naive_start(form)
         end = start + timedelta(minutes=form.minutes.data) if form.minutes.data else None
         doctor = queries.referenced_doctor(form.doctor.data, "doctor")
@@ -217,12 +220,17 @@ def move(appointment_id: int):
             as_utc(start, appointment.clinic) == appointment.starts_at
         _, warnings = services.move_appointment(user, appointment, start, end, doctor,
                                                 override_hours=form.override_hours.data)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        return render_template("scheduling/_refusal.html", error=error), error.status_code
-    done = "Длительность изменена" if moved_only_end else "Перенесено"
-    message = f"{done}: {span_text(appointment)}"
-    if warnings:
-        message += ". Внимание: " + "; ".join(w["detail"] for w in warnings)
-    return saved(appointment, message, render_block(appointment, span), warning=bool(warnings))
+        return span, moved_only_end, warnings
+
+    def moved(result):
+        span, moved_only_end, warnings = result
+        done = "Длительность изменена" if moved_only_end else "Перенесено"
+        message = f"{done}: {span_text(appointment)}"
+        if warnings:
+            message += ". Внимание: " + "; ".join(w["detail"] for w in warnings)
+        return saved(appointment, message, render_block(appointment, span),
+                     warning=bool(warnings))
+
+    # The block snaps back: the refusal (a bad form too) is a message, not a form.
+    return perform(drop, form=form, show=None, on_success=moved, on_refusal=lambda error: (
+        render_template("scheduling/_refusal.html", error=error), error.status_code))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from flask import render_template, request
 from flask_login import login_required
 
+from ..core.actions import perform, status_of
 from ..core.errors import Conflict, DomainError, field_error
 from ..core.models import utcnow
 from ..core.permissions import acting_user, require_permission
@@ -25,9 +26,10 @@ from .dialogs import (
     fill_choices,
     form_context,
     naive_start,
-    post_dialog,
+    refusal_context,
     saved,
     service_id_of,
+    show_refusal,
 )
 from .forms import MAX_MINUTES, AppointmentForm
 from .models import Appointment
@@ -91,7 +93,31 @@ def _book(form: AppointmentForm, clinic: Clinic) -> tuple[Appointment, list[dict
         override_hours=form.override_hours.data)
 
 
-def _duplicate_patient(form: AppointmentForm, error: DomainError, extra: dict) -> None:
+class UnconfirmedOverlap(Conflict):
+    """The patient is already booked at that time: nothing is written until the person
+    at the desk confirms (the dialog asks, with the overlaps listed)."""
+
+    code = "overlap_unconfirmed"
+
+    def __init__(self, warnings: list[dict]) -> None:
+        super().__init__("; ".join(w["detail"] for w in warnings))
+        self.warnings = warnings
+
+
+def _book_confirmed(form: AppointmentForm, clinic: Clinic) -> Appointment:
+    appointment, warnings = _book(form, clinic)
+    if warnings and form.confirm_overlap.data != "1":
+        raise UnconfirmedOverlap(warnings)
+    return appointment
+
+
+def _show_refusal(form: AppointmentForm, error: DomainError) -> None:
+    # The overlap is asked about in its own box, not as an error of the form.
+    if not isinstance(error, UnconfirmedOverlap):
+        show_refusal(form, error)
+
+
+def _duplicate_patient(form: AppointmentForm, error: DomainError | None, extra: dict) -> None:
     """A typed-in patient whose phone or e-mail is on file: the dialog asks whom to book,
     the card on file or a new one (relatives often share a number)."""
     existing_id = error.details.get("existing_id") if isinstance(error, Conflict) else None
@@ -110,23 +136,21 @@ def new():
     clinic = branch_from_args()
     form = _new_form(clinic)
 
-    def save():
-        appointment, warnings = _book(form, clinic)
-        if warnings and form.confirm_overlap.data != "1":
-            db.session.rollback()
-            form.confirm_overlap.data = "1"
-            return render_template("scheduling/_new.html", warnings=warnings,
-                                   **form_context(form, clinic)), 409
-        message = (f"Записан: {appointment.patient.full_name}, {span_text(appointment)},"
-                   f" {appointment.employee.full_name}")
-        db.session.commit()
-        return saved(appointment, message)
+    def booked(appointment: Appointment):
+        return saved(appointment, f"Записан: {appointment.patient.full_name}, "
+                                  f"{span_text(appointment)}, {appointment.employee.full_name}")
 
-    response, status, extra = post_dialog(
-        form, save, lambda error, extra: _duplicate_patient(form, error, extra))
-    if response is not None:
-        return response
-    return render_template("scheduling/_new.html", **form_context(form, clinic, **extra)), status
+    def refused(error: DomainError | None):
+        extra = refusal_context(error)
+        if isinstance(error, UnconfirmedOverlap):
+            form.confirm_overlap.data = "1"  # the next submit books anyway
+            extra["warnings"] = error.warnings
+        _duplicate_patient(form, error, extra)
+        return render_template("scheduling/_new.html", **form_context(form, clinic, **extra)), \
+            status_of(error)
+
+    return perform(lambda: _book_confirmed(form, clinic), form=form, show=_show_refusal,
+                   on_success=booked, on_refusal=refused)
 
 
 @bp.route("/patients")

@@ -1,19 +1,20 @@
 """What the calendar's dialogs share: reading ids from the request, the doctor and
 service choices of a form, the `calendar-saved` event, a refusal put on a form.
 
-The dialogs answer htmx with a fragment for the page's one <dialog> (or, for a
-move, the appointment's block); a refused action answers 400/403/409 with the
-same fragment carrying the reason, and nothing is written (one transaction per
+Each dialog's submit is a page action (core.actions.perform). The dialogs answer
+htmx with a fragment for the page's one <dialog> (or, for a move, the
+appointment's block); a refused action answers 400/403/409 with the same
+fragment carrying the reason, and nothing is written (one transaction per
 request). Success tells the page through the `HX-Trigger` event
 `calendar-saved` ({"id", "message", "removed"}) so it can refresh the block
 even when the Socket.IO connection is down.
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from flask import make_response, request
+from flask import request
+from htmx_flask import make_response
 from wtforms.fields.choices import SelectChoice
 
 from ..core.errors import DomainError, field_error
@@ -37,14 +38,11 @@ def saved(appointment: Appointment, message: str, body="", status: int = 200,
           removed: bool = False, warning: bool = False):
     """`body` (text or a response) carrying the `calendar-saved` event.
 
-    The event's JSON is ASCII: headers are Latin-1, the message is Russian.
+    htmx-flask writes the event as JSON with `ensure_ascii` (its default): headers
+    are Latin-1, the message is Russian.
     """
-    response = make_response(body, status)
-    response.headers["HX-Trigger"] = json.dumps(
-        {"calendar-saved": {"id": appointment.id, "message": message, "removed": removed,
-                            "warning": warning}},
-        ensure_ascii=True)
-    return response
+    return make_response(body, status, trigger={"calendar-saved": {
+        "id": appointment.id, "message": message, "removed": removed, "warning": warning}})
 
 
 def branch_from_args() -> Clinic:
@@ -109,27 +107,13 @@ def naive_start(form) -> datetime:
     return datetime.combine(form.day.data, form.time.data)
 
 
-def post_dialog(form, save, on_refusal=None) -> tuple[object | None, int, dict]:
-    """A dialog's submit: `(save(), 200, {})` when the form is valid and the services
-    agree (`save` commits and returns the response); otherwise `(None, status, extra)`
-    with the refusal put on the form, the transaction rolled back, and `extra` for the
-    template (`on_refusal(error, extra)` may add to it). A GET is `(None, 200, {})`.
-    """
-    if request.method != "POST":
-        return None, 200, {}
-    if not form.validate_on_submit():
-        return None, 400, {}
-    try:
-        return save(), 200, {}
-    except DomainError as error:
-        db.session.rollback()
-        extra = show_failure(form, error)
-        if on_refusal is not None:
-            on_refusal(error, extra)
-        return None, error.status_code, extra
-
-
-def show_failure(form, error: DomainError) -> dict:
-    """Put a refusal on the form; returns what the template needs besides."""
+def show_refusal(form, error: DomainError) -> None:
+    """Put a refusal on a dialog's form (perform's `show`): the services' field names
+    are the dialog's (FORM_FIELDS)."""
     show_errors(form, error, lambda name: FORM_FIELDS.get(name, name))
-    return {"show_override": error.code == "outside_working_hours"}
+
+
+def refusal_context(error: DomainError | None) -> dict:
+    """What a dialog's template needs of a refusal besides the form: the «outside the
+    working hours» one offers to book anyway."""
+    return {"show_override": error is not None and error.code == "outside_working_hours"}

@@ -1,16 +1,18 @@
 """A doctor's «График работы» page: the weekly hours per branch, the exceptions
 (day off, vacation, sick leave, extra shift) and the next two weeks as they come
-out. Plain forms, post → redirect → get. Routes on the scheduling blueprint."""
+out. Plain forms, post → redirect → get (core.actions.perform). Routes on the
+scheduling blueprint."""
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, render_template, request, session, url_for
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..core.errors import DomainError, NotFound, PermissionDenied
-from ..core.forms import form_status, save_form, show_errors
+from ..core.actions import answer, perform, status_of
+from ..core.errors import NotFound, PermissionDenied
+from ..core.forms import form_status
 from ..core.permissions import acting_user, has_permission, require_permission
 from ..core.routing import MAX_ID, parse_id
 from ..extensions import db
@@ -108,12 +110,16 @@ def doctor_hours(doctor_id: int):
     if not has_permission(acting_user(), "calendar.manage"):
         raise PermissionDenied("Менять график может регистратура или управляющий")
     form = WeekForm()
-    response = save_form(
-        form, lambda: hours.set_week_template(acting_user(), doctor, clinic, form.week()),
-        lambda changed: (f"График в «{clinic.name}» сохранён" if changed else "Изменений нет",
-                         url_for("scheduling.doctor_hours", doctor_id=doctor.id,
-                                 branch=clinic.id)))
-    return response or _page(doctor, clinic, week_form=form, status=form_status(form))
+    return perform(
+        lambda: hours.set_week_template(acting_user(), doctor, clinic, form.week()), form=form,
+        on_success=lambda changed: answer(
+            _page_url(doctor, clinic),
+            f"График в «{clinic.name}» сохранён" if changed else "Изменений нет"),
+        on_refusal=lambda _: _page(doctor, clinic, week_form=form, status=form_status(form)))
+
+
+def _page_url(doctor: Employee, clinic) -> str:
+    return url_for("scheduling.doctor_hours", doctor_id=doctor.id, branch=clinic.id)
 
 
 @bp.route("/doctors/<int:doctor_id>/exceptions", methods=["POST"])
@@ -125,27 +131,27 @@ def new_exception(doctor_id: int):
     clinic = _branch(doctor)
     form = ExceptionForm()
     form.clinic.choices = _clinic_choices(doctor, _branches(doctor))
-    if not form.validate_on_submit():
-        return _page(doctor, clinic, exception_form=form, status=400)
-    target = next((b for b in doctor.branches if b.id == form.clinic.data), None)
-    try:
-        rows, absent = hours.add_exception(
+
+    def add():
+        target = next((b for b in doctor.branches if b.id == form.clinic.data), None)
+        return hours.add_exception(
             acting_user(), doctor, kind=form.kind.data, first=form.first.data,
             last=form.last.data or form.first.data, clinic=target,
             starts_at=form.starts_at.data, ends_at=form.ends_at.data, note=form.note.data)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        show_errors(form, error)
-        return _page(doctor, clinic, exception_form=form, status=error.status_code)
-    days = f"{rows[0].day:%d.%m.%Y}" + (f"–{rows[-1].day:%d.%m.%Y}" if len(rows) > 1 else "")
-    flash(f"Добавлено в график: {KIND_LABELS[form.kind.data].lower()}, {days}", "success")
-    if absent:
-        flash(f"На эти часы у врача записей: {len(absent)} — перенесите их (список ниже)",
-              "warning")
-        # The list survives the redirect in the session (ids only, shown once).
-        session[AFFECTED_KEY] = [a.id for a in absent[:LISTED_APPOINTMENTS]]
-    return redirect(url_for("scheduling.doctor_hours", doctor_id=doctor.id, branch=clinic.id))
+
+    def added(result):
+        rows, absent = result
+        days = f"{rows[0].day:%d.%m.%Y}" + (f"–{rows[-1].day:%d.%m.%Y}" if len(rows) > 1 else "")
+        flash(f"Добавлено в график: {KIND_LABELS[form.kind.data].lower()}, {days}", "success")
+        if absent:
+            flash(f"На эти часы у врача записей: {len(absent)} — перенесите их (список ниже)",
+                  "warning")
+            # The list survives the redirect in the session (ids only, shown once).
+            session[AFFECTED_KEY] = [a.id for a in absent[:LISTED_APPOINTMENTS]]
+        return answer(_page_url(doctor, clinic))
+
+    return perform(add, form=form, on_success=added, on_refusal=lambda error: _page(
+        doctor, clinic, exception_form=form, status=status_of(error)))
 
 
 @bp.route("/exceptions/<int:exception_id>/delete", methods=["POST"])
@@ -157,12 +163,7 @@ def remove_exception(exception_id: int):
     if row is None:
         raise NotFound("Исключение не найдено")
     doctor = _doctor(row.employee_id)
-    clinic = _branch(doctor)
-    try:
-        hours.delete_exception(acting_user(), row)
-        db.session.commit()
-        flash("Исключение удалено", "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.detail, "error")
-    return redirect(url_for("scheduling.doctor_hours", doctor_id=doctor.id, branch=clinic.id))
+    back = _page_url(doctor, _branch(doctor))
+    return perform(lambda: hours.delete_exception(acting_user(), row),
+                   on_success=lambda _: answer(back, "Исключение удалено"),
+                   on_refusal=lambda error: answer(back, error.detail, "error"))

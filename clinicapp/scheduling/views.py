@@ -1,8 +1,8 @@
 """Scheduling pages: the staff calendar (day and week views) and the card's appointments.
 
 The calendar page (`/calendar/`) renders the grid (scheduling/grid.py) on the
-server; with HX-Request it answers with the grid fragment only, which the page
-re-fetches after reconnecting and every few minutes. Single appointments come
+server; for htmx (core.htmx.wants_fragment) it answers with the grid fragment only,
+which the page re-fetches after reconnecting and every few minutes. Single appointments come
 as blocks (`/calendar/appointments/<id>/block`) when a Socket.IO event says one
 changed. The dialogs (new, details, change, cancel, move) live in actions.py.
 """
@@ -16,6 +16,7 @@ from flask import make_response, render_template, request, url_for
 from flask_login import login_required
 
 from ..core.errors import NotFound, field_error
+from ..core.htmx import wants_fragment
 from ..core.models import utcnow
 from ..core.permissions import acting_user, has_permission, require_permission
 from ..core.routing import parse_id
@@ -171,21 +172,16 @@ def _grid_context(cal: CalendarView) -> dict:
 @login_required
 @require_permission("calendar.view")
 def calendar():
-    """The calendar page; with HX-Request the grid fragment only."""
+    """The calendar page; for htmx the grid fragment only."""
     user = acting_user()
     cal = calendar_view(user)
     if cal is None:
         return render_template("scheduling/calendar.html", cal=None, branches=[])
-    fragment = (request.headers.get("HX-Request")
-                and not request.headers.get("HX-History-Restore-Request"))
-    if fragment:
-        response = make_response(render_template("scheduling/_grid.html", **_grid_context(cal)))
-    else:
-        response = make_response(render_template(
-            "scheduling/calendar.html", branches=switcher_branches(user),
-            step_labels=STEP_LABELS, can_manage=may_manage(user), **_grid_context(cal)))
-    response.vary.add("HX-Request")
-    return response
+    if wants_fragment():
+        return render_template("scheduling/_grid.html", **_grid_context(cal))
+    return render_template("scheduling/calendar.html", branches=switcher_branches(user),
+                           step_labels=STEP_LABELS, can_manage=may_manage(user),
+                           **_grid_context(cal))
 
 
 def _hour_in_minutes(name: str, default: int) -> int:

@@ -1,13 +1,15 @@
 """Staff pages: the list with filters, the employee form, system access."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import ROLE_LABELS
-from ..core.errors import DomainError, PermissionDenied
-from ..core.forms import form_status, save_form, show_errors
+from ..core.actions import answer, perform, status_of
+from ..core.errors import PermissionDenied
+from ..core.forms import form_status
+from ..core.htmx import wants_fragment
 from ..core.pagination import page_number
 from ..core.permissions import has_permission, require_permission
 from ..extensions import db
@@ -44,7 +46,7 @@ def index():
         is_doctor=True if filters["doctors"] else None, search=filters["q"])
     page = db.paginate(statement, page=page_number(request.args.get("page")),
                        per_page=PAGE_SIZE, error_out=False)
-    template = "staff/_table.html" if request.headers.get("HX-Request") else "staff/index.html"
+    template = "staff/_table.html" if wants_fragment() else "staff/index.html"
     return render_template(template, page=page, filters=filters,
                            branches=queries.visible_branches(current_user))
 
@@ -94,14 +96,14 @@ def _edit_page(employee, form=None, grant_form=None, status: int = 200):
 @require_permission("staff.manage")
 def new():
     form = _employee_form()
-    response = save_form(
-        form, lambda: services.create_employee(current_user, _form_data(form),
-                                               branch_ids=form.branches.data,
-                                               photo=_photo(form)),
-        lambda employee: (f"Сотрудник {employee.full_name} добавлен",
-                          url_for("staff.edit", employee_id=employee.id)))
-    return response or (render_template("staff/form.html", employee=None, form=form),
-                        form_status(form))
+    return perform(
+        lambda: services.create_employee(current_user, _form_data(form),
+                                         branch_ids=form.branches.data, photo=_photo(form)),
+        form=form,
+        on_success=lambda employee: answer(url_for("staff.edit", employee_id=employee.id),
+                                           f"Сотрудник {employee.full_name} добавлен"),
+        on_refusal=lambda _: (render_template("staff/form.html", employee=None, form=form),
+                              form_status(form)))
 
 
 @bp.route("/<int:employee_id>", methods=["GET", "POST"])
@@ -114,18 +116,19 @@ def edit(employee_id: int):
             raise PermissionDenied("Недостаточно прав для этого действия")
         services.ensure_may_change(current_user, employee)
     form = _employee_form(employee)
-    if form.validate_on_submit():
-        try:
-            services.update_employee(current_user, employee, _form_data(form),
-                                     branch_ids=form.branches.data, photo=_photo(form))
-            db.session.commit()
-            flash("Изменения сохранены", "success")
-            return redirect(url_for("staff.edit", employee_id=employee.id))
-        except DomainError as error:
-            db.session.rollback()
-            employee = queries.employee_for(current_user, employee_id)
-            show_errors(form, error)
-    return _edit_page(employee, form, status=400 if form.errors or form.form_errors else 200)
+    return perform(
+        lambda: services.update_employee(current_user, employee, _form_data(form),
+                                         branch_ids=form.branches.data, photo=_photo(form)),
+        form=form,
+        on_success=lambda _: answer(url_for("staff.edit", employee_id=employee.id),
+                                    "Изменения сохранены"),
+        on_refusal=lambda error: _edit_page(_reloaded(employee, error), form,
+                                            status=form_status(form)))
+
+
+def _reloaded(employee, error):
+    """The employee as stored: after a refusal the rollback dropped what the service set."""
+    return employee if error is None else queries.employee_for(current_user, employee.id)
 
 
 @bp.route("/<int:employee_id>/access", methods=["POST"])
@@ -135,21 +138,18 @@ def grant_access(employee_id: int):
     employee = queries.employee_for(current_user, employee_id)
     services.ensure_may_change(current_user, employee)
     form = GrantAccessForm(prefix="access")
-    status = 400
-    if form.validate_on_submit():
-        try:
-            user, _created = services.grant_access(
-                current_user, employee, form.password.data, form.role.data,
-                username=form.username.data, email=form.email.data)
-            db.session.commit()
-            flash(f"Доступ выдан: логин {user.login_name}, роль «{user.role_label}»", "success")
-            return redirect(url_for("staff.edit", employee_id=employee.id))
-        except DomainError as error:
-            db.session.rollback()
-            employee = queries.employee_for(current_user, employee_id)
-            show_errors(form, error)
-            status = error.status_code
-    return _edit_page(employee, grant_form=form, status=status)
+
+    def granted(user):
+        return answer(url_for("staff.edit", employee_id=employee.id),
+                      f"Доступ выдан: логин {user.login_name}, роль «{user.role_label}»")
+
+    return perform(
+        lambda: services.grant_access(current_user, employee, form.password.data,
+                                      form.role.data, username=form.username.data,
+                                      email=form.email.data)[0],
+        form=form, on_success=granted,
+        on_refusal=lambda error: _edit_page(_reloaded(employee, error), grant_form=form,
+                                            status=status_of(error)))
 
 
 @bp.route("/<int:employee_id>/access/revoke", methods=["POST"])
@@ -158,12 +158,9 @@ def grant_access(employee_id: int):
 def revoke_access(employee_id: int):
     employee = queries.employee_for(current_user, employee_id)
     services.ensure_may_change(current_user, employee)
-    if RevokeAccessForm(prefix="revoke").validate_on_submit():
-        try:
-            services.revoke_access(current_user, employee)
-            db.session.commit()
-            flash("Доступ отозван: вход отключён, все сеансы завершены", "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.detail, "error")
-    return redirect(url_for("staff.edit", employee_id=employee_id))
+    back = url_for("staff.edit", employee_id=employee_id)
+    return perform(
+        lambda: services.revoke_access(current_user, employee),
+        form=RevokeAccessForm(prefix="revoke"),
+        on_success=lambda _: answer(back, "Доступ отозван: вход отключён, все сеансы завершены"),
+        on_refusal=lambda error: answer(back, error.detail, "error"))

@@ -6,10 +6,12 @@ to the Socket.IO room of the branch and re-fetches it).
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import login_required
 
-from ..core.errors import DomainError, NotFound, ValidationFailed
+from ..core.actions import answer, perform
+from ..core.errors import NotFound, ValidationFailed
+from ..core.htmx import wants_fragment
 from ..core.models import utcnow
 from ..core.permissions import acting_user, can_see_branch, has_permission, require_permission
 from ..core.routing import MAX_ID
@@ -56,13 +58,13 @@ def _board_context(clinic: Clinic, error: str | None = None,
 @login_required
 @require_permission("calendar.view")
 def today():
-    """The queue page; with HX-Request only the board fragment."""
+    """The queue page; for htmx only the board fragment."""
     user = acting_user()
     clinic = chosen_branch(user, request.args.get("branch"))
     if clinic is None:
         return render_template("visits/today.html", clinic=None, branches=[])
     context = _board_context(clinic)
-    if request.headers.get("HX-Request"):
+    if wants_fragment():
         return render_template("visits/_board.html", **context)
     return render_template("visits/today.html", branches=switcher_branches(user), **context)
 
@@ -79,21 +81,22 @@ def change_status(appointment_id: int):
         raise NotFound("Запись не найдена")
     clinic = appointment.clinic
     status = request.form.get("status", "")
-    try:
+    back = url_for("visits.today", branch=clinic.id)
+
+    def step():
         if status not in ACTIONS:
             raise ValidationFailed("Неизвестное действие: выберите «Пришёл», «Пригласить», "
                                    "«Завершить» или «Не пришёл»",
                                    details={"status": ["Неизвестный статус"]})
         appointment_status.change_status(user, appointment, status)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if not request.headers.get("HX-Request"):
-            flash(error.detail, "error")
-            return redirect(url_for("visits.today", branch=clinic.id))
-        return render_template("visits/_board.html",
-                               **_board_context(clinic, error.detail)), error.status_code
-    if not request.headers.get("HX-Request"):
-        return redirect(url_for("visits.today", branch=clinic.id))
-    notice = f"{appointment.patient.short_name}: {STATUS_LABELS[status].lower()}"
-    return render_template("visits/_board.html", **_board_context(clinic, notice=notice))
+
+    def board(**told):
+        return render_template("visits/_board.html", **_board_context(clinic, **told))
+
+    # Without JavaScript the step is a plain form post: back to the page.
+    return perform(
+        step,
+        on_success=lambda _: answer(back, fragment=lambda: board(notice=(
+            f"{appointment.patient.short_name}: {STATUS_LABELS[status].lower()}"))),
+        on_refusal=lambda error: answer(back, error.detail, "error", fragment=lambda: (
+            board(error=error.detail), error.status_code)))
