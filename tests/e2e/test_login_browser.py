@@ -151,7 +151,7 @@ def test_demo_admin_signs_in_with_totp_and_out(browser, live_server):
     table = browser.find_element(By.CSS_SELECTOR, "#users-table table")
     headers = [th.get_attribute("textContent").strip()  # CSS shows them upper-case
                for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
-    assert headers[:4] == ["ФИО", "E-mail", "Телефон", "Роль"]
+    assert headers[:3] == ["ФИО", "Контакты", "Роль"]
     assert email in table.text and "manager@clinic.test" in table.text
     screenshot(browser, "desktop-admin-users")
     assert_clean_console(browser, "/admin/users")
