@@ -51,12 +51,14 @@ def refusal(status: int, detail: str) -> bytes:
 
 
 class JSONErrorsThreadWorker(ThreadWorker):
-    """The gthread worker, with gunicorn's 414 and 431 in JSON; other errors as gunicorn has them."""
+    """The gthread worker, with gunicorn's 414 and 431 in JSON; other errors as gunicorn
+    has them."""
 
     def handle_error(self, req, client, addr, exc):
         if isinstance(exc, LimitRequestLine):
             status = 414
-            detail = f"{HTTP_MESSAGES[414]}: строка запроса длиннее {self.cfg.limit_request_line} байт"
+            limit = self.cfg.limit_request_line
+            detail = f"{HTTP_MESSAGES[414]}: строка запроса длиннее {limit} байт"
         elif isinstance(exc, LimitRequestHeaders):
             status = 431
             detail = (f"{HTTP_MESSAGES[431]}: не больше {self.cfg.limit_request_fields} полей "

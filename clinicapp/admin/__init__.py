@@ -9,5 +9,7 @@ def init_app(app) -> None:
     from . import views
 
     declare("users.view", roles=("manager",), label="Видеть пользователей и их доступ")
+    declare("users.manage", roles=(),
+            label="Заводить пользователей, менять роли и доступ (только администратор)")
     app.register_blueprint(views.bp)
     add_menu_entry(app, 80, "admin.users", "Пользователи", "users.view")

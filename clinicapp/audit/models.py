@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, String, func
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, func
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,6 +18,8 @@ from ..extensions import db
 
 class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
+    # A thing's history (and the visits backfill of migration 0007) reads by target.
+    __table_args__ = (Index("ix_audit_entries_target", "target_type", "target_id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(

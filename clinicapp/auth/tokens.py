@@ -132,9 +132,11 @@ def user_from_access_claims(claims: dict) -> User | None:
 
 def decode_access(token: str) -> User | None:
     """For sockets: a user from a raw access token string, or None."""
+    if not isinstance(token, str):
+        return None
     try:
         claims = decode_token(token)
-    except PyJWTError:
+    except (PyJWTError, ValueError):  # ValueError: a lone surrogate cannot even be encoded
         return None
     if claims.get("type") != "access":
         return None

@@ -9,6 +9,7 @@ transaction, rolling one back drops only its own, and only the outermost commit 
 """
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 from sqlalchemy import event
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 
 _KEY = "after_commit_callbacks"
+
+log = logging.getLogger("clinicapp.after_commit")
 
 
 def after_commit(callback: Callable[[], None]) -> None:
@@ -43,7 +46,12 @@ def _run_callbacks(session: Session) -> None:
                 entry[0] = enclosing
         return
     for _, callback in session.info.pop(_KEY, []):
-        callback()
+        # The work is committed: one failing side effect must neither stop the others
+        # nor turn the request into an error.
+        try:
+            callback()
+        except Exception:  # noqa: BLE001
+            log.exception("after-commit callback failed")
 
 
 @event.listens_for(Session, "after_rollback")

@@ -21,7 +21,8 @@ def form_refusal(form) -> FormInvalid:
     summary = "; ".join(f"{name}: {messages[0]}" if name else str(messages[0])
                         for name, messages in errors.items())
     return FormInvalid(summary or "Проверьте поля формы",
-                       details={name or "form": list(messages) for name, messages in errors.items()})
+                       details={name or "form": list(messages)
+                                for name, messages in errors.items()})
 
 
 def show_errors(form, error: DomainError, field_name: Callable[[str], str] = str) -> None:

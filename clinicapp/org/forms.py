@@ -60,8 +60,8 @@ class _ZoneChoices:
 
 
 def _text(label: str, limit: int = 255, **kwargs) -> StringField:
-    return StringField(label, validators=[Length(max=limit, message=f"Не длиннее {limit} символов")],
-                       **kwargs)
+    too_long = Length(max=limit, message=f"Не длиннее {limit} символов")
+    return StringField(label, validators=[too_long], **kwargs)
 
 
 def _area(label: str, limit: int = 1000) -> TextAreaField:

@@ -8,7 +8,8 @@ import threading
 
 from .feed import feed
 
-_installed = threading.Event()
+_at_exit = threading.Event()
+_on_signals = threading.Event()
 
 
 def _closing_then(previous):
@@ -31,12 +32,13 @@ def install() -> None:
     `python wsgi.py`); gunicorn sets its own before loading the app, and they
     still run after ours.
     """
-    if _installed.is_set():
+    if not _at_exit.is_set():
+        _at_exit.set()
+        atexit.register(feed.shutdown)
+    # Only the main thread may set them: an app built elsewhere first leaves it to a later one.
+    if _on_signals.is_set() or threading.current_thread() is not threading.main_thread():
         return
-    _installed.set()
-    atexit.register(feed.shutdown)
-    if threading.current_thread() is not threading.main_thread():
-        return
+    _on_signals.set()
     for signum in (signal.SIGTERM, signal.SIGINT):
         previous = signal.getsignal(signum)
         if previous not in (signal.SIG_IGN, None):

@@ -94,6 +94,7 @@ def details(appointment_id: int):
 
 @bp.route("/appointments/<int:appointment_id>/status", methods=["POST"])
 @login_required
+@require_permission("calendar.view")
 def change_status(appointment_id: int):
     """A status step from the dialog (confirm, arrived, with the doctor, done, no-show)."""
     user = acting_user()

@@ -238,6 +238,8 @@ def move_appointment(actor, appointment: Appointment, starts_at: datetime,
     ensure_may_act(actor, appointment)
     if actor is not None and not _is_staff(actor):
         raise PermissionDenied("Перенести запись может только регистратура")
+    # A status step at the same moment: decide on its result, not on what was read before.
+    db.session.refresh(appointment, with_for_update=True)
     if appointment.status not in ACTIVE_STATUSES:
         raise Conflict(f"Запись в статусе «{status_label(appointment.status)}» "
                        "нельзя перенести", code="not_movable")

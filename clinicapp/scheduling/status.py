@@ -61,7 +61,10 @@ def _ensure_may_set(actor, appointment: Appointment, status: str) -> None:
 
 
 def visit_of(appointment: Appointment) -> Visit | None:
-    return db.session.scalar(db.select(Visit).where(Visit.appointment_id == appointment.id))
+    """The appointment's visit as the database has it now (a caller may hold an older copy:
+    visits change only under the appointment's row lock, which the steps take first)."""
+    return db.session.scalar(db.select(Visit).where(Visit.appointment_id == appointment.id)
+                             .execution_options(populate_existing=True))
 
 
 def _stamp(visit: Visit, status: str, actor, now: datetime) -> None:
@@ -118,10 +121,11 @@ def change_status(actor, appointment: Appointment, status: str, *, reason: str |
     now = now or utcnow()
     _check_known(status)
     _ensure_may_set(actor, appointment, status)
+    # Two desks clicking at once (or a cancel against a step): the second waits here
+    # and decides on the first's result.
+    db.session.refresh(appointment, with_for_update=True)
     if status == "cancelled":
         return cancel_appointment(actor, appointment, reason, now=now)
-    # Two desks clicking at once: the second waits here and sees the first's result.
-    db.session.refresh(appointment, with_for_update=True)
     if status == appointment.status:
         return appointment
     before = appointment.status

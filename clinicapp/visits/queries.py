@@ -46,6 +46,9 @@ def visits_statement(user, *, branch_id: int | None = None, date_from: date | No
         db.select(Visit).options(WITH_APPOINTMENT)
         .join(Appointment, Appointment.id == Visit.appointment_id),
         user, branch_id=branch_id, date_from=date_from, date_to=date_to)
+    # A patient who arrived and left before the doctor saw them: the appointment was
+    # cancelled and its visit, stopped at «arrived», is history, not a waiting patient.
+    statement = statement.where(Appointment.status != "cancelled")
     if status is not None:
         statement = statement.where(Visit.status == status)
     return statement.order_by(Appointment.starts_at, Visit.id)
@@ -53,7 +56,8 @@ def visits_statement(user, *, branch_id: int | None = None, date_from: date | No
 
 def waiting_minutes(visit: Visit | None, now: datetime | None = None) -> int | None:
     """Minutes since arrival while the patient waits for the doctor, else None."""
-    if visit is None or visit.status != "arrived" or visit.arrived_at is None:
+    if visit is None or visit.status != "arrived" or visit.arrived_at is None \
+            or visit.appointment.status == "cancelled":
         return None
     return max(0, int(((now or utcnow()) - visit.arrived_at).total_seconds() // 60))
 

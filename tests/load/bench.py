@@ -5,9 +5,10 @@ doctors × 15 half-hour appointments, 300) and 100 000 more patients. A live ser
 (the same `python wsgi.py` the tests run) answers a receptionist's calendar page,
 its grid fragment, one block (a live update), the JSON list of the day, a
 doctor's free slots for a week, the front desk's board, and the patient list's
-search-as-you-type (one rare letter, one common letter, a name, phone digits). Each is requested REPEAT times after a warm-up;
-the table gives the median and the 95th percentile in milliseconds, and the
-answer's size. The same numbers go to instance/bench/calendar.json.
+search-as-you-type (one rare letter, one common letter, a name, phone digits). Each
+is requested REPEAT times after a warm-up; the table gives the median and the 95th
+percentile in milliseconds, and the answer's size. The same numbers go to
+instance/bench/calendar.json.
 
 Speed is measured here, never asserted by timing in the tests (they count queries).
 """

@@ -24,7 +24,8 @@ SET_AT = datetime(2026, 1, 15, 21, 30, tzinfo=UTC)
 
 def option(html: str, value: str) -> str:
     """The label of the <option> with this value, and whether it is selected."""
-    match = re.search(rf'<option( selected)? value="{re.escape(value)}"( selected)?>([^<]*)</option>',
+    match = re.search(rf'<option( selected)? value="{re.escape(value)}"( selected)?>'
+                      r'([^<]*)</option>',
                       html)
     assert match, f"no option {value}"
     return ("* " if match.group(1) or match.group(2) else "") + match.group(3)

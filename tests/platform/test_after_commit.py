@@ -40,3 +40,17 @@ def test_a_rolled_back_transaction_runs_nothing(app):
     db.session.rollback()
     db.session.commit()
     assert ran == []
+
+
+def test_a_failing_callback_neither_stops_the_others_nor_fails_the_commit(app, caplog):
+    ran = []
+
+    def broken():
+        raise RuntimeError("the mail server is down")
+
+    after_commit(lambda: ran.append("first"))
+    after_commit(broken)
+    after_commit(lambda: ran.append("after the broken one"))
+    db.session.commit()
+    assert ran == ["first", "after the broken one"]
+    assert "after-commit callback failed" in caplog.text

@@ -1,8 +1,8 @@
 """The audit log cannot be rewritten: the database refuses UPDATE, DELETE and TRUNCATE.
 
 Every attempt goes through the application's own connection (its session and its
-engine; the tests connect as a superuser, whom a REVOKE would not stop), inside a savepoint, so the test
-can read the row afterwards and see it unchanged.
+engine; the tests connect as a superuser, whom a REVOKE would not stop), inside a
+savepoint, so the test can read the row afterwards and see it unchanged.
 """
 from __future__ import annotations
 

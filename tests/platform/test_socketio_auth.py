@@ -48,6 +48,18 @@ def test_handshake_without_valid_credentials_is_refused(live_server, auth):
         _connect(live_server.url, auth=auth)
 
 
+def test_hostile_tokens_are_refused_without_an_error(live_server):
+    """A lone surrogate cannot even be encoded for the signature check; a number or a list
+    is no token: each is a refused handshake, not a traceback in the log."""
+    start = live_server.log_path.stat().st_size
+    for token in ("\ud800", "a.\udfff.b", 42, ["x"], {"token": "x"}):
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            _connect(live_server.url, auth={"token": token})
+    with live_server.log_path.open() as log:
+        log.seek(start)
+        assert "Traceback" not in log.read()
+
+
 def test_refresh_token_is_not_an_access_token(live_server):
     pair = requests.post(live_server.url + "/api/v1/auth/login", json=DEMO, timeout=5).json()
     with pytest.raises(socketio.exceptions.ConnectionError):

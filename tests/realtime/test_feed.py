@@ -101,7 +101,8 @@ def test_unknown_event_type_is_a_programming_error(branches):
 
 def test_registry_delivers_per_branch_and_forgets_the_departed():
     feed = Feed()
-    first, second, elsewhere = feed.subscribe("branch:1"), feed.subscribe("branch:1"), feed.subscribe("branch:2")
+    first, second = feed.subscribe("branch:1"), feed.subscribe("branch:1")
+    elsewhere = feed.subscribe("branch:2")
     feed.publish("branch:1", "hello", None)
     assert first.inbox.get_nowait() == second.inbox.get_nowait() == "hello"
     assert elsewhere.inbox.empty()

@@ -122,3 +122,19 @@ def test_day_queue(world, desk, add_appointment):
     assert entry.visit.status == "arrived"
     assert [e.appointment.id for e in queue["done"]] == [done.id]
     assert queue["with_doctor"] == queue["no_show"] == []
+
+
+def test_a_cancelled_appointment_is_no_waiting_patient(client, world, desk, add_appointment):
+    """Arrived, then left before the doctor saw them: the visit is history, not waiting."""
+    day = future_day(0)
+    appointment = add_appointment(at(day, "10:00"))
+    visit = client.post(URL, headers=desk[1], json={"appointment": appointment.id}).get_json()
+    assert visit["waiting_minutes"] is not None
+    response = client.patch(f"/api/v1/calendar/appointments/{appointment.id}", headers=desk[1],
+                            json={"status": "cancelled", "cancel_reason": "Ушёл, не дождался"})
+    assert response.status_code == 200
+    listed = client.get(URL, headers=desk[1], query_string={"date": day.isoformat()})
+    assert listed.get_json() == [] and listed.headers["X-Total-Count"] == "0"
+    detail = client.get(f"{URL}/{visit['id']}", headers=desk[1]).get_json()
+    assert detail["status"] == "arrived" and detail["waiting_minutes"] is None
+    assert detail["appointment_details"]["status"] == "cancelled"
