@@ -19,7 +19,8 @@ Services flush and raise DomainError; the request commits once (ARCHITECTURE.md 
 (`error` is a FormInvalid, 400), for a refusal of the service with its messages put
 on the form by `show` (by default under the fields it names, the rest above the form).
 A post → redirect → get page answers `form_status(form)` (400 whenever the form shows
-errors); a dialog or a fragment answers the refusal's own code, `status_of(error)` (400, 403, 404, 409).
+errors); a dialog or a fragment answers the refusal's own code, `status_of(error)`
+(400, 403, 404, 409).
 
 An action that htmx posts (a button in a fragment) answers both ways with `answer`:
 htmx gets the fragment, a full page (no JavaScript) is redirected with a flash:
