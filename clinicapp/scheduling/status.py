@@ -126,8 +126,15 @@ def change_status(actor, appointment: Appointment, status: str, *, reason: str |
     db.session.refresh(appointment, with_for_update=True)
     if status == "cancelled":
         return cancel_appointment(actor, appointment, reason, now=now)
-    if status == appointment.status:
-        return appointment
+    if status != appointment.status:
+        _step(actor, appointment, status, now, note)
+    return appointment
+
+
+def _step(actor, appointment: Appointment, status: str, now: datetime,
+          note: dict | None = None) -> Visit | None:
+    """The change itself, on an appointment already checked and row-locked: the
+    transition, the visit row, the audit, the signals. Returns the visit (None before one)."""
     before = appointment.status
     check_transition(before, status)
     appointment.status = status
@@ -139,7 +146,7 @@ def change_status(actor, appointment: Appointment, status: str, *, reason: str |
          visit=visit)
     if status == "completed":
         send(visit_finished, visit=visit, appointment=appointment, actor=actor)
-    return appointment
+    return visit
 
 
 def open_visit(actor, appointment: Appointment, status: str = "arrived", *,
@@ -164,10 +171,10 @@ def open_visit(actor, appointment: Appointment, status: str = "arrived", *,
         raise Conflict(f"Запись в статусе «{status_label(appointment.status)}»: "
                        "визит открыть нельзя", code="appointment_closed",
                        details={"appointment": ["Запись отменена или завершена"]})
+    now = now or utcnow()
     if appointment.status == status:  # arrived without a visit row: open it now
-        return _visit_step(actor, appointment, status, now or utcnow())
-    change_status(actor, appointment, status, now=now)
-    return visit_of(appointment)
+        return _visit_step(actor, appointment, status, now)
+    return _step(actor, appointment, status, now)
 
 
 def step_visit(actor, visit: Visit, status: str, *, now: datetime | None = None) -> Visit:
@@ -192,7 +199,6 @@ def mark_no_shows(now: datetime | None = None, grace_minutes: int = 30) -> list[
                                      Appointment.starts_at <= cutoff)
         .order_by(Appointment.starts_at, Appointment.id)
         .with_for_update(skip_locked=True)))
-    for appointment in due:
-        change_status(None, appointment, "no_show", now=now,
-                      note={"grace_minutes": grace_minutes})
+    for appointment in due:  # locked and read by the select above
+        _step(None, appointment, "no_show", now, {"grace_minutes": grace_minutes})
     return due
