@@ -14,7 +14,7 @@ from flask import g
 from ..core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from ..core.models import utcnow
 from ..core.pagination import TOTAL_COUNT_DOC, LimitOffsetSchema, limit_offset, total_header
-from ..org.clock import branch_zone
+from ..org.clock import branch_today, branch_zone
 from ..scheduling import queries, services, slots
 from ..scheduling.models import STATUSES
 from ..scheduling.rules import MAX_COMMENT, summary
@@ -205,8 +205,7 @@ def free_slots(query, doctor_id: int):
                                                            "клинике"]})
         duration = service.duration_minutes
     now = utcnow()
-    today = min((now.astimezone(branch_zone(c)).date() for c in clinics),
-                default=now.date())
+    today = min((branch_today(c, now) for c in clinics), default=now.date())
     first = query["date_from"] or today
     last = query["date_to"] or (first + timedelta(days=6))
     first, last = day_range(first, last, today, slots.MAX_RANGE_DAYS)

@@ -12,7 +12,7 @@ from ..core.actions import perform, status_of
 from ..core.errors import Conflict, field_error
 from ..core.models import utcnow
 from ..core.permissions import acting_user, has_permission, require_permission
-from ..org.clock import branch_zone
+from ..org.clock import branch_today, branch_zone
 from . import bp, queries, services
 from . import status as appointment_status
 from .dialogs import (
@@ -49,12 +49,12 @@ ON_THE_DAY = ("arrived", "in_progress", "completed")
 def _too_early(appointment: Appointment, status: str) -> str | None:
     """Why the dialog does not offer `status` yet: arrival and the visit only on the
     day (or after), «Не пришёл» only once the appointment has started."""
-    zone = branch_zone(appointment.clinic)
+    clinic = appointment.clinic
     now = utcnow()
     if status == "no_show" and appointment.starts_at > now:
         return "«Не пришёл» отмечают после начала приёма"
-    if status in ON_THE_DAY and \
-            appointment.starts_at.astimezone(zone).date() > now.astimezone(zone).date():
+    starts_on = appointment.starts_at.astimezone(branch_zone(clinic)).date()
+    if status in ON_THE_DAY and starts_on > branch_today(clinic, now):
         return "Приход и приём отмечают в день приёма"
     return None
 

@@ -18,7 +18,7 @@ from ..auth.models import User
 from ..catalog.models import Service
 from ..core.models import utcnow
 from ..extensions import db
-from ..org.clock import branch_zone
+from ..org.clock import branch_today
 from ..patients.models import Patient
 from ..scheduling.models import Appointment, ScheduleException, Visit, WorkingInterval
 from ..scheduling.slots import branch_hours
@@ -199,7 +199,7 @@ def _appointments(doctors: list, now: datetime) -> None:
     made: list[Appointment] = []
     for doctor in doctors:
         for clinic in doctor.branches:
-            today = now.astimezone(branch_zone(clinic)).date()
+            today = branch_today(clinic, now)
             days = branch_hours(clinic, [doctor.id], today - timedelta(days=DAYS_BACK),
                                 today + timedelta(days=DAYS_AHEAD))[doctor.id]
             fitting = _fitting(services, doctor, clinic)

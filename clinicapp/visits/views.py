@@ -17,7 +17,7 @@ from ..core.permissions import acting_user, can_see_branch, has_permission, requ
 from ..core.routing import MAX_ID
 from ..extensions import db
 from ..org.branches import chosen_branch, switcher_branches
-from ..org.clock import branch_zone
+from ..org.clock import branch_now, branch_zone
 from ..org.models import Clinic
 from ..scheduling import status as appointment_status
 from ..scheduling.models import Appointment
@@ -43,10 +43,10 @@ COLUMNS = (("expected", "Ожидаются"), ("waiting", "Ждут приём�
 
 def _board_context(clinic: Clinic, error: str | None = None,
                    notice: str | None = None) -> dict:
-    zone = branch_zone(clinic)
     now = utcnow()
-    day = now.astimezone(zone).date()
-    return {"clinic": clinic, "zone": zone, "day": day, "now_local": now.astimezone(zone),
+    now_local = branch_now(clinic, now)
+    day = now_local.date()
+    return {"clinic": clinic, "zone": branch_zone(clinic), "day": day, "now_local": now_local,
             "queue": queries.day_queue(clinic.id, day, now), "columns": COLUMNS,
             "column_actions": COLUMN_ACTIONS, "actions": ACTIONS,
             "status_labels": STATUS_LABELS, "error": error, "notice": notice,
