@@ -11,5 +11,10 @@ def contains_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def prefix_pattern(text: str) -> str:
-    return contains_pattern(text)[1:]
+def regex_literal(text: str) -> str:
+    """`text` as a PostgreSQL regular expression matching it literally.
+
+    There a backslash before any character that is not a letter or digit stands for
+    that character itself.
+    """
+    return "".join(ch if ch.isalnum() else "\\" + ch for ch in text)

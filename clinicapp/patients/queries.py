@@ -13,7 +13,7 @@ from sqlalchemy import Select, false, func, or_
 
 from ..core.errors import NotFound
 from ..core.routing import MAX_ID
-from ..core.search import ESCAPE, contains_pattern
+from ..core.search import ESCAPE, contains_pattern, regex_literal
 from ..extensions import db
 from ..org.models import Organization
 from .models import Patient
@@ -63,13 +63,7 @@ def _name_condition(token: str):
         return false()  # no name is made of punctuation alone (and no index could help)
     if len(word) >= 3:
         return Patient.search_name.ilike(contains_pattern(word), escape=ESCAPE)
-    return Patient.search_name.regexp_match("(^| )" + _regex_literal(word), flags="i")
-
-
-def _regex_literal(text: str) -> str:
-    # In PostgreSQL's regular expressions a backslash before any character that
-    # is not a letter or digit stands for that character itself.
-    return "".join(ch if ch.isalnum() else "\\" + ch for ch in text)
+    return Patient.search_name.regexp_match("(^| )" + regex_literal(word), flags="i")
 
 
 def search_conditions(query: str) -> list:
