@@ -6,10 +6,14 @@ from ..core.permissions import STAFF_ROLES, declare
 
 
 def init_app(app) -> None:
-    from . import views
+    from . import clock, views
 
     declare("org.view", roles=STAFF_ROLES, label="Видеть реквизиты и филиалы")
     declare("org.manage", roles=(),
             label="Менять реквизиты организации и филиалы (только администратор)")
     app.register_blueprint(views.bp)
+    # Every page shows instants and zones through the one clock (org owns it):
+    # `{{ moment|local_time(zone) }}`, `{{ clinic.timezone|zone_label }}`.
+    app.add_template_filter(clock.local_text, "local_time")
+    app.add_template_filter(clock.zone_label, "zone_label")
     add_menu_entry(app, 70, "org.settings", "Клиника", "org.view")

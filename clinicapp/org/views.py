@@ -16,7 +16,7 @@ from ..core.errors import NotFound, PermissionDenied
 from ..core.forms import form_status, show_errors
 from ..core.htmx import wants_fragment
 from ..core.permissions import can_see_branch, has_permission, require_permission
-from . import clock, queries, services
+from . import queries, services
 from .forms import ClinicForm, OrganizationForm
 from .hours import DAY_KEYS, day_text, week_rows
 
@@ -24,11 +24,6 @@ bp = Blueprint("org", __name__, url_prefix="/settings")
 
 MANAGE = "org.manage"
 STATUS_LABELS = {"": "Все", "active": "Работают", "inactive": "Отключены"}
-
-# Every page shows instants and zones through the one clock (org owns it):
-# `{{ moment|local_time(zone) }}`, `{{ clinic.timezone|zone_label }}`.
-bp.add_app_template_filter(clock.local_text, "local_time")
-bp.add_app_template_filter(clock.zone_label, "zone_label")
 
 
 def _require_manage() -> None:
