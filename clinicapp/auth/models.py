@@ -52,6 +52,7 @@ class User(TimestampMixin, db.Model):
         CheckConstraint("username = lower(username)", name="username_lowercase"),
         CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="role_known"),
         CheckConstraint("failed_logins >= 0", name="failed_logins_nonnegative"),
+        CheckConstraint("language ~ '^[a-z]{2,3}$'", name="language_shape"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +70,8 @@ class User(TimestampMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The interface language the user chose; None: the browser's Accept-Language decides.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     branches: Mapped[list[Clinic]] = relationship(secondary=user_branches,
                                                   order_by=Clinic.id)

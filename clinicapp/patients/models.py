@@ -31,6 +31,7 @@ class Patient(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint("sex IN ('M', 'F')", name="sex_known"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("language ~ '^[a-z]{2,3}$'", name="language_shape"),
         # Trigram indexes: search-as-you-type by any part of the name or phone.
         Index("ix_patients_search_name_trgm", "search_name", postgresql_using="gin",
               postgresql_ops={"search_name": "gin_trgm_ops"}),
@@ -58,6 +59,8 @@ class Patient(TimestampMixin, db.Model):
     document_type: Mapped[str | None] = mapped_column(String(50))
     document_number: Mapped[str | None] = mapped_column(EncryptedText)
     notes: Mapped[str | None] = mapped_column(EncryptedText)
+    # The language of the patient's notifications and cabinet; None: the clinic's default.
+    language: Mapped[str | None] = mapped_column(String(8))
     consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     external_1c_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     external_bitrix_id: Mapped[str | None] = mapped_column(String(100), unique=True)
