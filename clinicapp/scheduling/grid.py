@@ -6,6 +6,12 @@ interval is placed with the classes `cal-at-<row>` and `cal-len-<rows>`
 (static/css/calendar-rows.css). Positions are computed here, on the branch's
 wall clock, so the page needs no script to lay itself out and a live update
 can fetch one block rendered for the same origin.
+
+Which doctors get a column is decided here too (`split_doctors`): in a day view
+those who work that day, who have appointments, and the signed-in doctor; the
+others are listed as hidden. What has passed is shaded (`Column.past_rows`), and
+`Grid.scroll_row` is where the page opens: now during the working day, else the
+start of the day.
 """
 from __future__ import annotations
 
@@ -28,6 +34,11 @@ def column_key(doctor_id: int, day: date) -> str:
     return f"{doctor_id}/{day.isoformat()}"
 
 
+def clock(minute: int) -> str:
+    """`09:05` for minute 545 of a column's day (`24:00` for its end)."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
 def local_minutes(moment: datetime, day: date, zone: ZoneInfo) -> int:
     """Minutes from local midnight of `day` to `moment` on the wall clock of `zone`."""
     local = moment.astimezone(zone)
@@ -48,6 +59,11 @@ class Span:
             return None
         row = (start - origin) // ROW_MINUTES + 1
         return row, max(1, math.ceil((end - origin) / ROW_MINUTES) - row + 1)
+
+    @property
+    def text(self) -> str:
+        """`09:00–13:00` on the column's wall clock."""
+        return f"{clock(self.start)}–{clock(self.end)}"
 
 
 @dataclass
@@ -83,9 +99,20 @@ class Column:
     day: date
     guest: bool = False
     absence: str | None = None  # a whole day's day_off / vacation / sick_leave
+    own: bool = False  # the signed-in doctor's own column
     work: list[Span] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     bands: list[tuple[int, int]] = field(default_factory=list)  # (row, rows) of work
+    past_rows: int = 0  # rows from the top that have passed (all of them for a past day)
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """A doctor left out of a day view: not working that day (`absence` says why, if
+    a whole-day absence does), nothing booked."""
+
+    doctor: object
+    absence: str | None = None
 
 
 @dataclass
@@ -102,6 +129,8 @@ class Grid:
     last: int = 0  # minutes after local midnight where the last row ends
     now_row: int | None = None
     today: date | None = None
+    scroll_row: int = 1  # where the page opens
+    hidden: list[Hidden] = field(default_factory=list)  # doctors without a column
 
     @property
     def rows(self) -> int:
@@ -110,7 +139,7 @@ class Grid:
     @property
     def hours(self) -> list[tuple[str, int]]:
         """(label, row) of every whole hour on the axis."""
-        return [(f"{minute // 60:02d}:00", (minute - self.origin) // ROW_MINUTES + 1)
+        return [(clock(minute), (minute - self.origin) // ROW_MINUTES + 1)
                 for minute in range(self.origin, self.last, 60)]
 
 
@@ -155,20 +184,68 @@ def place(grid: Grid, block: Block) -> bool:
     return True
 
 
+def split_doctors(doctors: list, day: date, hours: dict, appointments: list, *,
+                  own_id: int | None = None, absences: dict | None = None
+                  ) -> tuple[list, list[Hidden]]:
+    """(shown, hidden) doctors of a day view, in the order given, the own one first.
+
+    Shown: who works that day in the branch (`hours`), who has an appointment there
+    (`appointments`: nothing booked ever disappears) and the signed-in doctor
+    (`own_id`); the others are hidden, with their whole-day absence if any.
+    """
+    absences = absences or {}
+    booked = {appointment.employee_id for appointment in appointments}
+    shown, hidden = [], []
+    for doctor in doctors:
+        if doctor.id in booked or doctor.id == own_id or hours.get(doctor.id, {}).get(day):
+            shown.append(doctor)
+        else:
+            hidden.append(Hidden(doctor, absences.get((doctor.id, day))))
+    return own_first(shown, own_id), hidden
+
+
+def own_first(doctors: list, own_id: int | None) -> list:
+    """The signed-in doctor's column leads; the rest keep their order."""
+    return sorted(doctors, key=lambda doctor: doctor.id != own_id)
+
+
+def past_rows(day: date, today: date, minute: int, origin: int, last: int) -> int:
+    """How many rows of a column of `day` have passed when it is `minute` on `today`."""
+    if day < today:
+        return (last - origin) // ROW_MINUTES
+    if day > today:
+        return 0
+    return (min(max(minute, origin), last) - origin) // ROW_MINUTES
+
+
+def opening_row(grid: Grid, minute: int) -> int:
+    """Where the page opens: the row of now while today's working day runs (its first
+    start to its last end), else the start of the day (the first working interval or
+    appointment shown, else the top)."""
+    today = [column for column in grid.columns if column.day == grid.today]
+    work = [span for column in today for span in column.work]
+    if grid.now_row and work and min(s.start for s in work) <= minute < max(s.end for s in work):
+        return grid.now_row
+    starts = [row for column in grid.columns for row, _ in column.bands] \
+        or [block.row for column in grid.columns for block in column.blocks]
+    return min(starts, default=1)
+
+
 def build(*, view: str, clinic, zone: ZoneInfo, days: list[date], doctors: list,
           hours: dict, appointments: list, step: int, now: datetime,
           may_move: bool, guests: set[int] = frozenset(),
-          absences: dict | None = None) -> Grid:
+          absences: dict | None = None, own_id: int | None = None) -> Grid:
     """Lay out the day view (`doctors` × one day) or the week view (one doctor × 7 days).
 
     `hours`: {doctor id: {day: [(UTC start, UTC end)]}} (slots.branch_hours);
     `appointments`: the branch's non-cancelled appointments of those days;
     `guests`: ids of doctors shown only because they have appointments;
-    `absences`: {(doctor id, day): kind} of whole days off (slots.whole_day_absences).
+    `absences`: {(doctor id, day): kind} of whole days off (slots.whole_day_absences);
+    `own_id`: the signed-in doctor, whose columns are marked.
     """
     absences = absences or {}
     columns = [Column(column_key(doctor.id, day), doctor, day, guest=doctor.id in guests,
-                      absence=absences.get((doctor.id, day)))
+                      absence=absences.get((doctor.id, day)), own=doctor.id == own_id)
                for doctor in doctors for day in days]
     by_key = {column.key: column for column in columns}
     for column in columns:
@@ -189,10 +266,12 @@ def build(*, view: str, clinic, zone: ZoneInfo, days: list[date], doctors: list,
             block.check_hours(column.work)
     local_now = now.astimezone(zone)
     grid.today = local_now.date()
-    if local_now.date() in days:
-        minute = local_now.hour * 60 + local_now.minute
-        if grid.origin <= minute < grid.last:
-            grid.now_row = (minute - grid.origin) // ROW_MINUTES + 1
+    minute = local_now.hour * 60 + local_now.minute
+    if grid.today in days and grid.origin <= minute < grid.last:
+        grid.now_row = (minute - grid.origin) // ROW_MINUTES + 1
+    for column in columns:
+        column.past_rows = past_rows(column.day, grid.today, minute, grid.origin, grid.last)
+    grid.scroll_row = opening_row(grid, minute)
     return grid
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import Date, cast, func
 from sqlalchemy.orm import selectinload
 
@@ -36,7 +37,7 @@ def referenced_clinic(clinic_id: int, field: str = "branch") -> Clinic:
     """An active branch named in a request body; ValidationFailed naming `field` otherwise."""
     clinic = _row(Clinic, clinic_id)
     if clinic is None or not clinic.is_active:
-        raise field_error(field, "Нет такого филиала")
+        raise field_error(field, _("Нет такого филиала"))
     return clinic
 
 
@@ -44,14 +45,14 @@ def referenced_doctor(doctor_id: int, field: str = "employee") -> Employee:
     """An active doctor named in a request body; ValidationFailed naming `field` otherwise."""
     doctor = _row(Employee, doctor_id)
     if doctor is None or not doctor.is_active or not doctor.is_doctor:
-        raise field_error(field, "Нет такого врача")
+        raise field_error(field, _("Нет такого врача"))
     return doctor
 
 
 def referenced_patient(patient_id: int, field: str = "patient") -> Patient:
     patient = _row(Patient, patient_id)
     if patient is None:
-        raise field_error(field, "Нет такого пациента")
+        raise field_error(field, _("Нет такого пациента"))
     return patient
 
 
@@ -61,7 +62,7 @@ def referenced_service(service_id: int | None, field: str = "service") -> Servic
         return None
     service = _row(Service, service_id)
     if service is None or not service.is_active:
-        raise field_error(field, "Нет такой услуги")
+        raise field_error(field, _("Нет такой услуги"))
     return service
 
 
@@ -89,9 +90,9 @@ def appointment_for(user, appointment_id: int) -> Appointment:
     """
     appointment = _row(Appointment, appointment_id)
     if appointment is None or (not user.is_staff and not may_act_on(user, appointment)):
-        raise NotFound("Запись не найдена")
+        raise NotFound(_("Запись не найдена"))
     if not may_act_on(user, appointment):
-        raise PermissionDenied("Запись в филиале, к которому у вас нет доступа",
+        raise PermissionDenied(_("Запись в филиале, к которому у вас нет доступа"),
                                code="branch_forbidden")
     return appointment
 
@@ -199,6 +200,14 @@ def branch_doctors(branch_id: int) -> list[Employee]:
         .where(employee_branches.c.clinic_id == branch_id, Employee.is_doctor,
                Employee.is_active)
         .order_by(Employee.last_name, Employee.first_name, Employee.id)))
+
+
+def own_doctor(user) -> Employee | None:
+    """The active doctor whose staff card is linked to the signed-in account, if any."""
+    if user is None or not user.is_staff:
+        return None
+    return db.session.scalar(db.select(Employee).where(
+        Employee.user_id == user.id, Employee.is_doctor, Employee.is_active))
 
 
 def no_show_count(patient_id: int) -> int:

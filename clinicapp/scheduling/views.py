@@ -1,38 +1,47 @@
-"""Scheduling pages: the staff calendar (day and week views) and the card's appointments.
+"""Scheduling pages: the staff calendar (day and week views), its printout, the card's list.
 
 The calendar page (`/calendar/`) renders the grid (scheduling/grid.py) on the
 server; for htmx (core.htmx.wants_fragment) it answers with the grid fragment only,
 which the page re-fetches after reconnecting and every few minutes. Single appointments come
 as blocks (`/calendar/appointments/<id>/block`) when a Socket.IO event says one
 changed. The dialogs (new, details, change, cancel, move) live in actions.py.
+
+A doctor who opens the calendar lands on their own day: without `?branch=` the
+branch where they work that day, their column first in the day view and their week
+in the week view. Everybody may switch to anything their branches hold.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from babel.dates import format_date
+from babel.dates import format_interval, format_skeleton
 from flask import make_response, render_template, request, url_for
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..core.errors import NotFound, field_error
 from ..core.htmx import wants_fragment
 from ..core.models import utcnow
-from ..core.permissions import acting_user, has_permission, require_permission
+from ..core.permissions import acting_user, can_see_branch, has_permission, require_permission
 from ..core.routing import parse_id
 from ..extensions import db
 from ..org.branches import chosen_branch, switcher_branches, visible_branch_ids
-from ..org.clock import branch_today, branch_zone
+from ..org.clock import branch_now, branch_today, branch_zone
 from ..org.models import Clinic
 from ..patients.models import Patient
 from ..staff.models import Employee
 from . import bp, queries, slots
 from . import grid as layout
 from .models import Appointment
-from .rules import KIND_LABELS, MAX_YEAR, MIN_YEAR, STATUS_LABELS, WEEKDAY_SHORT
+from .rules import KIND_LABELS, MAX_YEAR, MIN_YEAR, STATUS_LABELS
 
 CARD_LIMIT = 20
-STEP_LABELS = {5: "5 мин", 10: "10 мин", 15: "15 мин"}
+STEP_LABELS = {step: _l("%(num)d мин", num=step) for step in slots.STEPS}
+# The legend's order: the way a visit goes, then the one that never happened.
+LEGEND = ("booked", "confirmed", "arrived", "in_progress", "completed", "no_show")
 
 
 def parse_day(raw: str | None, default: date, field: str = "date") -> date:
@@ -43,9 +52,10 @@ def parse_day(raw: str | None, default: date, field: str = "date") -> date:
     try:
         day = date.fromisoformat(raw)
     except ValueError as exc:
-        raise field_error(field, "Ожидается дата ГГГГ-ММ-ДД") from exc
+        raise field_error(field, _("Ожидается дата ГГГГ-ММ-ДД")) from exc
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise field_error(field, f"Год должен быть от {MIN_YEAR} до {MAX_YEAR}")
+        raise field_error(field, _("Год должен быть от %(first)d до %(last)d",
+                                   first=MIN_YEAR, last=MAX_YEAR))
     return day
 
 
@@ -57,21 +67,38 @@ def parse_choice(raw: str | None, field: str, choices, default):
     for choice in choices:
         if str(choice) == raw:
             return choice
-    raise field_error(field, "Допустимо: " + ", ".join(str(c) for c in choices))
+    raise field_error(field, _("Допустимо: %(choices)s",
+                               choices=", ".join(str(c) for c in choices)))
+
+
+def upper_first(text: str) -> str:
+    """The first letter capitalised, the rest as the locale wrote it («Понедельник, 12 мая»)."""
+    return text[:1].upper() + text[1:]
+
+
+def day_heading(day: date) -> str:
+    """A week column's heading, «Пн, 12 янв.» / «Mon, Jan 12»."""
+    return upper_first(format_skeleton("MMMEd", day, locale=get_locale()))
 
 
 @dataclass
 class CalendarView:
     """What the page shows: a branch, a day (or its week), the doctors, the grid step;
-    and the patient being booked, when the page was opened from a patient's card."""
+    the patient being booked, when the page was opened from a patient's card; the
+    signed-in doctor (`own`); the specialty filter and whether doctors who do not
+    work that day are shown (`show_all`)."""
 
     clinic: Clinic
     view: str
     day: date
     step: int
-    doctors: list[Employee]
+    doctors: list[Employee]  # the branch's doctors of the chosen specialty
     doctor: Employee | None  # the week view's doctor
     patient: Patient | None = None
+    own: Employee | None = None
+    show_all: bool = False
+    specialty: str | None = None
+    specialties: list[str] = field(default_factory=list)
 
     @property
     def days(self) -> list[date]:
@@ -83,15 +110,16 @@ class CalendarView:
             return [self.doctor] if self.doctor else []
         return self.doctors
 
-    def url(self, **changes) -> str:
+    def url(self, endpoint: str = "scheduling.calendar", **changes) -> str:
         """This view's URL with some parameters changed (the toolbar's links)."""
         params = {"branch": self.clinic.id, "date": self.day.isoformat(), "view": self.view,
                   "step": self.step, "doctor": self.doctor.id if self.doctor else None,
-                  "patient": self.patient.id if self.patient else None}
+                  "patient": self.patient.id if self.patient else None,
+                  "spec": self.specialty, "all": "1" if self.show_all else None}
         params.update(changes)
-        if params["view"] != "week":
+        if params["view"] != "week" and "doctor" not in changes:
             params["doctor"] = None
-        return url_for("scheduling.calendar", **{k: v for k, v in params.items() if v})
+        return url_for(endpoint, **{k: v for k, v in params.items() if v})
 
     def shifted(self, sign: int) -> str:
         days = 7 if self.view == "week" else 1
@@ -101,25 +129,49 @@ class CalendarView:
     def title(self) -> str:
         if self.view == "week":
             first, last = self.days[0], self.days[-1]
-            return (f"{format_date(first, 'd MMMM', locale='ru')} – "
-                    f"{format_date(last, 'd MMMM y', locale='ru')}")
-        return format_date(self.day, "EEEE, d MMMM y", locale="ru").capitalize()
+            return format_interval(first, last, "yMMMd", locale=get_locale())
+        return upper_first(format_date(self.day, "full"))
+
+
+def doctor_branch(user, doctor: Employee, raw_day: str | None) -> Clinic | None:
+    """Where a doctor's calendar opens: the first of their branches (that the user
+    sees) where they work on the day asked for (today there when none), else the first."""
+    branches = [clinic for clinic in doctor.branches
+                if clinic.is_active and can_see_branch(user, clinic.id)]
+    for clinic in branches:
+        day = parse_day(raw_day, branch_today(clinic))
+        if any(slots.working_intervals(doctor.id, clinic, day, day).values()):
+            return clinic
+    return branches[0] if branches else None
 
 
 def calendar_view(user) -> CalendarView | None:
     """The view the query string asks for (400 naming the parameter when it is bad);
     None when the user has no branch."""
-    clinic = chosen_branch(user, request.args.get("branch"))
+    args = request.args
+    own = queries.own_doctor(user)
+    clinic = None
+    if own is not None and not args.get("branch", "").strip():
+        clinic = doctor_branch(user, own, args.get("date"))
+    clinic = clinic or chosen_branch(user, args.get("branch"))
     if clinic is None:
         return None
-    day = parse_day(request.args.get("date"), branch_today(clinic))
-    view = parse_choice(request.args.get("view"), "view", layout.VIEWS, "day")
-    step = parse_choice(request.args.get("step"), "step", slots.STEPS, slots.DEFAULT_STEP)
-    doctors = queries.branch_doctors(clinic.id)
-    doctor = parse_choice(request.args.get("doctor"), "doctor", [d.id for d in doctors], None)
-    chosen = next((d for d in doctors if d.id == doctor), doctors[0] if doctors else None)
-    return CalendarView(clinic, view, day, step, doctors, chosen,
-                        booked_patient(request.args.get("patient"), clinic))
+    day = parse_day(args.get("date"), branch_today(clinic))
+    view = parse_choice(args.get("view"), "view", layout.VIEWS, "day")
+    step = parse_choice(args.get("step"), "step", slots.STEPS, slots.DEFAULT_STEP)
+    show_all = parse_choice(args.get("all"), "all", ("0", "1"), "0") == "1"
+    branch_doctors = queries.branch_doctors(clinic.id)
+    specialties = sorted({name for d in branch_doctors for name in d.specializations or []})
+    specialty = parse_choice(args.get("spec"), "spec", specialties, None)
+    doctors = [d for d in branch_doctors
+               if specialty is None or specialty in (d.specializations or [])]
+    own = own if own is not None and any(d.id == own.id for d in branch_doctors) else None
+    doctor = parse_choice(args.get("doctor"), "doctor", [d.id for d in doctors], None)
+    default = own if own in doctors else (doctors[0] if doctors else None)
+    chosen = next((d for d in doctors if d.id == doctor), default)
+    return CalendarView(clinic, view, day, step, layout.own_first(doctors, own and own.id),
+                        chosen, booked_patient(args.get("patient"), clinic), own=own,
+                        show_all=show_all, specialty=specialty, specialties=specialties)
 
 
 def booked_patient(raw: str | None, clinic: Clinic) -> Patient | None:
@@ -129,7 +181,7 @@ def booked_patient(raw: str | None, clinic: Clinic) -> Patient | None:
         return None
     patient = db.session.get(Patient, patient_id)
     if patient is None or patient.organization_id != clinic.organization_id:
-        raise field_error("patient", "Нет такого пациента")
+        raise field_error("patient", _("Нет такого пациента"))
     return patient
 
 
@@ -139,10 +191,11 @@ def may_manage(user) -> bool:
 
 
 def build_grid(cal: CalendarView) -> layout.Grid:
-    """The grid of the view: four queries whatever the number of doctors and appointments.
+    """The grid of the view: five queries whatever the number of doctors and appointments.
 
     In the day view a doctor no longer listed in the branch (left it, deactivated)
-    who still has appointments that day gets a column too: nothing disappears.
+    who still has appointments that day gets a column too: nothing disappears. Doctors
+    who neither work nor have appointments that day are hidden unless asked for.
     """
     days = cal.days
     week_doctor = cal.doctor if cal.view == "week" else None
@@ -151,21 +204,31 @@ def build_grid(cal: CalendarView) -> layout.Grid:
     ) if cal.column_doctors else []
     doctors = list(cal.column_doctors)
     listed = {doctor.id for doctor in doctors}
-    guests = {a.employee_id: a.employee for a in appointments if a.employee_id not in listed}
+    guests = {a.employee_id: a.employee for a in appointments if a.employee_id not in listed
+              and cal.specialty in (None, *(a.employee.specializations or []))}
     doctors += sorted(guests.values(), key=lambda d: (d.last_name, d.first_name, d.id))
+    shown_ids = listed | set(guests)
+    appointments = [a for a in appointments if a.employee_id in shown_ids]
     ids = [d.id for d in doctors]
     exceptions = slots.schedule_exceptions(ids, days[0], days[-1])
     hours = slots.branch_hours(cal.clinic, ids, days[0], days[-1], exceptions)
-    return layout.build(view=cal.view, clinic=cal.clinic, zone=branch_zone(cal.clinic),
+    absences = slots.whole_day_absences(exceptions, cal.clinic.id)
+    own_id = cal.own.id if cal.own and cal.view == "day" else None
+    hidden = []
+    if cal.view == "day" and not cal.show_all:
+        doctors, hidden = layout.split_doctors(doctors, cal.day, hours, appointments,
+                                               own_id=own_id, absences=absences)
+    grid = layout.build(view=cal.view, clinic=cal.clinic, zone=branch_zone(cal.clinic),
                         days=days, doctors=doctors, hours=hours, appointments=appointments,
                         step=cal.step, now=utcnow(), may_move=may_manage(acting_user()),
-                        guests=set(guests),
-                        absences=slots.whole_day_absences(exceptions, cal.clinic.id))
+                        guests=set(guests), absences=absences, own_id=own_id)
+    grid.hidden = hidden
+    return grid
 
 
 def _grid_context(cal: CalendarView) -> dict:
     return {"cal": cal, "grid": build_grid(cal), "status_labels": STATUS_LABELS,
-            "weekdays": WEEKDAY_SHORT, "kind_labels": KIND_LABELS}
+            "kind_labels": KIND_LABELS, "day_heading": day_heading}
 
 
 @bp.route("/")
@@ -181,7 +244,28 @@ def calendar():
         return render_template("scheduling/_grid.html", **_grid_context(cal))
     return render_template("scheduling/calendar.html", branches=switcher_branches(user),
                            step_labels=STEP_LABELS, can_manage=may_manage(user),
-                           **_grid_context(cal))
+                           legend=LEGEND, **_grid_context(cal))
+
+
+@bp.route("/print")
+@login_required
+@require_permission("calendar.view")
+def print_day():
+    """The day (or a doctor's week) as a printable schedule: per doctor, the time,
+    patient, phone, service and status; `?doctor=` in the day view prints one doctor."""
+    cal = calendar_view(acting_user())
+    if cal is None:
+        raise NotFound(_("Вы не прикреплены ни к одному филиалу"))
+    grid = build_grid(cal)
+    only = cal.doctor.id if cal.view == "day" and cal.doctor and request.args.get("doctor") \
+        else None
+    sections = [column for column in grid.columns
+                if (only is None or column.doctor.id == only)
+                and (column.blocks or column.work)]
+    return render_template("scheduling/print.html", cal=cal, grid=grid, sections=sections,
+                           status_labels=STATUS_LABELS, kind_labels=KIND_LABELS,
+                           day_heading=day_heading,
+                           only=only, printed_at=branch_now(cal.clinic))
 
 
 def _hour_in_minutes(name: str, default: int) -> int:
@@ -189,7 +273,7 @@ def _hour_in_minutes(name: str, default: int) -> int:
     if not raw:
         return default
     if not (raw.isascii() and raw.isdigit()) or int(raw) > layout.DAY_MINUTES or int(raw) % 60:
-        raise field_error(name, "Ожидается целое число часов в минутах (0–1440)")
+        raise field_error(name, _("Ожидается целое число часов в минутах (0–1440)"))
     return int(raw)
 
 
@@ -198,7 +282,7 @@ def grid_range() -> tuple[int, int]:
     origin = _hour_in_minutes("origin", layout.DEFAULT_HOURS[0] * 60)
     last = _hour_in_minutes("last", layout.DEFAULT_HOURS[1] * 60)
     if last <= origin:
-        raise field_error("last", "Должно быть больше origin")
+        raise field_error("last", _("Должно быть больше origin"))
     return origin, last
 
 
@@ -243,7 +327,7 @@ def block(appointment_id: int):
 def patient_appointments(patient_id: int):
     """The card's "Записи" section: latest appointments in the user's branches, no-shows."""
     if db.session.get(Patient, patient_id) is None:
-        raise NotFound("Пациент не найден")
+        raise NotFound(_("Пациент не найден"))
     statement = queries.patient_appointments_statement(patient_id)
     branches = visible_branch_ids(acting_user())
     if branches is not None:

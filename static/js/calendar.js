@@ -3,12 +3,16 @@
  * - Dialogs: htmx loads new/details/edit fragments into #cal-dialog-body; this
  *   opens the <dialog>, closes it when a save leaves the body empty, and lets
  *   refused saves (400/403/409) swap in the form with its messages.
- * - Create: a click on free time opens «Новая запись» for that doctor, day and time.
+ * - Create: a click on free time opens the new-appointment dialog for that doctor, day and time.
  * - Drag and drop (interact.js): move a block to another time or column, or drag
  *   its bottom edge to change the length; the server checks everything, a refused
  *   move snaps back and the reason is shown.
  * - Live: joins the branch's Socket.IO room; on an appointment event re-fetches
- *   that appointment's block (server-rendered) and puts it in its column.
+ *   that appointment's block (server-rendered) and puts it in its column; an event
+ *   for a doctor hidden that day (not working) reloads the grid, which now shows them.
+ * - Opens scrolled to the row the server chose (#cal-grid[data-scroll-row]): now during
+ *   the working day, else its start.
+ * Every text a person reads comes from the page (#calendar-i18n), in their language.
  */
 (function () {
   'use strict';
@@ -21,6 +25,12 @@
 
   var root = document.getElementById('calendar');
   if (!root) return;
+  var text = JSON.parse(document.getElementById('calendar-i18n').textContent);
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, key) {
+      return key in values ? values[key] : all;
+    });
+  }
   var dialog = document.getElementById('cal-dialog');
   var dialogBody = document.getElementById('cal-dialog-body');
   var toastEl = document.getElementById('cal-toast');
@@ -137,12 +147,11 @@
     var said = (new DOMParser().parseFromString(evt.detail.xhr.responseText || '', 'text/html')
       .body.textContent || '').trim();
     toast(said && said.length < 300 ? said :
-      status === 404 ? 'Запись не найдена — возможно, её уже отменили' :
-        status === 403 ? 'Недостаточно прав для этого действия' :
-          'Не получилось: ошибка ' + status + '. Попробуйте ещё раз', true);
+      status === 404 ? text.not_found :
+        status === 403 ? text.forbidden : fill(text.failed, {code: status}), true);
   });
   document.addEventListener('htmx:sendError', function () {
-    toast('Нет связи с сервером. Проверьте сеть и попробуйте ещё раз', true);
+    toast(text.offline, true);
   });
   document.addEventListener('htmx:afterSwap', function (evt) {
     if (evt.detail.target && evt.detail.target.id === 'cal-dialog-body') {
@@ -233,7 +242,7 @@
       rangeQuery());
     fetch(url, {headers: {'HX-Request': 'true'}, credentials: 'same-origin'}).then(function (response) {
       if (response.redirected) {  // signed out: the login page is no block
-        say('Сеанс завершён — обновите страницу и войдите снова', true);
+        say(text.signed_out, true);
         return null;
       }
       if (response.status === 204 || response.status === 404 || response.status === 403) {
@@ -256,11 +265,20 @@
     return !weekDoctor || String(appointment.doctor_id) === weekDoctor;
   }
 
+  // Doctors hidden from the day view (not working, nothing booked): a booking for one
+  // of them brings their column back, which only a new grid can do.
+  function hiddenDoctor(appointment) {
+    var hidden = (grid().getAttribute('data-hidden') || '').split(',');
+    return hidden.indexOf(String(appointment.doctor_id)) !== -1;
+  }
+
   function onEvent(type, payload) {
     var appointment = payload && payload.appointment;
     if (!appointment) return;
     if (type === 'appointment_cancelled' || !concerns(appointment)) {
       removeBlock(appointment.id);
+    } else if (hiddenDoctor(appointment)) {
+      reloadGrid();
     } else {
       refreshBlock(appointment.id);
     }
@@ -354,13 +372,16 @@
       minutes: parseInt(block.getAttribute('data-minutes'), 10),
       newStart: minutesOf(block.getAttribute('data-start')),
       newMinutes: parseInt(block.getAttribute('data-minutes'), 10),
-      label: block.querySelector('.cal-appt-time').textContent
+      label: block.querySelector('.cal-appt-time').textContent,
+      startLabel: block.querySelector('.cal-appt-start').textContent
     };
   }
 
+  // A block shows its start alone when it is one line high, else the whole range.
   function showTimes(state) {
     state.block.querySelector('.cal-appt-time').textContent =
       clock(state.newStart) + '–' + clock(state.newStart + state.newMinutes);
+    state.block.querySelector('.cal-appt-start').textContent = clock(state.newStart);
   }
 
   function snapBack(state) {
@@ -369,6 +390,7 @@
     block.style.height = '';
     block.style.alignSelf = '';
     block.querySelector('.cal-appt-time').textContent = state.label;
+    block.querySelector('.cal-appt-start').textContent = state.startLabel;
     if (block.parentNode !== state.fromCol) state.fromCol.appendChild(block);
   }
 
@@ -408,7 +430,7 @@
       var trigger = response.headers.get('HX-Trigger');
       if (response.ok && (response.redirected || !trigger)) {  // signed out meanwhile
         snapBack(state);
-        toast('Сеанс завершён — обновите страницу и войдите снова', true);
+        toast(text.signed_out, true);
         return;
       }
       if (response.ok) {
@@ -420,9 +442,9 @@
       }
       var refusal = new DOMParser().parseFromString(answer.text, 'text/html')
         .querySelector('.cal-refusal');
-      var message = refusal ? refusal.textContent : 'Не удалось перенести (ошибка ' + response.status + ')';
+      var message = refusal ? refusal.textContent : fill(text.move_failed, {code: response.status});
       if (refusal && refusal.getAttribute('data-code') === 'outside_working_hours' && !override &&
-          window.confirm(message + '\n\nПеренести вне рабочего времени врача?')) {
+          window.confirm(message + '\n\n' + text.move_outside)) {
         save(state, true);
         return;
       }
@@ -431,7 +453,7 @@
     }).catch(function () {
       block.classList.remove('is-saving');
       snapBack(state);
-      toast('Нет связи с сервером: запись осталась на месте', true);
+      toast(text.move_offline, true);
     });
   }
 
@@ -446,7 +468,7 @@
   function scroller() { return document.getElementById('cal-scroll') || window; }
 
   // Touch screens scroll the grid with a swipe; a swipe must never move an appointment
-  // there: moves go through «Изменить» instead.
+  // there: moves go through the change dialog instead.
   var coarse = window.matchMedia && window.matchMedia('(pointer: coarse)').matches;
 
   function setup() {
@@ -509,7 +531,7 @@
   function connect() {
     setInterval(reloadGrid, RELOAD_EVERY_MS);
     if (typeof window.io !== 'function') {
-      say('Обновление раз в 5 минут', true);
+      say(text.polling, true);
       return;
     }
     var joinedBefore = false;
@@ -518,34 +540,35 @@
       socket.emit('join_branch', {branch_id: parseInt(root.getAttribute('data-branch-id'), 10)},
         function (ack) {
           if (ack && ack.ok) {
-            say('Обновляется автоматически');
+            say(text.live);
             if (joinedBefore) reloadGrid();  // catch up with what changed while away
             joinedBefore = true;
           } else {
-            say('Нет живого обновления: ' + ((ack && ack.detail) || 'доступ к филиалу запрещён'), true);
+            say(fill(text.not_live, {reason: (ack && ack.detail) || text.branch_forbidden}), true);
           }
         });
     });
-    socket.on('disconnect', function () { say('Связь потеряна, переподключаемся…', true); });
+    socket.on('disconnect', function () { say(text.reconnecting, true); });
     EVENTS.forEach(function (name) {
       socket.on(name, function (payload) { onEvent(name, payload); });
     });
   }
 
-  // Start on the first working hour or on now.
+  // Open on the row the server chose: now during the working day, else its start; in the
+  // week view with today in it, today's column in view.
   function scrollToStart() {
     var scroller = document.getElementById('cal-scroll');
     if (!scroller) return;
     var today = scroller.querySelector('.cal-column.is-today');
-    if (today && grid().getAttribute('data-view') === 'week') {  // the week: today in view
+    if (today && grid().getAttribute('data-view') === 'week') {
       var axis = scroller.querySelector('.cal-axis-column');
       scroller.scrollLeft = Math.max(0, today.offsetLeft - (axis ? axis.offsetWidth : 0));
     }
-    var mark = scroller.querySelector('.cal-now') || scroller.querySelector('.cal-work');
-    if (!mark) return;
-    var head = scroller.querySelector('.cal-head');
-    var offset = mark.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
-    scroller.scrollTop = Math.max(0, offset - (head ? head.offsetHeight : 0) - 40);
+    var col = scroller.querySelector('.cal-col');
+    if (!col) return;
+    var row = gridInt('scroll-row') || 1;
+    var lead = 30 / ROW_MINUTES;  // half an hour before it stays in sight
+    scroller.scrollTop = Math.max(0, (row - 1 - lead) * rowHeight(col));
   }
 
   setup();

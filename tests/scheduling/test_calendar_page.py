@@ -280,6 +280,9 @@ def test_headers_say_why_a_doctor_is_away(client, world, desk_page):
     day = future_day(2)
     add_exception(world.doctor, day, "vacation")
     add_exception(world.other_doctor, day, "sick_leave", clinic=world.a, hours=("09:00", "10:00"))
-    html = client.get(f"{URL}?date={day.isoformat()}").get_data(as_text=True)
+    html = client.get(f"{URL}?date={day.isoformat()}&all=1").get_data(as_text=True)
     assert html.count(">отпуск</span>") == 1  # the other one is only away an hour
     assert ">больничный</span>" not in html
+    # By default the doctor on vacation has no column; the list of the hidden says why.
+    html = client.get(f"{URL}?date={day.isoformat()}").get_data(as_text=True)
+    assert f'data-doctor="{world.doctor.id}"' not in html and "(отпуск)" in html
