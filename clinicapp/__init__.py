@@ -21,8 +21,8 @@ def _vendor_url(prefix: str, filename: str = "") -> str:
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: config → extensions → realtime → each feature (features.py) →
-    platform CLI → HTTP error handling."""
+    """Build the app: config → extensions → interface language → realtime → each feature
+    (features.py) → platform CLI → HTTP error handling."""
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     app.config.from_mapping(Config().as_dict())
@@ -44,11 +44,12 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
-    from . import cli, extensions, features, models, realtime  # noqa: F401 - models: every table
+    from . import cli, extensions, features, i18n, models, realtime  # noqa: F401 - models
     from .core import after_commit, http, logs  # noqa: F401 - after_commit hooks the session
 
     logs.configure_logging(app)
     extensions.init_app(app)
+    i18n.init_app(app)
     realtime.init_app(app)
     features.init_app(app)
     cli.init_app(app)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
@@ -85,14 +86,15 @@ def init_app(app) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Войдите, чтобы продолжить"
+    login_manager.login_message = _l("Войдите, чтобы продолжить")
+    # A lazy string cannot go into the session cookie: flash it as text in the reader's language.
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     jwt.init_app(app)
     limiter.init_app(app)
     htmx.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
     api.init_app(app)
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
                   expose_headers=["X-Request-ID", "X-Total-Count", "Retry-After"],
@@ -103,14 +105,6 @@ def init_app(app) -> None:
                       # None = same origin only; [] would switch the origin check off.
                       cors_allowed_origins=app.config["CORS_ORIGINS"] or None,
                       logger=False, engineio_logger=False)
-
-
-def _select_locale() -> str:
-    from flask import session
-
-    # Russian unless the person chose otherwise with the language switch.
-    chosen = session.get("locale")
-    return chosen if chosen in ("ru", "en") else "ru"
 
 
 __all__ = [

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import i18n
 from ..core.actions import answer, perform, status_of
 from ..core.forms import detail_under, form_status
 from ..core.ratelimits import auth_limits
@@ -159,9 +160,17 @@ def logout():
                    on_success=signed_out)
 
 
-@bp.route("/locale/<code>", methods=["POST"])
-def set_locale(code: str):
-    if code not in ("ru", "en"):
-        abort(404)
-    session["locale"] = code
-    return redirect(_safe_next(request.form.get("next")))
+@bp.route("/locale", methods=["POST"])
+def set_locale():
+    """The footer's language switch: remembered in the session, and on the profile of
+    whoever is signed in, so it follows them to other browsers."""
+    code = request.form.get("language", "")
+    if code not in i18n.supported():
+        abort(400)
+
+    def choose():
+        session["locale"] = code
+        if current_user.is_authenticated:
+            i18n.set_language(current_user, code)
+
+    return perform(choose, on_success=lambda _: redirect(_safe_next(request.form.get("next"))))
