@@ -372,16 +372,22 @@
       minutes: parseInt(block.getAttribute('data-minutes'), 10),
       newStart: minutesOf(block.getAttribute('data-start')),
       newMinutes: parseInt(block.getAttribute('data-minutes'), 10),
-      label: block.querySelector('.cal-appt-time').textContent,
-      startLabel: block.querySelector('.cal-appt-start').textContent
+      label: timeParts(block)
     };
   }
 
-  // A block shows its start alone when it is one line high, else the whole range.
+  // The time is "start<span class=cal-appt-end>–end</span>": the end hides on one-line blocks.
+  function timeParts(block) {
+    var time = block.querySelector('.cal-appt-time');
+    return [time.firstChild.nodeValue, time.querySelector('.cal-appt-end').textContent];
+  }
+  function setTime(block, parts) {
+    var time = block.querySelector('.cal-appt-time');
+    time.firstChild.nodeValue = parts[0];
+    time.querySelector('.cal-appt-end').textContent = parts[1];
+  }
   function showTimes(state) {
-    state.block.querySelector('.cal-appt-time').textContent =
-      clock(state.newStart) + '–' + clock(state.newStart + state.newMinutes);
-    state.block.querySelector('.cal-appt-start').textContent = clock(state.newStart);
+    setTime(state.block, [clock(state.newStart), '–' + clock(state.newStart + state.newMinutes)]);
   }
 
   function snapBack(state) {
@@ -389,8 +395,7 @@
     block.style.transform = '';
     block.style.height = '';
     block.style.alignSelf = '';
-    block.querySelector('.cal-appt-time').textContent = state.label;
-    block.querySelector('.cal-appt-start').textContent = state.startLabel;
+    setTime(block, state.label);
     if (block.parentNode !== state.fromCol) state.fromCol.appendChild(block);
   }
 

@@ -35,7 +35,7 @@ document.querySelectorAll(arguments[0]).forEach(function (el) {
     ? el.querySelector('.cal-legend-swatch') : el);
   var icon = getComputedStyle(mark, '::before');
   var rect = mark.getBoundingClientRect();
-  out[el.getAttribute('data-status') || el.className.match(/status-(\\w+)/)[1]] = {
+  out[el.className.match(/status-(\\w+)/)[1]] = {
     fill: box.backgroundColor, outline: box.borderTopStyle, edge: box.borderTopColor,
     icon: icon.webkitMaskImage || icon.maskImage, badge: getComputedStyle(mark).backgroundColor,
     markWidth: rect.width, markHeight: rect.height};
