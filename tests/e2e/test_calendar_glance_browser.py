@@ -9,7 +9,7 @@ dialog's text area takes the form's width. A doctor signing in lands on their ow
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from clinicapp.seed import DEMO_PASSWORD
 
 from .conftest import console_errors, screenshot
+from .test_desk_live import Api, iso
 from .test_login_browser import sign_in_with_password, wait_for_path, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -78,8 +79,9 @@ def glance_day(live_server):
                   for n, status in enumerate(STATUSES)}
         long = book(patients[6], time(10, 30), 60, "confirmed")
     engine.dispose()
-    return {"clinic": clinic.id, "day": day.isoformat(), "doctor": doctor.id,
-            "color": doctor.color, "blocks": blocks, "long": long}
+    return {"clinic": clinic.id, "zone": clinic.timezone, "day": day.isoformat(),
+            "doctor": doctor.id, "color": doctor.color, "blocks": blocks, "long": long,
+            "patient": patients[0]}
 
 
 def open_day(driver, base: str, user, data: dict) -> None:
@@ -166,6 +168,20 @@ def test_statuses_read_on_the_smallest_block_and_in_the_legend(browser, live_ser
         var rowH = col.getBoundingClientRect().height / rows;
         return [s.scrollTop, Math.max(0, (+grid.dataset.scrollRow - 1 - 6) * rowH)];""")
     assert abs(scroll - expected) <= 2, (scroll, expected)
+
+    # Someone books a doctor hidden that day (no hours here): their column comes by itself.
+    hidden = browser.find_element(By.ID, "cal-grid").get_attribute("data-hidden").split(",")
+    assert hidden != [""], "the demo data has doctors who work elsewhere on Tuesdays"
+    start = datetime.combine(date.fromisoformat(data["day"]), time(12), ZoneInfo(data["zone"]))
+    booked = Api(live_server.url, user.email, user.password).post(
+        "/api/v1/calendar/appointments", {
+            "branch": data["clinic"], "employee": int(hidden[0]), "patient": data["patient"],
+            "start_datetime": iso(start), "end_datetime": iso(start + timedelta(minutes=30)),
+            "override_hours": True})
+    assert booked.status_code == 201, booked.text
+    wait_until(browser, lambda d: d.find_elements(By.ID, f"appt-{booked.json()['id']}"),
+               "the hidden doctor's column with the new booking", 10)
+    assert browser.find_element(By.CSS_SELECTOR, f".cal-col[data-doctor='{hidden[0]}']")
     assert not console_errors(browser)
 
 

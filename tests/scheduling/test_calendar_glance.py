@@ -156,6 +156,14 @@ def test_a_doctor_without_hours_there_is_hidden_and_one_with_bookings_is_not(
     assert ">не работает</span>" in section_of(html, f"{nobody.id}/{day}")
 
 
+def test_a_long_list_of_the_hidden_is_cut(client, world, desk_page):
+    for n in range(10):
+        make_doctor([world.a], f"Отсутствов{n}", hours=())
+    hidden = re.search(r'<p class="cal-hidden.*?</p>', page(client, f"date={future_day(4)}"),
+                       re.S).group(0)
+    assert hidden.count('class="cal-hidden-doctor"') == 8 and "и ещё 2" in hidden
+
+
 def test_the_specialty_filter(client, world, desk_page, add_appointment):
     cardiologist = make_doctor([world.a], "Сердцев")
     cardiologist.specializations = ["кардиолог", "терапевт"]
