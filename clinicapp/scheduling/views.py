@@ -226,9 +226,23 @@ def build_grid(cal: CalendarView) -> layout.Grid:
     return grid
 
 
+def block_texts() -> dict:
+    """The words every block repeats, translated once per page: a busy day has 300 blocks,
+    and a lookup per block and word would cost more than the rest of the page."""
+    return {"outside": _("вне рабочего времени врача"),
+            "resize": _("Потяните, чтобы изменить длительность"),
+            "primary": _("Первичный приём"), "primary_mark": _("П")}
+
+
+def labels(names: dict) -> dict:
+    """A table of labels (status, absence) in the reader's language, looked up once."""
+    return {code: str(label) for code, label in names.items()}
+
+
 def _grid_context(cal: CalendarView) -> dict:
-    return {"cal": cal, "grid": build_grid(cal), "status_labels": STATUS_LABELS,
-            "kind_labels": KIND_LABELS, "day_heading": day_heading}
+    return {"cal": cal, "grid": build_grid(cal), "status_labels": labels(STATUS_LABELS),
+            "kind_labels": labels(KIND_LABELS), "day_heading": day_heading,
+            "texts": block_texts()}
 
 
 @bp.route("/")
@@ -263,8 +277,8 @@ def print_day():
                 if (only is None or column.doctor.id == only)
                 and (column.blocks or column.work)]
     return render_template("scheduling/print.html", cal=cal, grid=grid, sections=sections,
-                           status_labels=STATUS_LABELS, kind_labels=KIND_LABELS,
-                           day_heading=day_heading,
+                           status_labels=labels(STATUS_LABELS),
+                           kind_labels=labels(KIND_LABELS), day_heading=day_heading,
                            only=only, printed_at=branch_now(cal.clinic))
 
 
@@ -308,8 +322,8 @@ def render_block(appointment: Appointment, span: tuple[int, int]):
         return response
     block.row, block.rows = placed
     return make_response(render_template(
-        "scheduling/_block.html", block=block, status_labels=STATUS_LABELS,
-        block_column=layout.column_key(appointment.employee_id, day)))
+        "scheduling/_block.html", block=block, status_labels=labels(STATUS_LABELS),
+        texts=block_texts(), block_column=layout.column_key(appointment.employee_id, day)))
 
 
 @bp.route("/appointments/<int:appointment_id>/block")
