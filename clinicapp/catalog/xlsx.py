@@ -2,7 +2,9 @@
 
 Import upserts services by code and creates the categories of the path it names
 ("Стоматология / Терапия"). Every row is checked first; if any row is bad nothing
-is written and the report names each bad row and its reasons.
+is written and the report names each bad row and its reasons. A new price takes effect
+today. The file's own words (headers, «да»/«нет») are its format, as in the export,
+whatever the interface language; the messages about it are in the reader's language.
 """
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
@@ -30,7 +34,7 @@ YES, NO = "да", "нет"
 TRUE_WORDS = {"да", "д", "yes", "y", "true", "1", "+", "активна", "вкл"}
 FALSE_WORDS = {"нет", "н", "no", "n", "false", "0", "-", "неактивна", "выкл"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-NOT_XLSX = "Файл не похож на таблицу Excel (.xlsx): сохраните прайс-лист в формате .xlsx"
+NOT_XLSX = _l("Файл не похож на таблицу Excel (.xlsx): сохраните прайс-лист в формате .xlsx")
 
 
 class ImportFileError(Exception):
@@ -52,7 +56,12 @@ class ImportReport:
         return not self.errors
 
     def lines(self) -> list[str]:
-        return [f"строка {number}: {'; '.join(reasons)}" for number, reasons in self.errors]
+        """One line per bad row: «строка 5: цена не число; код не указан»."""
+        return [row_line(number, reasons) for number, reasons in self.errors]
+
+
+def row_line(number: int, reasons: list[str]) -> str:
+    return _("строка %(number)d: %(reasons)s", number=number, reasons="; ".join(reasons))
 
 
 # --- export --------------------------------------------------------------------
@@ -75,9 +84,10 @@ def export_price_list() -> bytes:
     order = {node["id"]: n for n, node in enumerate(queries.flatten(queries.category_tree()))}
     rows = sorted(db.session.scalars(select(Service)),
                   key=lambda s: (order.get(s.category_id, len(order)), s.name, s.id))
+    prices = queries.prices_in_force(rows)
     for service in rows:
         sheet.append((service.code, service.name, paths.get(service.category_id, ""),
-                      service.price, service.duration_minutes,
+                      prices[service.id], service.duration_minutes,
                       YES if service.is_active else NO, service.description or ""))
         for cell in sheet[sheet.max_row]:
             _as_text(cell)
@@ -104,7 +114,8 @@ def _as_text(cell) -> None:
 def import_price_list(actor, stream) -> ImportReport:
     """Read the workbook from `stream`, check every row, then upsert all rows or none.
 
-    Raises ImportFileError (Russian message) when the file itself is unusable.
+    Raises ImportFileError (its message in the reader's language) when the file itself
+    is unusable.
     Returns the report; when `report.ok` is False nothing was written.
     """
     rows = read_rows(stream)
@@ -113,6 +124,7 @@ def import_price_list(actor, stream) -> ImportReport:
     if not report.ok:
         return report
     existing = queries.services_by_code(item["code"] for item in checked)
+    prices = queries.prices_in_force(existing.values())
     paths: dict[tuple[str, ...], ServiceCategory | None] = {(): None}
     categories_before = _category_count()
     new = []
@@ -126,10 +138,12 @@ def import_price_list(actor, stream) -> ImportReport:
             new.append(item)
             continue
         before = _snapshot(service)
-        services.update_service(actor, service, **item)
-        if service.price != before["price"]:
+        if item["price"] == prices[service.id]:
+            del item["price"]  # the same price: no need to look into its history
+        else:
             report.prices_changed += 1
-        if _snapshot(service) == before:
+        services.update_service(actor, service, **item)
+        if "price" not in item and _snapshot(service) == before:
             report.unchanged += 1
         else:
             report.updated += 1
@@ -148,14 +162,14 @@ def read_rows(stream) -> list[tuple[int, dict]]:
     """(row number, {key: cell value}) for every non-empty data row; checks the header."""
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise ImportFileError("Файл больше 2 МБ: разделите прайс-лист на несколько файлов")
+        raise ImportFileError(_("Файл больше 2 МБ: разделите прайс-лист на несколько файлов"))
     if not data:
-        raise ImportFileError("Файл пустой")
+        raise ImportFileError(_("Файл пустой"))
     try:
         workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError,
             TypeError, IndexError) as exc:
-        raise ImportFileError(NOT_XLSX) from exc
+        raise ImportFileError(str(NOT_XLSX)) from exc
     try:
         return _sheet_rows(workbook.worksheets[0] if workbook.worksheets else None)
     finally:
@@ -164,7 +178,7 @@ def read_rows(stream) -> list[tuple[int, dict]]:
 
 def _sheet_rows(sheet) -> list[tuple[int, dict]]:
     if sheet is None:
-        raise ImportFileError("В файле нет ни одного листа")
+        raise ImportFileError(_("В файле нет ни одного листа"))
     iterator = sheet.iter_rows(values_only=True)
     header = next(iterator, None)
     columns = _columns(header)
@@ -174,18 +188,19 @@ def _sheet_rows(sheet) -> list[tuple[int, dict]]:
                                  for v in values):
             continue
         if len(rows) >= MAX_ROWS:
-            raise ImportFileError(f"В файле больше {MAX_ROWS} строк: разделите прайс-лист "
-                                  "на несколько файлов")
+            raise ImportFileError(_("В файле больше %(max)d строк: разделите прайс-лист "
+                                    "на несколько файлов", max=MAX_ROWS))
         rows.append((number, {key: values[index] if index < len(values) else None
                               for key, index in columns.items()}))
     if not rows:
-        raise ImportFileError("В файле нет ни одной строки с услугами")
+        raise ImportFileError(_("В файле нет ни одной строки с услугами"))
     return rows
 
 
 def _columns(header) -> dict[str, int]:
     if not header:
-        raise ImportFileError("В первой строке должны быть заголовки: " + ", ".join(HEADERS))
+        raise ImportFileError(_("В первой строке должны быть заголовки: %(headers)s",
+                                headers=", ".join(HEADERS)))
     names = [str(v).strip().lower() if v is not None else "" for v in header]
     columns, missing = {}, []
     for title, key in zip(HEADERS, KEYS, strict=True):
@@ -194,8 +209,9 @@ def _columns(header) -> dict[str, int]:
         elif key != "description":
             missing.append(f"«{title}»")
     if missing:
-        raise ImportFileError("В первой строке нет колонок " + ", ".join(missing)
-                              + ". Нужны заголовки: " + ", ".join(HEADERS))
+        raise ImportFileError(_("В первой строке нет колонок %(missing)s. Нужны заголовки: "
+                                "%(headers)s", missing=", ".join(missing),
+                                headers=", ".join(HEADERS)))
     return columns
 
 
@@ -220,7 +236,8 @@ def _check_rows(rows: list[tuple[int, dict]], report: ImportReport) -> list[dict
             reasons.append(str(exc))
         if "code" in item:
             if item["code"] in seen:
-                reasons.append(f"код {item['code']} уже был в строке {seen[item['code']]}")
+                reasons.append(_("код %(code)s уже был в строке %(row)d", code=item["code"],
+                                 row=seen[item["code"]]))
             else:
                 seen[item["code"]] = number
         if reasons:
@@ -245,7 +262,7 @@ def _flag(value) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ValueError("в колонке «Активна» ожидается «да» или «нет»")
+    raise ValueError(_("в колонке «Активна» ожидается «да» или «нет»"))
 
 
 def _path(value) -> tuple[str, ...]:
@@ -255,14 +272,15 @@ def _path(value) -> tuple[str, ...]:
     if all(not part for part in parts):
         return ()
     if any(not part for part in parts):
-        raise ValueError("в пути категории пустое название (два «/» подряд?)")
+        raise ValueError(_("в пути категории пустое название (два «/» подряд?)"))
     if any(len(part) > fields.NAME_MAX for part in parts):
-        raise ValueError(f"название категории длиннее {fields.NAME_MAX} символов")
+        raise ValueError(_("название категории длиннее %(limit)d символов",
+                           limit=fields.NAME_MAX))
     return tuple(parts)
 
 
 def _snapshot(service: Service) -> dict:
-    return {"name": service.name, "price": service.price, "duration": service.duration_minutes,
+    return {"name": service.name, "duration": service.duration_minutes,
             "category": service.category_id, "is_active": service.is_active,
             "description": service.description}
 
