@@ -259,7 +259,7 @@ def service_matches(words: list[str], *, code: bool = True):
         pattern = contains_pattern(word)
         matches = _folded(Service.name).like(pattern, escape=ESCAPE)
         if code:
-            matches = or_(matches, func.lower(Service.code).like(pattern, escape=ESCAPE))
+            matches = or_(matches, _folded(Service.code).like(pattern, escape=ESCAPE))
         conditions.append(matches)
     return and_(*conditions)
 

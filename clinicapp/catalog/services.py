@@ -338,7 +338,7 @@ def cancel_planned_price(actor, service: Service, entry_id: int) -> ServicePrice
         raise Conflict(_("Эта цена уже отменена или заменена"))
     if entry.effective_from <= clock.organization_today():
         raise Conflict(_("Цена с %(day)s уже действует: её не отменить, задайте новую цену",
-                         day=format_date(entry.effective_from)))
+                         day=format_date(entry.effective_from, "short")))
     entry.cancelled_at = func.now()
     entry.cancelled_by_id = getattr(actor, "id", None)
     db.session.flush()

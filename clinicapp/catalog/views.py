@@ -213,7 +213,7 @@ def price_cancel(service_id: int, entry_id: int):
         lambda: services.cancel_planned_price(current_user, service, entry_id),
         on_success=lambda entry: answer(back, _(
             "Цена %(price)s с %(day)s отменена", price=format_money(entry.price),
-            day=format_date(entry.effective_from))),
+            day=format_date(entry.effective_from, "short"))),
         on_refusal=lambda error: answer(back, error.detail, "error"))
 
 

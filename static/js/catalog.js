@@ -53,15 +53,22 @@
     });
   }
 
-  document.addEventListener('toggle', function (evt) {
-    var details = evt.target;
-    if (!details.matches || !details.matches('#catalog-tree details[data-category]')) return;
-    if (searching(treeElement())) return;
+  function remember(details, open) {
     var id = details.getAttribute('data-category');
     var ids = collapsedIds().filter(function (other) { return other !== id; });
-    if (!details.open) ids.push(id);
+    if (!open) ids.push(id);
     saveCollapsed(ids);
-  }, true);
+  }
+
+  // What a person folds is remembered; what a fresh tree or a search result opens is not
+  // (so not the details' toggle events, which those fire too). Enter and Space on a
+  // focused category head arrive here as clicks as well.
+  document.addEventListener('click', function (evt) {
+    var head = evt.target.closest && evt.target.closest('#catalog-tree summary.cat-head');
+    if (!head || evt.target.closest('.cat-handle') || searching(treeElement())) return;
+    // The click folds or unfolds after this handler runs: remember the state it leads to.
+    remember(head.parentElement, !head.parentElement.open);
+  });
 
   // The fold-all and unfold-all buttons: shown only when this script runs.
   document.querySelectorAll('[data-catalog-fold-tools]').forEach(function (tools) {
@@ -76,6 +83,7 @@
     if (!tree) return;
     tree.querySelectorAll('details[data-category]').forEach(function (details) {
       details.open = open;
+      if (!searching(tree)) remember(details, open);
     });
   });
 

@@ -38,8 +38,8 @@
   }
 
   function filter(picker) {
-    var words = fold(picker.querySelector('[data-picker-filter]').value).split(/\s+/)
-      .filter(Boolean);
+    var input = picker.querySelector('[data-picker-filter]');
+    var words = fold(input ? input.value : '').split(/\s+/).filter(Boolean);
     var shown = 0;
     items(picker).forEach(function (item) {
       var text = item.getAttribute('data-picker-text');
@@ -100,8 +100,9 @@
   function move(picker, from, step) {
     var boxes = shownBoxes(picker);
     var index = boxes.indexOf(from) + step;
+    var input = picker.querySelector('[data-picker-filter]');
     if (index < 0) {
-      picker.querySelector('[data-picker-filter]').focus();
+      if (input) input.focus();
     } else if (index < boxes.length) {
       boxes[index].focus();
     }
