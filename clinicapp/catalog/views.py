@@ -255,7 +255,7 @@ def import_xlsx():
         # The page shows a refusal in its own banner (file_error), not on the form.
         file_error = None if error is None or isinstance(error, FormInvalid) else error.detail
         return render_template("catalog/import.html", form=form, file_error=file_error,
-                               headers=", ".join(xlsx.HEADERS), max_rows=xlsx.MAX_ROWS), \
+                               headers=xlsx.header_line(), max_rows=xlsx.MAX_ROWS), \
             200 if error is None else 400
 
     return perform(load, form=form, show=None, on_success=report_page,

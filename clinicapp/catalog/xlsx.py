@@ -3,8 +3,9 @@
 Import upserts services by code and creates the categories of the path it names
 ("Стоматология / Терапия"). Every row is checked first; if any row is bad nothing
 is written and the report names each bad row and its reasons. A new price takes effect
-today. The file's own words (headers, «да»/«нет») are its format, as in the export,
-whatever the interface language; the messages about it are in the reader's language.
+today. The export speaks the reader's language (headers, «да»/«нет»); the import takes the
+headers and the yes/no words of any interface language, so a file travels between a
+Russian and an English desk.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
@@ -26,13 +29,16 @@ from .models import Service, ServiceCategory
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
-HEADERS = ("Код", "Название", "Категория", "Цена", "Длительность, мин", "Активна", "Описание")
+# The file's columns, in the reader's language (the Russian ones are the canonical file).
+HEADERS = (_l("Код"), _l("Название"), _l("Категория"), _l("Цена"), _l("Длительность, мин"),
+           _l("Активна"), _l("Описание"))
 KEYS = ("code", "name", "category", "price", "duration", "is_active", "description")
 WIDTHS = (16, 48, 36, 14, 20, 10, 60)
 PRICE_FORMAT = "#,##0.00"
-YES, NO = "да", "нет"
+YES, NO = _l("да"), _l("нет")
 TRUE_WORDS = {"да", "д", "yes", "y", "true", "1", "+", "активна", "вкл"}
 FALSE_WORDS = {"нет", "н", "no", "n", "false", "0", "-", "неактивна", "выкл"}
+ACTIVE = 5  # the «Активна» column
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NOT_XLSX = _l("Файл не похож на таблицу Excel (.xlsx): сохраните прайс-лист в формате .xlsx")
 
@@ -70,8 +76,8 @@ def export_price_list() -> bytes:
     """Every service (active or not) in tree order, as an .xlsx workbook."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "Прайс-лист"
-    sheet.append(HEADERS)
+    sheet.title = _("Прайс-лист")
+    sheet.append([str(title) for title in HEADERS])
     header_fill = PatternFill("solid", fgColor="E0F2F1")
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -88,7 +94,7 @@ def export_price_list() -> bytes:
     for service in rows:
         sheet.append((service.code, service.name, paths.get(service.category_id, ""),
                       prices[service.id], service.duration_minutes,
-                      YES if service.is_active else NO, service.description or ""))
+                      str(YES if service.is_active else NO), service.description or ""))
         for cell in sheet[sheet.max_row]:
             _as_text(cell)
         sheet.cell(row=sheet.max_row, column=4).number_format = PRICE_FORMAT
@@ -197,26 +203,43 @@ def _sheet_rows(sheet) -> list[tuple[int, dict]]:
     return rows
 
 
+def header_line() -> str:
+    """The headers as the reader writes them: «Код, Название, …» or «Code, Name, …»."""
+    return ", ".join(str(title) for title in HEADERS)
+
+
+def _in_every_language(message) -> set[str]:
+    """A message of this module as each interface language writes it, in lower case."""
+    words = set()
+    for language in current_app.config["BABEL_SUPPORTED_LOCALES"]:
+        with force_locale(language):
+            words.add(str(message).strip().lower())
+    return words
+
+
 def _columns(header) -> dict[str, int]:
     if not header:
         raise ImportFileError(_("В первой строке должны быть заголовки: %(headers)s",
-                                headers=", ".join(HEADERS)))
+                                headers=header_line()))
     names = [str(v).strip().lower() if v is not None else "" for v in header]
     columns, missing = {}, []
     for title, key in zip(HEADERS, KEYS, strict=True):
-        if title.lower() in names:
-            columns[key] = names.index(title.lower())
+        spellings = _in_every_language(title)
+        found = [n for n, name in enumerate(names) if name in spellings]
+        if found:
+            columns[key] = found[0]
         elif key != "description":
             missing.append(f"«{title}»")
     if missing:
         raise ImportFileError(_("В первой строке нет колонок %(missing)s. Нужны заголовки: "
                                 "%(headers)s", missing=", ".join(missing),
-                                headers=", ".join(HEADERS)))
+                                headers=header_line()))
     return columns
 
 
 def _check_rows(rows: list[tuple[int, dict]], report: ImportReport) -> list[dict]:
     checked, seen = [], {}
+    yes, no = TRUE_WORDS | _in_every_language(YES), FALSE_WORDS | _in_every_language(NO)
     for number, values in rows:
         reasons, item = [], {}
         for key, cleaner in (("code", fields.code), ("name", fields.name),
@@ -227,7 +250,7 @@ def _check_rows(rows: list[tuple[int, dict]], report: ImportReport) -> list[dict
             except ValueError as exc:
                 reasons.append(str(exc))
         try:
-            item["is_active"] = _flag(values.get("is_active"))
+            item["is_active"] = _flag(values.get("is_active"), yes, no)
         except ValueError as exc:
             reasons.append(str(exc))
         try:
@@ -252,17 +275,18 @@ def _price(value):
     return fields.price(round(value, 6) if isinstance(value, float) else value)
 
 
-def _flag(value) -> bool:
+def _flag(value, yes: set[str], no: set[str]) -> bool:
     if value is None or (isinstance(value, str) and not value.strip()):
         return True
     if isinstance(value, bool):
         return value
     word = str(value).strip().lower()
-    if word in TRUE_WORDS:
+    if word in yes:
         return True
-    if word in FALSE_WORDS:
+    if word in no:
         return False
-    raise ValueError(_("в колонке «Активна» ожидается «да» или «нет»"))
+    raise ValueError(_("в колонке «%(column)s» ожидается «%(yes)s» или «%(no)s»",
+                       column=HEADERS[ACTIVE], yes=YES, no=NO))
 
 
 def _path(value) -> tuple[str, ...]:

@@ -10,6 +10,8 @@ import pytest
 from clinicapp.catalog import services
 from clinicapp.extensions import db
 
+from .conftest import translated
+
 INDEX = "/catalog/"
 HTMX = {"HX-Request": "true"}
 
@@ -91,15 +93,7 @@ def test_nothing_found_says_so(client, catalog, web_as):
     assert shown_services(html) == [] and 'class="cat-name"' not in html
 
 
-def _russian_plurals_translated() -> bool:
-    # The catalogue gets the catalog's plural forms when the lead merges
-    # clinicapp/translations/parts/catalog.ru.po; until then gettext knows two forms only.
-    from clinicapp.i18n import catalogues
-    with catalogues.catalogue_path("ru").open("rb") as handle:
-        return "Найдена %(num)d услуга" in handle.read().decode()
-
-
-@pytest.mark.skipif(not _russian_plurals_translated(),
+@pytest.mark.skipif(not translated("ru", "Найдена %(num)d услуга"),
                     reason="catalog.ru.po not merged into the Russian catalogue yet")
 def test_counts_are_spelled_right(client, catalog, web_as):
     for n in range(4):
