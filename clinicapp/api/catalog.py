@@ -217,13 +217,21 @@ class CategoryTreeSchema(ma.Schema):
 
 
 
-def _service_dict(service, paths: dict) -> dict:
+def _service_dict(service, paths: dict, prices: dict | None = None) -> dict:
+    """A service of the staff API, with its price in force today (a planned change shows
+    from its day on)."""
+    prices = queries.prices_in_force([service]) if prices is None else prices
     return {"id": service.id, "code": service.code, "name": service.name,
-            "description": service.description, "price": service.price,
+            "description": service.description, "price": prices[service.id],
             "duration": service.duration_minutes, "category": service.category_id,
             "category_path": paths.get(service.category_id),
             "clinics": [c.id for c in service.clinics], "doctors": [d.id for d in service.doctors],
             "is_active": service.is_active}
+
+
+def _public_dict(service) -> dict:
+    return {"id": service.id, "name": service.name, "description": service.description,
+            "duration_minutes": service.duration_minutes}
 
 
 def _category_dict(category) -> dict:
@@ -263,7 +271,8 @@ def list_public_services(query):
         search=query.get("search"), clinic_id=query.get("clinic_id"),
         doctor_id=query.get("doctor_id"))
     rows, total = limit_offset(statement, query["limit"], query["offset"])
-    return rows, 200, total_header(total)
+    prices = queries.prices_in_force(rows)
+    return [{**_public_dict(s), "price": prices[s.id]} for s in rows], 200, total_header(total)
 
 
 @public.route("/<int:service_id>", methods=["GET"])
@@ -278,8 +287,7 @@ def get_public_service(query, service_id: int):
         raise NotFound("Услуга не найдена")
     clinic_ids = queries.public_clinic_ids(service)
     doctor_ids = queries.public_doctor_ids(service)
-    return {"id": service.id, "name": service.name, "description": service.description,
-            "price": service.price, "duration_minutes": service.duration_minutes,
+    return {**_public_dict(service), "price": queries.price_in_force(service),
             "clinic_id": _pick(clinic_ids, query.get("clinic_id")),
             "doctor_id": _pick(doctor_ids, query.get("doctor_id")),
             "clinic_ids": clinic_ids, "doctor_ids": doctor_ids}
@@ -302,8 +310,8 @@ def list_services(query):
         search=query.get("search"), clinic=branch_id)
     # Without `limit` the whole (filtered) price list: it is hundreds of rows, not millions.
     rows, total = limit_offset(statement, query["limit"], query["offset"])
-    paths = queries.category_paths()
-    return [_service_dict(s, paths) for s in rows], 200, total_header(total)
+    paths, prices = queries.category_paths(), queries.prices_in_force(rows)
+    return [_service_dict(s, paths, prices) for s in rows], 200, total_header(total)
 
 
 @staff.route("/services", methods=["POST"])

@@ -1,21 +1,27 @@
 """Checks of single service and category fields, shared by the services and the xlsx import.
 
-Each cleaner returns the clean value or raises ValueError with a short Russian reason
-in lower case ("цена не число"): the import prefixes it with the row number, forms
-and the API show it capitalized under the field.
+Each cleaner returns the clean value or raises ValueError with a short reason in lower
+case ("цена не число", through gettext: Russian in the API, the reader's language on the
+pages): the import prefixes it with the row number, forms and the API show it
+capitalized under the field.
 """
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+
+from ..core.money import AmbiguousAmount, AmountError, parse_amount
 
 MAX_PRICE = Decimal("9999999999.99")  # Numeric(12, 2)
 MIN_DURATION, MAX_DURATION = 1, 720
 CODE_MAX, NAME_MAX, DESCRIPTION_MAX = 50, 255, 10_000
 CENT = Decimal("0.01")
-_SPACES = (" ", "\u00a0", "\u2009", "\u202f")
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
 
 
-def _text(value, what: str, limit: int, required: bool) -> str | None:
+def _text(value, limit: int, required: bool, missing: str, too_long: str) -> str | None:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -23,87 +29,113 @@ def _text(value, what: str, limit: int, required: bool) -> str | None:
     value = value.strip()
     if not value:
         if required:
-            raise ValueError(f"{what} не указано" if what != "код" else "код не указан")
+            raise ValueError(missing)
         return None
     if len(value) > limit:
-        raise ValueError(f"{what} длиннее {limit} символов")
+        raise ValueError(too_long)
     return value
 
 
 def code(value) -> str:
-    result = _text(value, "код", CODE_MAX, True)
+    result = _text(value, CODE_MAX, True, _("код не указан"),
+                   _("код длиннее %(limit)d символов", limit=CODE_MAX))
     if any(ch.isspace() for ch in result):
-        raise ValueError("в коде не должно быть пробелов")
+        raise ValueError(_("в коде не должно быть пробелов"))
     return result
 
 
 def name(value) -> str:
-    return _text(value, "название", NAME_MAX, True)
+    return _text(value, NAME_MAX, True, _("название не указано"),
+                 _("название длиннее %(limit)d символов", limit=NAME_MAX))
 
 
 def description(value) -> str | None:
-    return _text(value, "описание", DESCRIPTION_MAX, False)
+    return _text(value, DESCRIPTION_MAX, False, "",
+                 _("описание длиннее %(limit)d символов", limit=DESCRIPTION_MAX))
 
 
 def price(value) -> Decimal:
-    """A price in rubles: a number or text such as "1 500,50"; ≥ 0, two decimals at most."""
+    """A price in rubles: a number or text as people write it («1 500,50», «1500.50»,
+    «1,500.00»: core.money.parse_amount); ≥ 0, two decimals at most."""
     if isinstance(value, bool) or value is None or value == "":
-        raise ValueError("цена не указана" if value in (None, "") else "цена не число")
+        raise ValueError(_("цена не указана") if value in (None, "") else _("цена не число"))
     try:
         if isinstance(value, float):
             amount = Decimal(repr(value))
         elif isinstance(value, str):
-            cleaned = value.strip()
-            for space in _SPACES:
-                cleaned = cleaned.replace(space, "")
-            amount = Decimal(cleaned.replace(",", "."))
+            if not value.strip():
+                raise ValueError(_("цена не указана"))
+            amount = parse_amount(value)
         else:
             amount = Decimal(value)
-    except (InvalidOperation, ValueError, TypeError) as exc:
-        raise ValueError("цена не число") from exc
+    except AmbiguousAmount as exc:
+        raise ValueError(_("цена «%(text)s» неоднозначна: напишите %(whole)s или %(fraction)s",
+                           text=exc.text, whole=exc.whole, fraction=exc.fraction)) from exc
+    except (AmountError, InvalidOperation, TypeError) as exc:
+        raise ValueError(_("цена не число")) from exc
     if not amount.is_finite():
-        raise ValueError("цена не число")
+        raise ValueError(_("цена не число"))
     if amount < 0:
-        raise ValueError("цена меньше нуля")
+        raise ValueError(_("цена меньше нуля"))
     if amount > MAX_PRICE:
-        raise ValueError("цена слишком большая")
+        raise ValueError(_("цена слишком большая"))
     if amount != amount.quantize(CENT):
-        raise ValueError("у цены больше двух знаков после запятой")
+        raise ValueError(_("у цены больше двух знаков после запятой"))
     return amount.quantize(CENT)
+
+
+def price_from(value) -> date | None:
+    """The day a new price takes effect: a date, "ГГГГ-ММ-ДД" (a date input) or
+    "ДД.ММ.ГГГГ"; None (empty) means today. Whether it is in the past is the service's
+    question: it knows today."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        for pattern in DATE_FORMATS:
+            try:
+                return datetime.strptime(value.strip(), pattern).date()
+            except ValueError:
+                continue
+    raise ValueError(_("дата начала действия цены не дата: ожидается ДД.ММ.ГГГГ"))
 
 
 def duration(value) -> int:
     """Minutes, a whole number from 1 to 720."""
     if value is None or value == "":
-        raise ValueError("длительность не указана")
+        raise ValueError(_("длительность не указана"))
     if isinstance(value, bool):
-        raise ValueError("длительность не целое число")
+        raise ValueError(_("длительность не целое число"))
     if isinstance(value, float):
         if not value.is_integer():
-            raise ValueError("длительность не целое число")
+            raise ValueError(_("длительность не целое число"))
         value = int(value)
     elif isinstance(value, str):
         if not value.strip().isdigit():
-            raise ValueError("длительность не целое число")
+            raise ValueError(_("длительность не целое число"))
         value = int(value.strip())
     elif not isinstance(value, int):
-        raise ValueError("длительность не целое число")
+        raise ValueError(_("длительность не целое число"))
     if not MIN_DURATION <= value <= MAX_DURATION:
-        raise ValueError(f"длительность должна быть от {MIN_DURATION} до {MAX_DURATION} минут")
+        raise ValueError(_("длительность должна быть от %(min)d до %(max)d минут",
+                           min=MIN_DURATION, max=MAX_DURATION))
     return value
 
 
 def flag(value) -> bool:
     if isinstance(value, bool):
         return value
-    raise ValueError("ожидается да или нет")
+    raise ValueError(_("ожидается да или нет"))
 
 
 def optional_id(value) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("ожидается id")
+        raise ValueError(_("ожидается id"))
     return value
 
 
@@ -113,7 +145,7 @@ def id_list(value) -> list[int]:
     result = []
     for item in value:
         if isinstance(item, bool) or not isinstance(item, int):
-            raise ValueError("ожидается список id")
+            raise ValueError(_("ожидается список id"))
         if item not in result:
             result.append(item)
     return result
@@ -123,18 +155,18 @@ def position(value) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError("позиция — целое число не меньше 0")
+        raise ValueError(_("позиция — целое число не меньше 0"))
     return value
 
 
 def category_name(value) -> str:
-    return _text(value, "название", NAME_MAX, True)
+    return name(value)
 
 
 SERVICE_CLEANERS = {
     "code": code, "name": name, "description": description, "price": price,
     "duration": duration, "category": optional_id, "clinics": id_list, "doctors": id_list,
-    "is_active": flag,
+    "is_active": flag, "price_from": price_from,
 }
 CATEGORY_CLEANERS = {"name": category_name, "position": position, "is_active": flag}
 
@@ -144,7 +176,7 @@ def capitalized(reason: str) -> str:
 
 
 def clean(values: dict, cleaners: dict) -> tuple[dict, dict]:
-    """Run the cleaner of each given field: (clean values, {field: [Russian messages]})."""
+    """Run the cleaner of each given field: (clean values, {field: [messages]})."""
     result, errors = {}, {}
     for key, value in values.items():
         try:

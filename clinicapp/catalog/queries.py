@@ -1,16 +1,30 @@
-"""Read-only selects of the price list: the category tree, paths, filtered service lists."""
+"""Read-only selects of the price list: the category tree, paths, filtered service lists,
+the search, and the price in force.
+
+Every read of what a service costs goes through `price_in_force_column` (in a select),
+`prices_in_force` or `price_in_force`: the latest live history row effective on or before
+the day asked (today on the organization's clock by default), so a planned change takes
+effect on its day without anyone touching the service.
+"""
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, exists, false, func, or_, select
 
 from ..auth.models import User
 from ..core.search import ESCAPE, contains_pattern
 from ..extensions import db
+from ..org import clock
 from ..org.models import Clinic
 from ..staff.models import Employee
 from .models import Service, ServiceCategory, ServicePrice, service_clinics, service_doctors
 
 PATH_SEPARATOR = " / "
+# Searching folds case and ё into е, in Python and in SQL alike: «Ёж», «еж», «ЕЖ» are one.
+YO, YE = "ё", "е"
 
 
 def subtree_ids(category_id: int):
@@ -72,22 +86,63 @@ def category_tree() -> list[dict]:
     return _build_tree({})
 
 
-def tree_with_services() -> tuple[list[dict], list[Service]]:
-    """The tree with each node's own services (by name), and the services with no category."""
-    own: dict[int | None, list[Service]] = {}
-    for service in db.session.scalars(select(Service).order_by(Service.name, Service.id)):
-        own.setdefault(service.category_id, []).append(service)
-    tree = _build_tree(own)
-    placed = {node["id"] for node in flatten(tree)}
-    loose = [s for key, items in own.items() if key not in placed for s in items]
-    return tree, sorted(loose, key=lambda s: (s.name, s.id))
+@dataclass
+class PriceList:
+    """The price list page: the tree with each node's own services, the services with no
+    category, the prices in force, and how many services are shown."""
+
+    tree: list[dict]
+    loose: list[Service]
+    prices: dict[int, Decimal]
+    found: int
+    search: str
+    choices: list[tuple[int, str]]  # (id, path) of every category in tree order
 
 
-def _build_tree(own: dict) -> list[dict]:
+def price_list(search: str | None = None, on: date | None = None) -> PriceList:
+    """The tree with each node's own services (by name) and their prices in force on `on`.
+
+    With a search only what matches is kept: services whose name or code holds every
+    typed word, all the services of a category whose path holds them, and the categories
+    above those. A fixed number of queries, however many services there are.
+    """
+    words = search_words(search)
     categories = all_categories()
-    paths = category_paths(categories)
-    counts = dict(db.session.execute(select(Service.category_id, func.count()).where(
+    statement = (select(Service, price_in_force_column(on or clock.organization_today()))
+                 .order_by(Service.name, Service.id))
+    named: set[int] = set()
+    if words:
+        paths = category_paths(categories)
+        named = {c.id for c in categories if all(w in fold(paths[c.id]) for w in words)}
+        statement = statement.where(or_(service_matches(words), Service.category_id.in_(named)
+                                        if named else false()))
+    own: dict[int | None, list[Service]] = {}
+    prices: dict[int, Decimal] = {}
+    for service, price in db.session.execute(statement):
+        own.setdefault(service.category_id, []).append(service)
+        prices[service.id] = price
+    counts = _service_counts()
+    tree = _build_tree(own, categories, keep=named if words else None, counts=counts)
+    whole = _build_tree({}, categories, counts=counts) if words else tree
+    placed = {node["id"] for node in flatten(tree)}
+    loose = sorted((s for key, items in own.items() if key not in placed for s in items),
+                   key=lambda s: (s.name, s.id))
+    return PriceList(tree, loose, prices, len(prices), " ".join(words),
+                     [(node["id"], node["path"]) for node in flatten(whole)])
+
+
+def _service_counts() -> dict[int, int]:
+    return dict(db.session.execute(select(Service.category_id, func.count()).where(
         Service.category_id.is_not(None)).group_by(Service.category_id)).all())
+
+
+def _build_tree(own: dict, categories: list[ServiceCategory] | None = None,
+                keep: set[int] | None = None, counts: dict | None = None) -> list[dict]:
+    """Nodes with their own services (`own`); with `keep`, only the categories in it, those
+    with services shown and those above them (a search's result)."""
+    categories = all_categories() if categories is None else categories
+    paths = category_paths(categories)
+    counts = _service_counts() if counts is None else counts
     by_parent: dict[int | None, list[ServiceCategory]] = {}
     for category in categories:
         by_parent.setdefault(category.parent_id, []).append(category)
@@ -96,11 +151,14 @@ def _build_tree(own: dict) -> list[dict]:
         nodes = []
         for c in by_parent.get(parent_id, []):
             children = build(c.id)
+            shown = len(own.get(c.id, [])) + sum(n["shown_count"] for n in children)
+            if keep is not None and c.id not in keep and not shown:
+                continue
             nodes.append({
                 "id": c.id, "name": c.name, "position": c.position, "is_active": c.is_active,
                 "parent": c.parent_id, "path": paths[c.id], "services_count": counts.get(c.id, 0),
                 "total_count": counts.get(c.id, 0) + sum(n["total_count"] for n in children),
-                "services": own.get(c.id, []), "children": children})
+                "shown_count": shown, "services": own.get(c.id, []), "children": children})
         return nodes
 
     return build(None)
@@ -117,16 +175,15 @@ def flatten(tree: list[dict], depth: int = 0) -> list[dict]:
 
 def services_statement(*, category: int | None = None, is_active: bool | None = None,
                        search: str | None = None, clinic: int | None = None) -> Select:
-    """Staff list (document 002): category includes its subcategories; literal search."""
+    """Staff list (document 002): category includes its subcategories; the search as on the
+    page (name or code, every word, literal, case and ё folded)."""
     statement = select(Service).order_by(Service.name, Service.id)
     if category is not None:
         statement = statement.where(Service.category_id.in_(select(subtree_ids(category).c.id)))
     if is_active is not None:
         statement = statement.where(Service.is_active.is_(is_active))
-    if search:
-        pattern = contains_pattern(search.strip())
-        statement = statement.where(or_(Service.name.ilike(pattern, escape=ESCAPE),
-                                        Service.code.ilike(pattern, escape=ESCAPE)))
+    if search_words(search):
+        statement = statement.where(service_matches(search_words(search)))
     if clinic is not None:
         statement = statement.where(_provided_in(clinic))
     return statement
@@ -150,9 +207,8 @@ def public_services_statement(*, search: str | None = None, clinic_id: int | Non
         Service.is_active,
         or_(Service.category_id.is_(None), Service.category_id.in_(select(active.c.id)))
     ).order_by(Service.name, Service.id)
-    if search:
-        statement = statement.where(Service.name.ilike(contains_pattern(search.strip()),
-                                                       escape=ESCAPE))
+    if search_words(search):
+        statement = statement.where(service_matches(search_words(search), code=False))
     if clinic_id is not None:
         statement = statement.where(_provided_in(clinic_id))
     if doctor_id is not None:
@@ -180,15 +236,112 @@ def public_doctor_ids(service: Service) -> list[int]:
         .where(Employee.is_active, Employee.is_doctor).order_by(Employee.id)))
 
 
-def price_history(service: Service) -> list[ServicePrice]:
-    """Every price the service has had, newest first."""
-    return list(db.session.scalars(select(ServicePrice).where(
-        ServicePrice.service_id == service.id).order_by(ServicePrice.id.desc())))
+# --- search -------------------------------------------------------------------------------
+
+def fold(text: str) -> str:
+    """Text as the search compares it: lower case, ё as е."""
+    return text.lower().replace(YO, YE)
 
 
-def user_names(history: list[ServicePrice]) -> dict[int, str]:
-    """{user id: full name or e-mail} of those who set the prices in `history`."""
-    ids = {entry.changed_by_id for entry in history if entry.changed_by_id}
+def _folded(column):
+    return func.replace(func.lower(column), YO, YE)
+
+
+def search_words(search: str | None) -> list[str]:
+    """The typed words, folded; none for an empty or blank search."""
+    return fold(search or "").split()
+
+
+def service_matches(words: list[str], *, code: bool = True):
+    """Every word is somewhere in the service's name (or code); taken literally."""
+    conditions = []
+    for word in words:
+        pattern = contains_pattern(word)
+        matches = _folded(Service.name).like(pattern, escape=ESCAPE)
+        if code:
+            matches = or_(matches, _folded(Service.code).like(pattern, escape=ESCAPE))
+        conditions.append(matches)
+    return and_(*conditions)
+
+
+# --- prices ----------------------------------------------------------------------------------
+
+def _live():
+    return and_(ServicePrice.cancelled_at.is_(None), ServicePrice.replaced_at.is_(None))
+
+
+def price_in_force_column(on: date):
+    """SQL for the price of `Service` (of the enclosing select) in force on the day `on`.
+
+    The latest live history row effective on or before that day (served by the partial
+    unique index on (service_id, effective_from)); a service written with no history at
+    all costs its own `price`.
+    """
+    latest = (select(ServicePrice.price)
+              .where(ServicePrice.service_id == Service.id, _live(),
+                     ServicePrice.effective_from <= on)
+              .order_by(ServicePrice.effective_from.desc()).limit(1)
+              .correlate(Service).scalar_subquery())
+    return func.coalesce(latest, Service.price)
+
+
+def prices_in_force(services, on: date | None = None) -> dict[int, Decimal]:
+    """{service id: price in force on `on`} (today on the organization's clock), one query."""
+    ids = [s.id for s in services]
+    if not ids:
+        return {}
+    column = price_in_force_column(on or clock.organization_today())
+    return dict(db.session.execute(select(Service.id, column).where(Service.id.in_(ids))).all())
+
+
+def price_in_force(service: Service, on: date | None = None) -> Decimal:
+    """What the service costs on `on` (today on the organization's clock)."""
+    return prices_in_force([service], on)[service.id]
+
+
+def live_price_on(service_id: int, day: date) -> ServicePrice | None:
+    """The live history row effective exactly on `day`, if any."""
+    return db.session.scalar(select(ServicePrice).where(
+        ServicePrice.service_id == service_id, ServicePrice.effective_from == day, _live()))
+
+
+PLANNED, IN_FORCE, PAST, REPLACED, CANCELLED = (
+    "planned", "in_force", "past", "replaced", "cancelled")
+
+
+@dataclass
+class HistoryRow:
+    entry: ServicePrice
+    state: str  # PLANNED, IN_FORCE, PAST, REPLACED or CANCELLED
+
+
+def price_history(service: Service, on: date | None = None) -> list[HistoryRow]:
+    """Every price of the service, the latest day first, each with its state on `on`
+    (today on the organization's clock): planned, in force, past, replaced, cancelled."""
+    on = on or clock.organization_today()
+    entries = db.session.scalars(select(ServicePrice).where(
+        ServicePrice.service_id == service.id).order_by(
+        ServicePrice.effective_from.desc(), ServicePrice.id.desc()))
+    rows, in_force_seen = [], False
+    for entry in entries:
+        if entry.cancelled_at is not None:
+            state = CANCELLED
+        elif entry.replaced_at is not None:
+            state = REPLACED
+        elif entry.effective_from > on:
+            state = PLANNED
+        elif not in_force_seen:
+            state, in_force_seen = IN_FORCE, True
+        else:
+            state = PAST
+        rows.append(HistoryRow(entry, state))
+    return rows
+
+
+def user_names(history: list[HistoryRow]) -> dict[int, str]:
+    """{user id: full name or e-mail} of those who set or cancelled the prices in `history`."""
+    ids = {user_id for row in history
+           for user_id in (row.entry.changed_by_id, row.entry.cancelled_by_id) if user_id}
     if not ids:
         return {}
     return {u.id: u.full_name or u.email

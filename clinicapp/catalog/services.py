@@ -2,29 +2,35 @@
 
 Every function here flushes and never commits; the request or command commits once.
 Field checks live in `fields.py` so the xlsx import validates rows the same way.
+A price may take effect today or from a later day (planned, cancellable until then);
+what a service costs is read through `queries.price_in_force`.
 """
 from __future__ import annotations
 
 from contextlib import nullcontext
+from datetime import date
 from decimal import Decimal
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
 from ..audit.services import record
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.routing import MAX_ID
 from ..extensions import db
+from ..org import clock
 from ..org.models import Clinic
 from ..org.services import unique_or_conflict
 from ..staff.models import Employee
 from . import fields, queries
-from .models import CATEGORY_NAME_INDEX, Service, ServiceCategory, ServicePrice
+from .models import CATEGORY_NAME_INDEX, PRICE_DATE_INDEX, Service, ServiceCategory, ServicePrice
 
 UNSET = object()
 # One structural change of the tree at a time: two concurrent moves could make a cycle.
 TREE_LOCK_KEY = 0x5E7CA7A1
-SERVICE_FIELDS = ("code", "name", "description", "price", "duration", "category", "clinics",
-                  "doctors", "is_active")
+SERVICE_FIELDS = ("code", "name", "description", "price", "price_from", "duration", "category",
+                  "clinics", "doctors", "is_active")
 
 
 # --- look-ups ---------------------------------------------------------------
@@ -33,7 +39,7 @@ def get_service(service_id: int) -> Service:
     """The service with this id; raises NotFound."""
     service = db.session.get(Service, service_id) if 0 < service_id <= MAX_ID else None
     if service is None:
-        raise NotFound("Услуга не найдена")
+        raise NotFound(_("Услуга не найдена"))
     return service
 
 
@@ -41,7 +47,7 @@ def get_category(category_id: int) -> ServiceCategory:
     """The category with this id; raises NotFound."""
     category = db.session.get(ServiceCategory, category_id) if 0 < category_id <= MAX_ID else None
     if category is None:
-        raise NotFound("Категория не найдена")
+        raise NotFound(_("Категория не найдена"))
     return category
 
 
@@ -86,8 +92,8 @@ def update_category(actor, category: ServiceCategory, *, name=UNSET, parent=UNSE
         parent_category = _parent(parent)
         new_parent_id = parent_category.id if parent_category else None
         if parent_category is not None and queries.is_in_subtree(category.id, new_parent_id):
-            message = (f"Нельзя переместить категорию «{category.name}» в неё саму "
-                       "или в её подкатегорию")
+            message = _("Нельзя переместить категорию «%(name)s» в неё саму "
+                        "или в её подкатегорию", name=category.name)
             raise ValidationFailed(message, details={"parent": [message]})
     new_name = clean.get("name", category.name)
     if new_name != category.name or new_parent_id != category.parent_id:
@@ -130,7 +136,7 @@ def ensure_category_path(actor, names: list[str]) -> ServiceCategory | None:
 def _clean_category(values: dict) -> dict:
     clean, errors = fields.clean(values, fields.CATEGORY_CLEANERS)
     if errors:
-        raise ValidationFailed("Проверьте поля категории", details=errors)
+        raise ValidationFailed(_("Проверьте поля категории"), details=errors)
     return clean
 
 
@@ -139,8 +145,8 @@ def _parent(parent) -> ServiceCategory | None:
         return None
     category = db.session.get(ServiceCategory, parent) if 0 < parent <= MAX_ID else None
     if category is None:
-        raise ValidationFailed("Нет такой родительской категории",
-                               details={"parent": [f"Нет категории с id {parent}"]})
+        raise ValidationFailed(_("Нет такой родительской категории"), details={
+            "parent": [_("Нет категории с id %(id)s", id=parent)]})
     return category
 
 
@@ -150,7 +156,7 @@ def _same_parent(parent_id):
 
 
 def _name_conflict(name: str) -> Conflict:
-    message = f"Здесь уже есть категория «{name}»"
+    message = _("Здесь уже есть категория «%(name)s»", name=name)
     return Conflict(message, details={"name": [message]})
 
 
@@ -231,8 +237,9 @@ def create_services(actor, items: list[dict]) -> list[Service]:
                        clinics=c["clinics"], doctors=c["doctors"]) for c in cleaned]
     with _unique_codes(codes):
         db.session.add_all(created)
+    today = clock.organization_today()
     for service in created:
-        _append_price(actor, service, service.price)
+        _append_price(actor, service, service.price, today)
         record(actor, "catalog.service_created", service, {
             "code": service.code, "name": service.name, "price": str(service.price),
             "duration": service.duration_minutes, "category": service.category_id,
@@ -243,18 +250,17 @@ def create_services(actor, items: list[dict]) -> list[Service]:
 
 
 def update_service(actor, service: Service, **values) -> Service:
-    """Change the given fields (any of SERVICE_FIELDS); a new price appends a
-    price-history row. Audited: "catalog.price_changed" and "catalog.service_updated".
+    """Change the given fields (any of SERVICE_FIELDS). A new `price` takes effect today,
+    or from the day `price_from` (a later day: a planned change); see `set_price`.
+    Audited: "catalog.service_updated" and the price's own entry.
 
-    Raises ValidationFailed naming the fields and Conflict when the new code is taken.
+    Raises ValidationFailed naming the fields (price_from in the past, or given without
+    a price) and Conflict when the new code is taken.
     """
     unknown = set(values) - set(SERVICE_FIELDS)
     if unknown:
         raise ValueError(f"unknown service fields: {sorted(unknown)}")
     clean = _clean_service(values)
-    if "price" in clean and clean["price"] != service.price:
-        # The old price is read and a history row appended: no concurrent change between.
-        db.session.refresh(service, with_for_update=True)
     changes: dict = {}
     new_code = "code" in clean and clean["code"] != service.code
     if new_code:
@@ -273,15 +279,79 @@ def update_service(actor, service: Service, **values) -> Service:
             if sorted(old) != sorted(new):
                 changes[key] = [sorted(old), sorted(new)]
                 setattr(service, key, clean[key])
-    if "price" in clean and clean["price"] != service.price:
-        old_price = service.price
-        service.price = clean["price"]
-        _append_price(actor, service, clean["price"])
-        record(actor, "catalog.price_changed", service,
-               {"price": [str(old_price), str(clean["price"])], "code": service.code})
+    if "price" in clean:
+        set_price(actor, service, clean["price"], clean.get("price_from"))
     if changes:
         record(actor, "catalog.service_updated", service, changes)
     return service
+
+
+def set_price(actor, service: Service, price: Decimal, effective_from: date | None = None
+              ) -> ServicePrice | None:
+    """Make `price` the service's price from the day `effective_from` (today when None)
+    on the organization's clock; returns the new history row, None when nothing changes.
+
+    A later day plans the change ("catalog.price_planned"): the price in force stays until
+    then. A day that already has a live price gets the new one, and the old row is kept
+    marked replaced. Raises ValidationFailed (price_from) for a day already past.
+    """
+    today = clock.organization_today()
+    day = effective_from or today
+    if day < today:
+        message = _("Дата начала действия цены уже прошла: цена меняется с сегодняшнего дня "
+                    "или с будущей даты")
+        raise ValidationFailed(message, details={"price_from": [message]})
+    _lock_prices(service)
+    same_day = queries.live_price_on(service.id, day)
+    before = same_day.price if same_day else queries.price_in_force(service, day)
+    if price == before:
+        return None
+    if same_day is not None:
+        same_day.replaced_at = func.now()
+    # The partial unique index keeps one live price per day; the replaced row is flushed
+    # as replaced when the block is entered.
+    with unique_or_conflict({PRICE_DATE_INDEX: _price_taken}):
+        entry = _append_price(actor, service, price, day)
+    if day == today:
+        service.price = price
+        record(actor, "catalog.price_changed", service,
+               {"price": [str(before), str(price)], "code": service.code})
+    else:
+        record(actor, "catalog.price_planned", service,
+               {"price": [str(before), str(price)], "effective_from": day.isoformat(),
+                "code": service.code})
+    return entry
+
+
+def cancel_planned_price(actor, service: Service, entry_id: int) -> ServicePrice:
+    """Cancel a planned price of the service before its day comes; audited
+    ("catalog.price_cancelled"). The row stays in the history, marked cancelled.
+
+    Raises NotFound (no such row of this service) and Conflict (already cancelled or
+    replaced, or its day has come: then set a new price instead).
+    """
+    _lock_prices(service)
+    entry = db.session.get(ServicePrice, entry_id) if 0 < entry_id <= MAX_ID else None
+    if entry is None or entry.service_id != service.id:
+        raise NotFound(_("Такой цены в истории услуги нет"))
+    if not entry.is_live:
+        raise Conflict(_("Эта цена уже отменена или заменена"))
+    if entry.effective_from <= clock.organization_today():
+        raise Conflict(_("Цена с %(day)s уже действует: её не отменить, задайте новую цену",
+                         day=format_date(entry.effective_from, "short")))
+    entry.cancelled_at = func.now()
+    entry.cancelled_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    record(actor, "catalog.price_cancelled", service,
+           {"price": str(entry.price), "effective_from": entry.effective_from.isoformat(),
+            "code": service.code})
+    return entry
+
+
+def _lock_prices(service: Service) -> None:
+    """The service's row lock: its price history changes one request at a time (the
+    price in force is read, then a row written, with no concurrent change between)."""
+    db.session.execute(select(Service.id).where(Service.id == service.id).with_for_update())
 
 
 def _clean_service(values: dict) -> dict:
@@ -289,15 +359,19 @@ def _clean_service(values: dict) -> dict:
     if clean.get("category") is not None:
         category_id = clean["category"]
         if not (0 < category_id <= MAX_ID and db.session.get(ServiceCategory, category_id)):
-            errors.setdefault("category", []).append(f"Нет категории с id {category_id}")
+            errors.setdefault("category", []).append(
+                _("Нет категории с id %(id)s", id=category_id))
     if "clinics" in clean:
-        clean["clinics"] = _rows(Clinic, clean["clinics"], "clinics", "Нет филиала с id {}",
-                                 errors)
+        clean["clinics"] = _rows(Clinic, clean["clinics"], "clinics",
+                                 lambda i: _("Нет филиала с id %(id)s", id=i), errors)
     if "doctors" in clean:
-        clean["doctors"] = _rows(Employee, clean["doctors"], "doctors", "Нет врача с id {}",
-                                 errors, Employee.is_doctor)
+        clean["doctors"] = _rows(Employee, clean["doctors"], "doctors",
+                                 lambda i: _("Нет врача с id %(id)s", id=i), errors,
+                                 Employee.is_doctor)
+    if clean.get("price_from") is not None and "price" not in clean:
+        errors.setdefault("price_from", []).append(_("Укажите цену, которая начнёт действовать"))
     if errors:
-        raise ValidationFailed("Проверьте поля услуги", details=errors)
+        raise ValidationFailed(_("Проверьте поля услуги"), details=errors)
     return clean
 
 
@@ -309,13 +383,13 @@ def _categories_of(items: list[dict]) -> list[ServiceCategory]:
     return list(db.session.scalars(select(ServiceCategory).where(ServiceCategory.id.in_(ids))))
 
 
-def _rows(model, ids: list[int], field: str, message: str, errors: dict, *conditions) -> list:
+def _rows(model, ids: list[int], field: str, message, errors: dict, *conditions) -> list:
     wanted = [i for i in ids if 0 < i <= MAX_ID]
     found = {row.id: row for row in db.session.scalars(
         select(model).where(model.id.in_(wanted), *conditions))} if wanted else {}
     missing = [i for i in ids if i not in found]
     if missing:
-        errors.setdefault(field, []).extend(message.format(i) for i in missing)
+        errors.setdefault(field, []).extend(message(i) for i in missing)
     return [found[i] for i in sorted(found)]
 
 
@@ -328,7 +402,7 @@ def _ensure_unique_code(code: str, own_id) -> None:
 
 
 def _code_conflict(code: str) -> Conflict:
-    message = f"Услуга с кодом «{code}» уже есть"
+    message = _("Услуга с кодом «%(code)s» уже есть", code=code)
     return Conflict(message, details={"code": [message]})
 
 
@@ -342,8 +416,13 @@ def _unique_codes(codes: list[str]):
         codes[0] if len(codes) == 1 else ", ".join(codes[:3]) + "…")})
 
 
-def _append_price(actor, service: Service, price: Decimal) -> ServicePrice:
-    entry = ServicePrice(service_id=service.id, price=price,
+def _price_taken() -> Conflict:
+    message = _("Цену на этот день только что изменили: обновите страницу")
+    return Conflict(message, details={"price": [message]})
+
+
+def _append_price(actor, service: Service, price: Decimal, day: date) -> ServicePrice:
+    entry = ServicePrice(service_id=service.id, price=price, effective_from=day,
                          changed_by_id=getattr(actor, "id", None))
     db.session.add(entry)
     return entry

@@ -1,7 +1,7 @@
-"""Price list pages: the category tree, the service form, xlsx import/export."""
+"""Price list pages: the category tree with its search, the service form with its price
+history (planned changes too), xlsx import/export."""
 from __future__ import annotations
 
-from decimal import Decimal
 from io import BytesIO
 
 from flask import (
@@ -11,12 +11,16 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..core.actions import answer, perform
 from ..core.errors import PermissionDenied, ValidationFailed
 from ..core.forms import FormInvalid, form_status
 from ..core.htmx import wants_fragment
+from ..core.money import format_money
 from ..core.permissions import has_permission, require_permission
 from ..core.routing import MAX_ID
 from ..org import clock
@@ -25,38 +29,36 @@ from .forms import ImportForm, ServiceForm
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
-NARROW_NBSP = "\u202f"
-BAD_MOVE = "Не удалось понять, куда перенести категорию. Обновите страницу."
-
-
-@bp.context_processor
-def _helpers() -> dict:
-    return {"money": money}
-
-
-def money(value) -> str:
-    """1500 → "1 500,00 ₽" (narrow no-break space between thousands)."""
-    text = f"{Decimal(value):,.2f}".replace(",", NARROW_NBSP).replace(".", ",")
-    return f"{text}{NARROW_NBSP}₽"
+BAD_MOVE = _l("Не удалось понять, куда перенести категорию. Обновите страницу.")
+SEARCH_MAX = 100
 
 
 # --- the tree ---------------------------------------------------------------------------
+
+def _search() -> str:
+    """The price list's search as typed (the page's ?q=, or a tree action's own q)."""
+    return request.values.get("q", "").strip()[:SEARCH_MAX]
+
 
 @bp.route("/")
 @login_required
 @require_permission("catalog.view")
 def index():
+    """The price list; with ?q= only what matches. htmx (search as you type, tree
+    actions) gets the tree fragment alone."""
     if wants_fragment():
         return _tree()
     return render_template("catalog/index.html", **_tree_context())
 
 
 def _tree_context(error: str | None = None, notice: str | None = None) -> dict:
-    tree, loose = queries.tree_with_services()
-    nodes = queries.flatten(tree)
+    found = queries.price_list(_search())
+    nodes = queries.flatten(found.tree)
     below = {node["id"]: {n["id"] for n in queries.flatten(node["children"])} | {node["id"]}
              for node in nodes}
-    return {"tree": tree, "loose": loose, "choices": [(n["id"], n["path"]) for n in nodes],
+    return {"tree": found.tree, "loose": found.loose, "prices": found.prices,
+            "found": found.found, "q": _search(), "searching": bool(found.search),
+            "choices": found.choices,
             "below": below, "manage": has_permission(current_user, "catalog.manage"),
             "error": error, "notice": notice}
 
@@ -65,16 +67,17 @@ def _tree(*, error: str | None = None, notice: str | None = None, status: int = 
     return render_template("catalog/_tree.html", **_tree_context(error, notice)), status
 
 
-def _change_tree(change, notice: str):
+def _change_tree(change, notice):
     """Run `change()` (it returns the category) as the request's page action.
 
     htmx (and the drag-and-drop script) get the tree fragment, with the refusal and its
     status code when the change is refused; a plain form post goes back to the page.
+    `notice(category)` is the message of a success.
     """
-    back = url_for("catalog.index")
+    back = url_for("catalog.index", q=_search() or None)
 
     def changed(category):
-        message = notice.format(category.name)
+        message = notice(category)
         return answer(back, message, fragment=lambda: _tree(notice=message))
 
     return perform(change, on_success=changed, on_refusal=lambda error: answer(
@@ -86,13 +89,13 @@ def _optional_int(value, field: str, minimum: int = 0) -> int | None:
     if value in (None, "", "null"):
         return None
     if isinstance(value, bool):
-        raise ValidationFailed(BAD_MOVE, details={field: [BAD_MOVE]})
+        raise ValidationFailed(str(BAD_MOVE), details={field: [str(BAD_MOVE)]})
     try:
         number = int(value)
     except (TypeError, ValueError) as exc:
-        raise ValidationFailed(BAD_MOVE, details={field: [BAD_MOVE]}) from exc
+        raise ValidationFailed(str(BAD_MOVE), details={field: [str(BAD_MOVE)]}) from exc
     if not minimum <= number <= MAX_ID:
-        raise ValidationFailed(BAD_MOVE, details={field: [BAD_MOVE]})
+        raise ValidationFailed(str(BAD_MOVE), details={field: [str(BAD_MOVE)]})
     return number
 
 
@@ -103,7 +106,7 @@ def category_create():
     return _change_tree(lambda: services.create_category(
         current_user, name=request.form.get("name", ""),
         parent=_optional_int(request.form.get("parent"), "parent", 1)),
-        "Категория «{}» добавлена")
+        lambda category: _("Категория «%(name)s» добавлена", name=category.name))
 
 
 @bp.route("/categories/<int:category_id>", methods=["POST"])
@@ -121,7 +124,8 @@ def category_update(category_id: int):
             changes["parent"] = parent
         return services.update_category(current_user, category, **changes)
 
-    return _change_tree(change, "Категория «{}» сохранена")
+    return _change_tree(change, lambda category: _("Категория «%(name)s» сохранена",
+                                                   name=category.name))
 
 
 @bp.route("/categories/<int:category_id>/move", methods=["POST"])
@@ -136,7 +140,7 @@ def category_move(category_id: int):
         current_user, services.get_category(category_id),
         parent=_optional_int(data.get("parent_id"), "parent", 1),
         position=_optional_int(data.get("position"), "position")),
-        "Категория «{}» перенесена")
+        lambda category: _("Категория «%(name)s» перенесена", name=category.name))
 
 
 # --- services ------------------------------------------------------------------------------
@@ -146,18 +150,8 @@ def _service_form(service=None) -> ServiceForm:
     form.set_choices(queries.category_choices(), queries.clinic_choices(),
                      queries.doctor_choices())
     if service is not None and request.method == "GET":
-        form.code.data = service.code
-        form.name.data = service.name
-        form.description.data = service.description
-        form.price.data = f"{service.price:.2f}"
-        form.duration.data = str(service.duration_minutes)
-        form.category.data = str(service.category_id) if service.category_id else ""
-        form.clinics.data = [c.id for c in service.clinics]
-        form.doctors.data = [d.id for d in service.doctors]
-        form.is_active.data = service.is_active
+        form.fill(service, queries.price_in_force(service))
     return form
-
-
 
 
 @bp.route("/services/new", methods=["GET", "POST"])
@@ -169,22 +163,23 @@ def service_new():
         form.category.data = request.args["category"]
     return perform(
         lambda: services.create_service(current_user, **form.values()), form=form,
-        on_success=lambda service: answer(url_for("catalog.index"),
-                                          f"Услуга «{service.name}» добавлена"),
-        on_refusal=lambda _: (render_template("catalog/service_form.html", form=form,
-                                              service=None, history=[], authors={},
-                                              editable=True), form_status(form)))
+        on_success=lambda service: answer(
+            url_for("catalog.index"), _("Услуга «%(name)s» добавлена", name=service.name)),
+        on_refusal=lambda _error: (render_template(
+            "catalog/service_form.html", form=form, service=None, history=[], authors={},
+            editable=True), form_status(form)))
 
 
 @bp.route("/services/<int:service_id>", methods=["GET", "POST"])
 @login_required
 @require_permission("catalog.view")
 def service_edit(service_id: int):
-    """The form for managers; everyone with catalog.view sees it read-only with the history."""
+    """The form for managers; everyone with catalog.view sees it read-only with the history
+    (planned prices marked, and for managers a button to cancel each)."""
     service = services.get_service(service_id)
     editable = has_permission(current_user, "catalog.manage")
     if request.method == "POST" and not editable:
-        raise PermissionDenied("Недостаточно прав для этого действия")
+        raise PermissionDenied(_("Недостаточно прав для этого действия"))
     form = _service_form(service)
 
     def shown(error):
@@ -194,14 +189,32 @@ def service_edit(service_id: int):
         # The catalog belongs to no branch: its history is on the organization's clock.
         return render_template("catalog/service_form.html", form=form, service=stored,
                                history=history, authors=queries.user_names(history),
-                               zone=clock.organization_zone(), editable=editable), \
+                               zone=clock.organization_zone(),
+                               today=clock.organization_today(), editable=editable), \
             form_status(form)
 
     return perform(
-        lambda: services.update_service(current_user, service, **form.values()), form=form,
-        on_success=lambda _: answer(url_for("catalog.service_edit", service_id=service.id),
-                                    f"Услуга «{service.name}» сохранена"),
+        lambda: services.update_service(current_user, service, **form.values(planned=True)),
+        form=form,
+        on_success=lambda _result: answer(
+            url_for("catalog.service_edit", service_id=service.id),
+            _("Услуга «%(name)s» сохранена", name=service.name)),
         on_refusal=shown)
+
+
+@bp.route("/services/<int:service_id>/prices/<int:entry_id>/cancel", methods=["POST"])
+@login_required
+@require_permission("catalog.manage")
+def price_cancel(service_id: int, entry_id: int):
+    """Cancel a planned price (before its day); back to the service with what happened."""
+    service = services.get_service(service_id)
+    back = url_for("catalog.service_edit", service_id=service.id)
+    return perform(
+        lambda: services.cancel_planned_price(current_user, service, entry_id),
+        on_success=lambda entry: answer(back, _(
+            "Цена %(price)s с %(day)s отменена", price=format_money(entry.price),
+            day=format_date(entry.effective_from, "short"))),
+        on_refusal=lambda error: answer(back, error.detail, "error"))
 
 
 # --- xlsx -------------------------------------------------------------------------------
@@ -241,7 +254,8 @@ def import_xlsx():
             return report_page(error.report)
         # The page shows a refusal in its own banner (file_error), not on the form.
         file_error = None if error is None or isinstance(error, FormInvalid) else error.detail
-        return render_template("catalog/import.html", form=form, file_error=file_error), \
+        return render_template("catalog/import.html", form=form, file_error=file_error,
+                               headers=xlsx.header_line(), max_rows=xlsx.MAX_ROWS), \
             200 if error is None else 400
 
     return perform(load, form=form, show=None, on_success=report_page,
@@ -252,5 +266,5 @@ class RowsRefused(ValidationFailed):
     """Rows of the file are wrong: the report lists them, and nothing is written."""
 
     def __init__(self, report: xlsx.ImportReport) -> None:
-        super().__init__("В файле есть ошибки: ничего не записано")
+        super().__init__(_("В файле есть ошибки: ничего не записано"))
         self.report = report

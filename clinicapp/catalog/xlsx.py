@@ -2,7 +2,10 @@
 
 Import upserts services by code and creates the categories of the path it names
 ("Стоматология / Терапия"). Every row is checked first; if any row is bad nothing
-is written and the report names each bad row and its reasons.
+is written and the report names each bad row and its reasons. A new price takes effect
+today. The export speaks the reader's language (headers, «да»/«нет»); the import takes the
+headers and the yes/no words of any interface language, so a file travels between a
+Russian and an English desk.
 """
 from __future__ import annotations
 
@@ -10,6 +13,10 @@ import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
@@ -22,15 +29,18 @@ from .models import Service, ServiceCategory
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
-HEADERS = ("Код", "Название", "Категория", "Цена", "Длительность, мин", "Активна", "Описание")
+# The file's columns, in the reader's language (the Russian ones are the canonical file).
+HEADERS = (_l("Код"), _l("Название"), _l("Категория"), _l("Цена"), _l("Длительность, мин"),
+           _l("Активна"), _l("Описание"))
 KEYS = ("code", "name", "category", "price", "duration", "is_active", "description")
 WIDTHS = (16, 48, 36, 14, 20, 10, 60)
 PRICE_FORMAT = "#,##0.00"
-YES, NO = "да", "нет"
+YES, NO = _l("да"), _l("нет")
 TRUE_WORDS = {"да", "д", "yes", "y", "true", "1", "+", "активна", "вкл"}
 FALSE_WORDS = {"нет", "н", "no", "n", "false", "0", "-", "неактивна", "выкл"}
+ACTIVE = 5  # the «Активна» column
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-NOT_XLSX = "Файл не похож на таблицу Excel (.xlsx): сохраните прайс-лист в формате .xlsx"
+NOT_XLSX = _l("Файл не похож на таблицу Excel (.xlsx): сохраните прайс-лист в формате .xlsx")
 
 
 class ImportFileError(Exception):
@@ -52,7 +62,12 @@ class ImportReport:
         return not self.errors
 
     def lines(self) -> list[str]:
-        return [f"строка {number}: {'; '.join(reasons)}" for number, reasons in self.errors]
+        """One line per bad row: «строка 5: цена не число; код не указан»."""
+        return [row_line(number, reasons) for number, reasons in self.errors]
+
+
+def row_line(number: int, reasons: list[str]) -> str:
+    return _("строка %(number)d: %(reasons)s", number=number, reasons="; ".join(reasons))
 
 
 # --- export --------------------------------------------------------------------
@@ -61,8 +76,8 @@ def export_price_list() -> bytes:
     """Every service (active or not) in tree order, as an .xlsx workbook."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "Прайс-лист"
-    sheet.append(HEADERS)
+    sheet.title = _("Прайс-лист")
+    sheet.append([str(title) for title in HEADERS])
     header_fill = PatternFill("solid", fgColor="E0F2F1")
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -75,10 +90,11 @@ def export_price_list() -> bytes:
     order = {node["id"]: n for n, node in enumerate(queries.flatten(queries.category_tree()))}
     rows = sorted(db.session.scalars(select(Service)),
                   key=lambda s: (order.get(s.category_id, len(order)), s.name, s.id))
+    prices = queries.prices_in_force(rows)
     for service in rows:
         sheet.append((service.code, service.name, paths.get(service.category_id, ""),
-                      service.price, service.duration_minutes,
-                      YES if service.is_active else NO, service.description or ""))
+                      prices[service.id], service.duration_minutes,
+                      str(YES if service.is_active else NO), service.description or ""))
         for cell in sheet[sheet.max_row]:
             _as_text(cell)
         sheet.cell(row=sheet.max_row, column=4).number_format = PRICE_FORMAT
@@ -104,7 +120,8 @@ def _as_text(cell) -> None:
 def import_price_list(actor, stream) -> ImportReport:
     """Read the workbook from `stream`, check every row, then upsert all rows or none.
 
-    Raises ImportFileError (Russian message) when the file itself is unusable.
+    Raises ImportFileError (its message in the reader's language) when the file itself
+    is unusable.
     Returns the report; when `report.ok` is False nothing was written.
     """
     rows = read_rows(stream)
@@ -113,6 +130,7 @@ def import_price_list(actor, stream) -> ImportReport:
     if not report.ok:
         return report
     existing = queries.services_by_code(item["code"] for item in checked)
+    prices = queries.prices_in_force(existing.values())
     paths: dict[tuple[str, ...], ServiceCategory | None] = {(): None}
     categories_before = _category_count()
     new = []
@@ -126,10 +144,12 @@ def import_price_list(actor, stream) -> ImportReport:
             new.append(item)
             continue
         before = _snapshot(service)
-        services.update_service(actor, service, **item)
-        if service.price != before["price"]:
+        if item["price"] == prices[service.id]:
+            del item["price"]  # the same price: no need to look into its history
+        else:
             report.prices_changed += 1
-        if _snapshot(service) == before:
+        services.update_service(actor, service, **item)
+        if "price" not in item and _snapshot(service) == before:
             report.unchanged += 1
         else:
             report.updated += 1
@@ -148,14 +168,14 @@ def read_rows(stream) -> list[tuple[int, dict]]:
     """(row number, {key: cell value}) for every non-empty data row; checks the header."""
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise ImportFileError("Файл больше 2 МБ: разделите прайс-лист на несколько файлов")
+        raise ImportFileError(_("Файл больше 2 МБ: разделите прайс-лист на несколько файлов"))
     if not data:
-        raise ImportFileError("Файл пустой")
+        raise ImportFileError(_("Файл пустой"))
     try:
         workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError,
             TypeError, IndexError) as exc:
-        raise ImportFileError(NOT_XLSX) from exc
+        raise ImportFileError(str(NOT_XLSX)) from exc
     try:
         return _sheet_rows(workbook.worksheets[0] if workbook.worksheets else None)
     finally:
@@ -164,7 +184,7 @@ def read_rows(stream) -> list[tuple[int, dict]]:
 
 def _sheet_rows(sheet) -> list[tuple[int, dict]]:
     if sheet is None:
-        raise ImportFileError("В файле нет ни одного листа")
+        raise ImportFileError(_("В файле нет ни одного листа"))
     iterator = sheet.iter_rows(values_only=True)
     header = next(iterator, None)
     columns = _columns(header)
@@ -174,33 +194,52 @@ def _sheet_rows(sheet) -> list[tuple[int, dict]]:
                                  for v in values):
             continue
         if len(rows) >= MAX_ROWS:
-            raise ImportFileError(f"В файле больше {MAX_ROWS} строк: разделите прайс-лист "
-                                  "на несколько файлов")
+            raise ImportFileError(_("В файле больше %(max)d строк: разделите прайс-лист "
+                                    "на несколько файлов", max=MAX_ROWS))
         rows.append((number, {key: values[index] if index < len(values) else None
                               for key, index in columns.items()}))
     if not rows:
-        raise ImportFileError("В файле нет ни одной строки с услугами")
+        raise ImportFileError(_("В файле нет ни одной строки с услугами"))
     return rows
+
+
+def header_line() -> str:
+    """The headers as the reader writes them: «Код, Название, …» or «Code, Name, …»."""
+    return ", ".join(str(title) for title in HEADERS)
+
+
+def _in_every_language(message) -> set[str]:
+    """A message of this module as each interface language writes it, in lower case."""
+    words = set()
+    for language in current_app.config["BABEL_SUPPORTED_LOCALES"]:
+        with force_locale(language):
+            words.add(str(message).strip().lower())
+    return words
 
 
 def _columns(header) -> dict[str, int]:
     if not header:
-        raise ImportFileError("В первой строке должны быть заголовки: " + ", ".join(HEADERS))
+        raise ImportFileError(_("В первой строке должны быть заголовки: %(headers)s",
+                                headers=header_line()))
     names = [str(v).strip().lower() if v is not None else "" for v in header]
     columns, missing = {}, []
     for title, key in zip(HEADERS, KEYS, strict=True):
-        if title.lower() in names:
-            columns[key] = names.index(title.lower())
+        spellings = _in_every_language(title)
+        found = [n for n, name in enumerate(names) if name in spellings]
+        if found:
+            columns[key] = found[0]
         elif key != "description":
             missing.append(f"«{title}»")
     if missing:
-        raise ImportFileError("В первой строке нет колонок " + ", ".join(missing)
-                              + ". Нужны заголовки: " + ", ".join(HEADERS))
+        raise ImportFileError(_("В первой строке нет колонок %(missing)s. Нужны заголовки: "
+                                "%(headers)s", missing=", ".join(missing),
+                                headers=header_line()))
     return columns
 
 
 def _check_rows(rows: list[tuple[int, dict]], report: ImportReport) -> list[dict]:
     checked, seen = [], {}
+    yes, no = TRUE_WORDS | _in_every_language(YES), FALSE_WORDS | _in_every_language(NO)
     for number, values in rows:
         reasons, item = [], {}
         for key, cleaner in (("code", fields.code), ("name", fields.name),
@@ -211,7 +250,7 @@ def _check_rows(rows: list[tuple[int, dict]], report: ImportReport) -> list[dict
             except ValueError as exc:
                 reasons.append(str(exc))
         try:
-            item["is_active"] = _flag(values.get("is_active"))
+            item["is_active"] = _flag(values.get("is_active"), yes, no)
         except ValueError as exc:
             reasons.append(str(exc))
         try:
@@ -220,7 +259,8 @@ def _check_rows(rows: list[tuple[int, dict]], report: ImportReport) -> list[dict
             reasons.append(str(exc))
         if "code" in item:
             if item["code"] in seen:
-                reasons.append(f"код {item['code']} уже был в строке {seen[item['code']]}")
+                reasons.append(_("код %(code)s уже был в строке %(row)d", code=item["code"],
+                                 row=seen[item["code"]]))
             else:
                 seen[item["code"]] = number
         if reasons:
@@ -235,17 +275,18 @@ def _price(value):
     return fields.price(round(value, 6) if isinstance(value, float) else value)
 
 
-def _flag(value) -> bool:
+def _flag(value, yes: set[str], no: set[str]) -> bool:
     if value is None or (isinstance(value, str) and not value.strip()):
         return True
     if isinstance(value, bool):
         return value
     word = str(value).strip().lower()
-    if word in TRUE_WORDS:
+    if word in yes:
         return True
-    if word in FALSE_WORDS:
+    if word in no:
         return False
-    raise ValueError("в колонке «Активна» ожидается «да» или «нет»")
+    raise ValueError(_("в колонке «%(column)s» ожидается «%(yes)s» или «%(no)s»",
+                       column=HEADERS[ACTIVE], yes=YES, no=NO))
 
 
 def _path(value) -> tuple[str, ...]:
@@ -255,14 +296,15 @@ def _path(value) -> tuple[str, ...]:
     if all(not part for part in parts):
         return ()
     if any(not part for part in parts):
-        raise ValueError("в пути категории пустое название (два «/» подряд?)")
+        raise ValueError(_("в пути категории пустое название (два «/» подряд?)"))
     if any(len(part) > fields.NAME_MAX for part in parts):
-        raise ValueError(f"название категории длиннее {fields.NAME_MAX} символов")
+        raise ValueError(_("название категории длиннее %(limit)d символов",
+                           limit=fields.NAME_MAX))
     return tuple(parts)
 
 
 def _snapshot(service: Service) -> dict:
-    return {"name": service.name, "price": service.price, "duration": service.duration_minutes,
+    return {"name": service.name, "duration": service.duration_minutes,
             "category": service.category_id, "is_active": service.is_active,
             "description": service.description}
 

@@ -4,11 +4,18 @@
  * category's data-move-url with the X-CSRFToken header; the server answers with the
  * fresh tree fragment (with the refusal message when the move is not allowed),
  * which replaces #catalog-tree. No inline scripts (CSP), no build step.
+ *
+ * Search results (the tree has data-search) open every category that holds a match and
+ * offer no dragging; the remembered folds are neither applied to them nor changed by
+ * them, so clearing the search brings the tree back as it was folded.
+ * Words come from the page (#catalog-i18n), never from this file.
  */
 (function () {
   'use strict';
 
   var STORE_KEY = 'catalog:collapsed';
+  var i18nElement = document.getElementById('catalog-i18n');
+  var TEXT = i18nElement ? JSON.parse(i18nElement.textContent) : {};
 
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -34,23 +41,36 @@
     } catch (e) { /* private mode: forget it */ }
   }
 
+  function searching(root) {
+    return !!root && root.hasAttribute('data-search');
+  }
+
   function restoreCollapsed(root) {
+    if (searching(root)) return;  // a match's category stays open
     var ids = collapsedIds();
     root.querySelectorAll('details[data-category]').forEach(function (details) {
       if (ids.indexOf(details.getAttribute('data-category')) !== -1) details.open = false;
     });
   }
 
-  document.addEventListener('toggle', function (evt) {
-    var details = evt.target;
-    if (!details.matches || !details.matches('#catalog-tree details[data-category]')) return;
+  function remember(details, open) {
     var id = details.getAttribute('data-category');
     var ids = collapsedIds().filter(function (other) { return other !== id; });
-    if (!details.open) ids.push(id);
+    if (!open) ids.push(id);
     saveCollapsed(ids);
-  }, true);
+  }
 
-  // "Свернуть всё / Развернуть всё": shown only when this script runs.
+  // What a person folds is remembered; what a fresh tree or a search result opens is not
+  // (so not the details' toggle events, which those fire too). Enter and Space on a
+  // focused category head arrive here as clicks as well.
+  document.addEventListener('click', function (evt) {
+    var head = evt.target.closest && evt.target.closest('#catalog-tree summary.cat-head');
+    if (!head || evt.target.closest('.cat-handle') || searching(treeElement())) return;
+    // The click folds or unfolds after this handler runs: remember the state it leads to.
+    remember(head.parentElement, !head.parentElement.open);
+  });
+
+  // The fold-all and unfold-all buttons: shown only when this script runs.
   document.querySelectorAll('[data-catalog-fold-tools]').forEach(function (tools) {
     tools.hidden = false;
   });
@@ -63,6 +83,7 @@
     if (!tree) return;
     tree.querySelectorAll('details[data-category]').forEach(function (details) {
       details.open = open;
+      if (!searching(tree)) remember(details, open);
     });
   });
 
@@ -115,10 +136,10 @@
     }).then(function (body) {
       // The fragment carries the success or refusal message itself.
       if (swapTree(body)) return;
-      window.alert(plainText(body) || 'Не удалось перенести категорию');
+      window.alert(plainText(body) || TEXT.move_failed);
       reloadTree();
     }).catch(function () {
-      window.alert('Нет связи с сервером: категория не перенесена');
+      window.alert(TEXT.offline);
       reloadTree();
     });
   }

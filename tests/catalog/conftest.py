@@ -5,10 +5,12 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import event
 
 from clinicapp.auth import tokens
 from clinicapp.catalog import services
 from clinicapp.extensions import db
+from clinicapp.i18n import catalogues
 from clinicapp.staff.models import Employee
 from tests.conftest import bearer
 
@@ -95,3 +97,43 @@ def api_as(make_user):
 
     return login
 
+
+
+@pytest.fixture
+def count_queries(app):
+    """count_queries(callable) -> (result, number of SQL statements it ran), not counting
+    the savepoints of the test's rolled-back transaction."""
+
+    def run(action):
+        statements = []
+
+        def counted(_connection, _cursor, statement, *_args):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", counted)
+        try:
+            result = action()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counted)
+        return result, len(statements)
+
+    return run
+
+
+@pytest.fixture
+def in_english(client):
+    """in_english(user): the user reads the interface in English from now on."""
+
+    def switch(user):
+        user.language = "en"
+        db.session.commit()
+
+    return switch
+
+
+def translated(language: str, message: str) -> bool:
+    """Whether the app's `language` catalogue has `message` yet: the catalog's own
+    messages reach it when the lead merges clinicapp/translations/parts/catalog.*.po."""
+    with catalogues.catalogue_path(language).open("rb") as handle:
+        return f'msgid "{message}"' in handle.read().decode()

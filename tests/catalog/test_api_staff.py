@@ -232,7 +232,7 @@ def test_patch_changes_fields_and_appends_price_history(client, catalog, api_as)
 
     first_row = db.session.scalar(db.select(ServicePrice).where(
         ServicePrice.service_id == catalog.ecg.id))
-    first = (first_row.id, first_row.price, first_row.valid_from)
+    first = (first_row.id, first_row.price, first_row.set_at)
     assert client.patch(url, headers=headers, json={"price": 1350}).status_code == 200
     assert client.patch(url, headers=headers, json={"price": 1350}).status_code == 200
     assert client.patch(url, headers=headers, json={"price": 1400.99}).status_code == 200
@@ -240,7 +240,7 @@ def test_patch_changes_fields_and_appends_price_history(client, catalog, api_as)
                                        (Decimal("1400.99"), manager.id)]
     db.session.expire_all()
     kept = db.session.get(ServicePrice, first[0])
-    assert (kept.id, kept.price, kept.valid_from) == first  # earlier rows never change
+    assert (kept.id, kept.price, kept.set_at) == first  # earlier rows never change
     changes = [e.changes["price"] for e in db.session.scalars(db.select(AuditEntry).where(
         AuditEntry.action == "catalog.price_changed",
         AuditEntry.target_id == str(catalog.ecg.id)).order_by(AuditEntry.id))]

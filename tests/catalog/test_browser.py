@@ -1,6 +1,7 @@
 """The price list in Debian's headless chromium: a clean console (CSP), drag and drop
-of categories (reorder, and a refused move into the category's own subcategory),
-screenshots at desktop and phone width in /tmp/clinicapp-shots/.
+of categories (reorder, and a refused move into the category's own subcategory), the
+search as you type, the service form's doctor picker (filter, select the shown, count,
+keyboard), screenshots at desktop and phone width in /tmp/clinicapp-shots/.
 """
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 import requests
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.e2e.conftest import console_errors, screenshot
 from tests.e2e.test_login_browser import (
@@ -134,3 +136,109 @@ def test_pages_at_phone_width(phone_browser, live_server, cli_user):
     assert phone_browser.execute_script("return document.documentElement.scrollWidth") <= 390
     screenshot(phone_browser, "catalog-service-new-phone")
     assert_clean_console(phone_browser, "/catalog/services/new")
+
+
+# --- the search and the doctor picker ----------------------------------------------------
+
+def shown_names(driver) -> list[str]:
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#catalog-tree .col-name a'))"
+        ".map(function (a) { return a.textContent; })")
+
+
+def test_search_as_you_type_and_folds_that_come_back(browser, live_server, cli_user):
+    sign_in(browser, live_server, cli_user("manager"))
+    all_services = len(shown_names(browser))
+    assert all_services > 50
+    fold_all(browser)  # remembered: the whole tree folded
+    box = browser.find_element(By.ID, "catalog-q")
+    box.send_keys("ПРИЁМ")  # capitals and ё: the demo list writes «Приём»
+    wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#catalog-tree[data-search]")
+               and 0 < len(shown_names(d)) < all_services, "the search results")
+    names = shown_names(browser)
+    assert all("при" in name.lower() for name in names), names
+    # Every match is visible: its categories opened although the tree was folded.
+    hidden = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#catalog-tree .col-name a'))"
+        ".filter(function (a) { return !a.offsetParent; }).length")
+    assert hidden == 0
+    assert "q=" in browser.current_url  # the address can be shared or reloaded
+    screenshot(browser, "catalog-search-desktop")
+    box.clear()
+    box.send_keys(Keys.SPACE, Keys.BACK_SPACE)  # an emptied box asks again
+    wait_until(browser, lambda d: not d.find_elements(
+        By.CSS_SELECTOR, "#catalog-tree[data-search]"), "the whole list")
+    assert len(shown_names(browser)) == all_services
+    # The folds made before the search are back.
+    assert browser.execute_script(
+        "return document.querySelectorAll('#catalog-tree details[data-category][open]').length"
+    ) == 0
+    assert_clean_console(browser, "/catalog/ search")
+
+
+def doctor_items(driver) -> list[dict]:
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#doctors [data-picker-item]'))"
+        ".map(function (li) { var box = li.querySelector('input');"
+        " return {text: li.textContent.trim(), shown: !li.hidden, checked: box.checked,"
+        " focused: document.activeElement === box}; })")
+
+
+def chosen_count(driver) -> str:
+    return driver.find_element(By.CSS_SELECTOR, "#doctors [data-picker-count]").text
+
+
+def test_the_doctor_picker(browser, live_server, cli_user):
+    sign_in(browser, live_server, cli_user("manager"))
+    open_page(browser, live_server.url, "/catalog/services/new")
+    wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#doctors[data-picker-ready]"),
+               "the picker's script")
+    doctors = browser.find_element(By.ID, "doctors")
+    search = doctors.find_element(By.CSS_SELECTOR, "[data-picker-filter]")
+    assert search.is_displayed() and chosen_count(browser) == "0"
+    total = len(doctor_items(browser))
+    assert total >= 10
+
+    search.send_keys("СТОМАТОЛОГ")
+    shown = [item for item in doctor_items(browser) if item["shown"]]
+    assert len(shown) == 2 and all("стоматолог" in item["text"].lower() for item in shown)
+    doctors.find_element(By.CSS_SELECTOR, "[data-picker-all]").click()
+    assert chosen_count(browser) == "2"
+    assert [i["checked"] for i in doctor_items(browser)].count(True) == 2  # only the shown
+
+    search.clear()
+    search.send_keys("федорова")  # typed with е: the list says Фёдорова
+    shown = [item for item in doctor_items(browser) if item["shown"]]
+    assert [item["text"].split()[0] for item in shown] == ["Фёдорова"]
+    search.send_keys(Keys.ENTER)  # choosing, not sending the form
+    assert browser.current_url.endswith("/catalog/services/new")
+    search.send_keys(Keys.ARROW_DOWN)
+    assert [i["focused"] for i in doctor_items(browser) if i["shown"]] == [True]
+    ActionChains(browser).send_keys(Keys.SPACE).perform()
+    assert chosen_count(browser) == "3"
+    ActionChains(browser).send_keys(Keys.ARROW_UP).perform()  # back to the filter
+    assert browser.switch_to.active_element == search
+    search.send_keys(Keys.ESCAPE)
+    assert search.get_attribute("value") == "" and all(i["shown"] for i in doctor_items(browser))
+    assert chosen_count(browser) == "3"  # nothing dropped by filtering
+
+    search.send_keys("кузнецов")
+    doctors.find_element(By.CSS_SELECTOR, "[data-picker-none]").click()
+    assert chosen_count(browser) == "2"
+    search.send_keys(Keys.ESCAPE)
+    screenshot(browser, "catalog-doctor-picker")
+
+    for name, value in (("code", "E2E.PICK.1"), ("name", "Осмотр из браузера"),
+                        ("price", "1 500,50"), ("duration", "30")):
+        browser.find_element(By.NAME, name).send_keys(value)
+    browser.find_element(By.CSS_SELECTOR, ".form-actions .btn-primary").click()
+    wait_for_path(browser, "/catalog/")
+    browser.find_element(By.LINK_TEXT, "Осмотр из браузера").click()
+    wait_until(browser, lambda d: "История цен" in d.page_source, "the new service")
+    chosen = sorted(item["text"].split()[0] for item in doctor_items(browser) if item["checked"])
+    assert chosen == ["Соколова", "Фёдорова"]
+    assert chosen_count(browser) == "2"
+    # In the browser's language (Accept-Language: headless chromium says en-US).
+    assert browser.find_element(By.CSS_SELECTOR, ".price-history .col-price").text in (
+        "1 500,50", "1,500.50")
+    assert_clean_console(browser, "the service form with its pickers")

@@ -1,7 +1,7 @@
 """The price list belongs to no branch: its history is shown on the organization's clock."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,9 @@ def _history(client, service) -> str:
 
 
 def _price_set_at(service, moment: datetime) -> None:
-    db.session.add(ServicePrice(service_id=service.id, price=Decimal("1300"), valid_from=moment))
+    # Set at `moment`, in force since the day before it (the page shows when it was set).
+    db.session.add(ServicePrice(service_id=service.id, price=Decimal("1300"), set_at=moment,
+                                effective_from=moment.date() - timedelta(days=1)))
     db.session.commit()
 
 

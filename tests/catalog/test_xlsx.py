@@ -8,11 +8,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from clinicapp.catalog.models import Service, ServiceCategory, ServicePrice
-from clinicapp.catalog.xlsx import HEADERS, MAX_ROWS
+from clinicapp.catalog.xlsx import MAX_ROWS
 from clinicapp.extensions import db
 from tests.conftest import csrf_token
 
 EXPORT = "/catalog/export.xlsx"
+# The file as a Russian desk exports it (test_xlsx_languages.py: the English one).
+HEADERS = ("Код", "Название", "Категория", "Цена", "Длительность, мин", "Активна", "Описание")
 IMPORT = "/catalog/import"
 
 
