@@ -145,15 +145,30 @@ def doctor_branch(user, doctor: Employee, raw_day: str | None) -> Clinic | None:
     return branches[0] if branches else None
 
 
+def page_branch(user, own: Employee | None) -> Clinic | None:
+    """`?branch=` (checked); without it a doctor's branch of the day, else the user's first."""
+    raw = request.args.get("branch")
+    if own is not None and not (raw or "").strip():
+        clinic = doctor_branch(user, own, request.args.get("date"))
+        if clinic is not None:
+            return clinic
+    return chosen_branch(user, raw)
+
+
+def of_specialty(doctors: list[Employee]) -> tuple[list[Employee], str | None, list[str]]:
+    """`?spec=`: (the doctors of that specialty, the specialty, every one the doctors have)."""
+    specialties = sorted({name for d in doctors for name in d.specializations or []})
+    specialty = parse_choice(request.args.get("spec"), "spec", specialties, None)
+    chosen = [d for d in doctors if specialty is None or specialty in (d.specializations or [])]
+    return chosen, specialty, specialties
+
+
 def calendar_view(user) -> CalendarView | None:
     """The view the query string asks for (400 naming the parameter when it is bad);
     None when the user has no branch."""
     args = request.args
     own = queries.own_doctor(user)
-    clinic = None
-    if own is not None and not args.get("branch", "").strip():
-        clinic = doctor_branch(user, own, args.get("date"))
-    clinic = clinic or chosen_branch(user, args.get("branch"))
+    clinic = page_branch(user, own)
     if clinic is None:
         return None
     day = parse_day(args.get("date"), branch_today(clinic))
@@ -161,11 +176,8 @@ def calendar_view(user) -> CalendarView | None:
     step = parse_choice(args.get("step"), "step", slots.STEPS, slots.DEFAULT_STEP)
     show_all = parse_choice(args.get("all"), "all", ("0", "1"), "0") == "1"
     branch_doctors = queries.branch_doctors(clinic.id)
-    specialties = sorted({name for d in branch_doctors for name in d.specializations or []})
-    specialty = parse_choice(args.get("spec"), "spec", specialties, None)
-    doctors = [d for d in branch_doctors
-               if specialty is None or specialty in (d.specializations or [])]
-    own = own if own is not None and any(d.id == own.id for d in branch_doctors) else None
+    doctors, specialty, specialties = of_specialty(branch_doctors)
+    own = own if own in branch_doctors else None
     doctor = parse_choice(args.get("doctor"), "doctor", [d.id for d in doctors], None)
     default = own if own in doctors else (doctors[0] if doctors else None)
     chosen = next((d for d in doctors if d.id == doctor), default)
