@@ -90,6 +90,16 @@ def show_param(driver) -> list[str]:
     return parse_qs(urlparse(driver.current_url).query).get("show", [])
 
 
+def switch_to(driver, show: str) -> None:
+    """Click «Мои пациенты» (mine) or «Весь филиал» (all); wait until the page says so in
+    its address and its board listens to the branch again."""
+    driver.find_element(By.ID, f"desk-show-{show}").click()
+    wait_until(driver, lambda d: show_param(d) == [show], f"?show={show} in the address")
+    wait_until(driver, lambda d: d.execute_script("return window.__deskSwaps") >= 1,
+               "the board listening again", LIVE_TIMEOUT)
+    driver.execute_script("window.__marker = 1")
+
+
 def buttons(driver, appointment_id: int) -> list[str]:
     return driver.execute_script(
         "var card = document.getElementById('desk-appointment-' + arguments[0]);"
@@ -122,11 +132,7 @@ def test_a_doctor_sees_their_own_patients_and_the_branch_on_request(browser, liv
     screenshot(browser, "desk-doctor-mine")
 
     # «Весь филиал»: the other doctor's patient too, without buttons; kept in the URL.
-    browser.find_element(By.ID, "desk-show-all").click()
-    wait_until(browser, lambda d: show_param(d) == ["all"], "?show=all in the address")
-    wait_until(browser, lambda d: d.execute_script("return window.__deskSwaps") >= 1,
-               "the board listening again", LIVE_TIMEOUT)
-    browser.execute_script("window.__marker = 1")
+    switch_to(browser, "all")
     wait_for_card(browser, other["id"], "expected", other_patient["full_name"], "all")
     assert buttons(browser, other["id"]) == []
     assert "arrived" in buttons(browser, own["id"])
@@ -138,11 +144,7 @@ def test_a_doctor_sees_their_own_patients_and_the_branch_on_request(browser, liv
     screenshot(browser, "desk-doctor-all")
 
     # Back to «Мои пациенты»: a new patient of the doctor arrives live, the other's do not.
-    browser.find_element(By.ID, "desk-show-mine").click()
-    wait_until(browser, lambda d: show_param(d) == ["mine"], "?show=mine in the address")
-    wait_until(browser, lambda d: d.execute_script("return window.__deskSwaps") >= 1,
-               "the board listening again", LIVE_TIMEOUT)
-    browser.execute_script("window.__marker = 1")
+    switch_to(browser, "mine")
     own_later = staff.book_later_today(clinic, mine_doctor["id"], other_patient["id"])
     other_later = staff.book_later_today(clinic, other_doctor["id"], other_patient["id"])
     wait_for_card(browser, own_later["id"], "expected", other_patient["full_name"], "mine, live")
