@@ -1,5 +1,11 @@
 """The home page, uploads, and what every page's template may use (the menu, `can`,
-the CSRF token, the `phone` filter)."""
+the CSRF token, the `phone` filter).
+
+`/` is where each role's day starts: a feature names a role's landing page with
+`add_landing(app, role, endpoint)` (the front desk's «Сегодня», a doctor's calendar, the
+managers' summary) and `/` redirects there. A role without a landing gets the home page,
+which says what this person can do here: their menu and their profile.
+"""
 from __future__ import annotations
 
 from flask import (
@@ -11,6 +17,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
@@ -20,12 +27,40 @@ from .core.phones import display_phone
 from .core.uploads import upload_dir
 
 main = Blueprint("main", __name__)
+LANDINGS_KEY = "clinicapp.landings"
+# What each menu section is for, as the home page tells it (those without one show their
+# name alone). The home page is for the roles without a landing: they look, not manage.
+SECTION_TASKS = {
+    "scheduling.calendar": _l("расписание врачей и записи пациентов ваших филиалов"),
+    "visits.today": _l("кто сегодня пришёл, кто ждёт приёма и кто уже принят"),
+    "patients.index": _l("найти пациента по имени, телефону или дате рождения"),
+    "staff.index": _l("сотрудники и врачи ваших филиалов"),
+    "catalog.index": _l("услуги клиники и цены"),
+    "org.settings": _l("реквизиты клиники и адреса филиалов"),
+    "admin.users": _l("учётные записи сотрудников"),
+}
+
+
+def add_landing(app: Flask, role: str, endpoint: str) -> None:
+    """Make `endpoint` (a page without parameters) where `role` lands after signing in."""
+    app.extensions.setdefault(LANDINGS_KEY, {})[role] = endpoint
+
+
+def landing_endpoint(role: str) -> str | None:
+    """The endpoint `/` sends this role to; None: the home page itself."""
+    return current_app.extensions.get(LANDINGS_KEY, {}).get(role)
 
 
 @main.route("/")
 @login_required
 def home():
-    return render_template("main/home.html")
+    """Where the day starts: the role's landing page, else the home page."""
+    endpoint = landing_endpoint(current_user.role)
+    if endpoint is not None:
+        return redirect(url_for(endpoint))
+    sections = [(endpoint, label, SECTION_TASKS.get(endpoint))
+                for endpoint, label, _permission in _navigation() if endpoint != "main.home"]
+    return render_template("main/home.html", sections=sections)
 
 
 @main.route("/uploads/<path:filename>")
@@ -39,14 +74,26 @@ def docs():
     return redirect("/api/redoc")
 
 
-def _template_context() -> dict:
-    def allowed(permission: str | None) -> bool:
-        return permission is None or has_permission(current_user, permission)
+def _allowed(permission: str | None) -> bool:
+    return permission is None or has_permission(current_user, permission)
 
-    # (endpoint, label, permission) of the entries the features added, for this user.
+
+def _navigation() -> list[tuple]:
+    """(endpoint, label, permission) of the menu entries the features added, for this user.
+
+    «Главная» is left out where it would only lead to another entry of the menu (the
+    desk's «Сегодня», the calendar): one section, one entry.
+    """
     navigation = [(entry.endpoint, entry.label, entry.permission)
-                  for entry in menu(current_app) if allowed(entry.permission)]
-    return {"navigation": navigation, "can": allowed, "csrf_token": generate_csrf}
+                  for entry in menu(current_app) if _allowed(entry.permission)]
+    landing = landing_endpoint(current_user.role) if current_user.is_authenticated else None
+    if any(endpoint == landing for endpoint, _label, _permission in navigation):
+        navigation = [item for item in navigation if item[0] != "main.home"]
+    return navigation
+
+
+def _template_context() -> dict:
+    return {"navigation": _navigation(), "can": _allowed, "csrf_token": generate_csrf}
 
 
 def init_app(app: Flask) -> None:
@@ -55,4 +102,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(display_phone, "phone")
     app.add_url_rule("/favicon.ico", "favicon",
                      lambda: redirect(url_for("static", filename="img/favicon.svg")))
-    add_menu_entry(app, 10, "main.home", "Главная")
+    add_menu_entry(app, 10, "main.home", _l("Главная"))

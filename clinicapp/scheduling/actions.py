@@ -64,7 +64,7 @@ def _steps(user, appointment: Appointment) -> list[tuple[str, str]]:
     make (status.may_set_status, the rule of every surface) that are not too early."""
     allowed = allowed_transitions(appointment.status)
     return [(code, label) for code, label in STATUS_ACTIONS if code in allowed
-            and may_set_status(user, code) and not _too_early(appointment, code)]
+            and may_set_status(user, code, appointment) and not _too_early(appointment, code)]
 
 
 def _details(appointment: Appointment, error: str | None = None, status: int = 200,

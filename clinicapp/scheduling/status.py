@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
+
 from ..audit.services import record
 from ..core.errors import Conflict, PermissionDenied, ValidationFailed
 from ..core.models import utcnow
@@ -34,30 +36,53 @@ STEP_PERMISSIONS = {
 }
 # The appointment statuses from which a visit may be opened (document 002's POST /visits).
 OPENABLE = ("booked", "confirmed", "arrived", "in_progress", "no_show")
+# Roles that move only their own patients (the appointments with the employee whose
+# account they are); the front desk and managers move everyone's in their branches.
+OWN_PATIENTS_ONLY = ("doctor",)
 
 
-def may_set_status(actor, status: str) -> bool:
-    """Whether `actor` (a user, or None for the system) may move appointments to `status`.
+def is_own_appointment(actor, appointment: Appointment) -> bool:
+    """Whether the appointment is with the employee linked to `actor`'s account."""
+    employee = appointment.employee
+    return employee is not None and employee.user_id is not None \
+        and employee.user_id == getattr(actor, "id", None)
 
-    Branch access is checked per appointment (`ensure_may_act`); this is the role's part.
-    A patient cancels their own appointments (document 001) and changes nothing else.
+
+def may_set_status(actor, status: str, appointment: Appointment | None = None) -> bool:
+    """Whether `actor` (a user, or None for the system) may move `appointment` to `status`.
+
+    The rule of every surface (the calendar's dialog, the desk, the APIs): confirming and
+    cancelling need calendar.manage, the visit steps visits.manage, and a doctor moves
+    only their own patients. A patient cancels their own appointments (document 001) and
+    changes nothing else. Branch access is checked per appointment (`ensure_may_act`).
+    Without `appointment` the answer is the role's part alone: whether to offer the step
+    at all; `change_status` always asks with the appointment.
     """
     if actor is None:
         return True
     if not getattr(actor, "is_staff", False):
         return status == "cancelled"
     permission = STEP_PERMISSIONS.get(status)
-    return permission is not None and has_permission(actor, permission)
+    if permission is None or not has_permission(actor, permission):
+        return False
+    return appointment is None or actor.role not in OWN_PATIENTS_ONLY \
+        or is_own_appointment(actor, appointment)
 
 
 def _ensure_may_set(actor, appointment: Appointment, status: str) -> None:
     ensure_may_act(actor, appointment)
-    if not may_set_status(actor, status):
-        if status in VISIT_STATUSES:
-            raise PermissionDenied("Отмечать приход и приём может регистратура, врач "
-                                   "или руководитель")
-        raise PermissionDenied("Недостаточно прав, чтобы сменить статус записи на "
-                               f"«{status_label(status)}»")
+    if may_set_status(actor, status, appointment):
+        return
+    if may_set_status(actor, status):  # the role may, but not on this appointment
+        raise PermissionDenied(
+            _("Это пациент другого врача (%(doctor)s): врач отмечает приход и приём только "
+              "своих пациентов", doctor=appointment.employee.full_name),
+            code="not_own_patient")
+    if status in VISIT_STATUSES:
+        raise PermissionDenied(_("Отмечать приход и приём может регистратура, врач "
+                                 "или руководитель"))
+    raise PermissionDenied(_("Недостаточно прав, чтобы сменить статус записи на "
+                             "«%(status)s»", status=status_label(status)))
 
 
 def visit_of(appointment: Appointment) -> Visit | None:
@@ -101,8 +126,8 @@ def _visit_step(actor, appointment: Appointment, status: str, now: datetime) -> 
 
 def _check_known(status: str) -> None:
     if status not in STATUSES:
-        raise ValidationFailed("status: неизвестный статус",
-                               details={"status": [f"Одно из: {', '.join(STATUSES)}"]})
+        raise ValidationFailed(_("status: неизвестный статус"), details={
+            "status": [_("Одно из: %(values)s", values=", ".join(STATUSES))]})
 
 
 def change_status(actor, appointment: Appointment, status: str, *, reason: str | None = None,
@@ -157,20 +182,22 @@ def open_visit(actor, appointment: Appointment, status: str = "arrived", *,
     — named —, or the appointment is cancelled or completed), and as change_status.
     """
     if status not in VISIT_STATUSES:
-        raise ValidationFailed("status: неизвестный статус визита",
-                               details={"status": [f"Одно из: {', '.join(VISIT_STATUSES)}"]})
+        raise ValidationFailed(_("status: неизвестный статус визита"), details={
+            "status": [_("Одно из: %(values)s", values=", ".join(VISIT_STATUSES))]})
     _ensure_may_set(actor, appointment, status)
     db.session.refresh(appointment, with_for_update=True)
     existing = visit_of(appointment)
     if existing is not None:
-        raise Conflict(f"По записи №{appointment.id} уже открыт визит №{existing.id}",
+        raise Conflict(_("По записи №%(appointment)s уже открыт визит №%(visit)s",
+                         appointment=appointment.id, visit=existing.id),
                        code="visit_exists",
-                       details={"appointment": [f"Уже есть визит №{existing.id}"],
+                       details={"appointment": [_("Уже есть визит №%(visit)s",
+                                                  visit=existing.id)],
                                 "visit": [existing.id]})
     if appointment.status not in OPENABLE:
-        raise Conflict(f"Запись в статусе «{status_label(appointment.status)}»: "
-                       "визит открыть нельзя", code="appointment_closed",
-                       details={"appointment": ["Запись отменена или завершена"]})
+        raise Conflict(_("Запись в статусе «%(status)s»: визит открыть нельзя",
+                         status=status_label(appointment.status)), code="appointment_closed",
+                       details={"appointment": [_("Запись отменена или завершена")]})
     now = now or utcnow()
     if appointment.status == status:  # arrived without a visit row: open it now
         return _visit_step(actor, appointment, status, now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ..core.errors import NotFound, PermissionDenied
@@ -11,8 +12,12 @@ from ..core.models import utcnow
 from ..core.permissions import can_see_branch
 from ..core.routing import MAX_ID
 from ..extensions import db
+from ..org.clock import branch_today, branch_zone
+from ..org.models import Clinic
 from ..scheduling import queries as scheduling_queries
 from ..scheduling.models import Appointment, Visit
+from ..scheduling.slots import day_bounds
+from ..staff.models import Employee
 
 WITH_APPOINTMENT = selectinload(Visit.appointment).options(*scheduling_queries.WITH_RELATIONS)
 # The queue page's columns, in order, and the appointment statuses in each.
@@ -29,9 +34,9 @@ def visit_for(user, visit_id: int) -> Visit:
     """A visit in one of the user's branches. Raises NotFound, PermissionDenied."""
     visit = db.session.get(Visit, visit_id) if 0 < visit_id <= MAX_ID else None
     if visit is None:
-        raise NotFound("Визит не найден")
+        raise NotFound(_("Визит не найден"))
     if not can_see_branch(user, visit.appointment.clinic_id):
-        raise PermissionDenied("Визит в филиале, к которому у вас нет доступа",
+        raise PermissionDenied(_("Визит в филиале, к которому у вас нет доступа"),
                                code="branch_forbidden")
     return visit
 
@@ -69,14 +74,16 @@ class QueueEntry:
     waiting_minutes: int | None  # since arrival, while waiting for the doctor
 
 
-def day_queue(branch_id: int, day: date, now: datetime | None = None) -> dict[str, list]:
+def day_queue(branch_id: int, day: date, now: datetime | None = None, *,
+              employee_id: int | None = None) -> dict[str, list]:
     """The «today» queue of a branch: {column: [QueueEntry…]} in QUEUE_COLUMNS order.
 
     expected (booked/confirmed), waiting (arrived, with the minutes waited),
-    with_doctor, done, no_show; each by appointment time.
+    with_doctor, done, no_show; each by appointment time. With `employee_id`, only
+    that doctor's patients.
     """
     now = now or utcnow()
-    appointments = scheduling_queries.day_appointments(branch_id, day)
+    appointments = scheduling_queries.day_appointments(branch_id, day, employee_id=employee_id)
     visits = {visit.appointment_id: visit for visit in db.session.scalars(
         db.select(Visit).where(Visit.appointment_id.in_([a.id for a in appointments])))}
     queue: dict[str, list] = {name: [] for name, _ in QUEUE_COLUMNS}
@@ -86,3 +93,21 @@ def day_queue(branch_id: int, day: date, now: datetime | None = None) -> dict[st
         queue[column_of[appointment.status]].append(
             QueueEntry(appointment, visit, waiting_minutes(visit, now)))
     return queue
+
+
+def own_employee_id(user) -> int | None:
+    """The id of the employee card linked to the user's account (a doctor's own column)."""
+    return db.session.scalar(db.select(Employee.id).where(Employee.user_id == user.id))
+
+
+def busy_branch_today(employee_id: int, branches) -> Clinic | None:
+    """The first of `branches` where the employee has patients today (on its own clock),
+    else None: a doctor working in two branches opens the desk where their day is."""
+    for clinic in branches:
+        start, end = day_bounds(branch_today(clinic), branch_zone(clinic))
+        if db.session.scalar(db.select(db.exists().where(
+                Appointment.employee_id == employee_id, Appointment.clinic_id == clinic.id,
+                Appointment.status != "cancelled", Appointment.starts_at >= start,
+                Appointment.starts_at < end))):
+            return clinic
+    return None

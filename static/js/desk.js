@@ -1,14 +1,22 @@
 /*
- * The front desk's «Сегодня» page.
+ * The front desk's Today page (/desk/).
  * - Refused steps (400/409) still swap in the board, which carries the message.
  * - Live: joins the branch's Socket.IO room and re-fetches #desk-board on any
- *   appointment event (debounced), and once a minute for the minutes waited.
+ *   appointment event (debounced), and once a minute for the minutes waited. The
+ *   board's URL (data-board-url) carries the page's filters (?show=mine|all).
+ * - Its words come from the template (#desk-i18n), in the reader's language.
  */
 (function () {
   'use strict';
 
   var EVENTS = ['appointment_created', 'appointment_updated', 'appointment_moved',
     'appointment_cancelled'];
+
+  function words() {
+    var node = document.getElementById('desk-i18n');
+    return node ? JSON.parse(node.textContent) : {};
+  }
+  var T = words();
 
   document.addEventListener('htmx:beforeSwap', function (evt) {
     var xhr = evt.detail.xhr;
@@ -26,7 +34,7 @@
     // DOMParser: an inert document, nothing in the answer loads or runs.
     var parsed = new DOMParser().parseFromString(evt.detail.xhr.responseText || '', 'text/html');
     live.textContent = (parsed.body.textContent || '').trim() ||
-      'Не получилось (ошибка ' + evt.detail.xhr.status + '). Обновите страницу';
+      (T.failed || '').replace('{code}', String(evt.detail.xhr.status));
   });
 
   function start() {
@@ -37,7 +45,7 @@
     var live = document.getElementById('desk-live');
     var timer = null;
 
-    function say(text) { if (live) live.textContent = text; }
+    function say(text) { if (live && text) live.textContent = text; }
 
     function refresh() {
       timer = null;
@@ -52,21 +60,21 @@
 
     setInterval(soon, 60000);
     if (typeof window.io !== 'function') {
-      say('Обновление раз в минуту');
+      say(T.polling);
       return;
     }
     var socket = window.io({transports: ['websocket', 'polling']});
     socket.on('connect', function () {
       socket.emit('join_branch', {branch_id: branchId}, function (ack) {
         if (ack && ack.ok) {
-          say('Обновляется автоматически');
+          say(T.live);
           soon();  // catch up with what changed while disconnected
         } else {
-          say('Нет живого обновления: ' + ((ack && ack.detail) || 'доступ к филиалу запрещён'));
+          say((T.noLive || '').replace('{reason}', (ack && ack.detail) || T.forbidden));
         }
       });
     });
-    socket.on('disconnect', function () { say('Связь потеряна, переподключаемся…'); });
+    socket.on('disconnect', function () { say(T.lost); });
     EVENTS.forEach(function (name) { socket.on(name, soon); });
   }
 

@@ -36,8 +36,9 @@ def post_login(client, login: str, password: str = PASSWORD, *, next_url: str | 
 
 
 def is_signed_in(client) -> bool:
-    """The home page needs a session: 200 when signed in, a redirect to /login otherwise."""
-    response = client.get("/")
+    """The profile needs a session: 200 when signed in, a redirect to /login otherwise
+    (`/` sends each role on to where its day starts)."""
+    response = client.get("/profile/")
     if response.status_code == 200:
         return True
     assert response.status_code == 302 and response.location.startswith("/login")
@@ -58,7 +59,7 @@ def audit_actions(user: User) -> list[str]:
 
 def meta_csrf(client) -> str:
     """The token htmx sends in its X-CSRFToken header (from <meta name="csrf-token">)."""
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/profile/").get_data(as_text=True)
     match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
     assert match, "no <meta name=csrf-token> on the page"
     return match.group(1)
@@ -107,7 +108,7 @@ def test_empty_form_is_a_400_with_field_errors(client):
 
 
 def test_success_redirects_home_and_greets_the_user(client, make_user):
-    user = make_user("receptionist", full_name="Иванова Мария")
+    user = make_user("cashier", full_name="Иванова Мария")  # a role without a landing
     response = post_login(client, user.email)
     assert response.status_code == 302
     assert response.location == "/"

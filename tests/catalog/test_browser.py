@@ -16,6 +16,7 @@ from tests.e2e.test_login_browser import (
     assert_clean_console,
     open_page,
     sign_in_with_password,
+    wait_for_landing,
     wait_for_path,
     wait_until,
 )
@@ -25,7 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 def sign_in(driver, live_server, user) -> None:
     sign_in_with_password(driver, live_server.url, user.email, user.password)
-    wait_for_path(driver, "/")
+    wait_for_landing(driver)
     open_page(driver, live_server.url, "/catalog/")
 
 

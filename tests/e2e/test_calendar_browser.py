@@ -21,6 +21,7 @@ from .conftest import console_errors, screenshot
 from .test_desk_live import Api, iso
 from .test_login_browser import (
     sign_in_with_password,
+    wait_for_landing,
     wait_for_path,
     wait_until,
 )
@@ -48,7 +49,7 @@ def free_day_and_doctor(api: Api, clinic: dict) -> tuple[str, int]:
 
 def open_calendar(driver, base: str, user, path: str) -> None:
     sign_in_with_password(driver, base, user.email, user.password)
-    wait_for_path(driver, "/")
+    wait_for_landing(driver)
     driver.get(base + path)
     wait_for_path(driver, "/calendar/")
     wait_until(driver, lambda d: d.find_element(By.ID, "cal-live").text

@@ -154,12 +154,14 @@ def book_later_today(api: Api, clinic: dict, patient_id: int) -> dict:
 
 # --- the page ------------------------------------------------------------------------
 
-def open_desk(driver, base: str, user, branch_id: int) -> None:
-    """Sign in through the login page and open the branch's board; wait until it listens."""
+def open_desk(driver, base: str, user, branch_id: int, landing: str = "/desk/",
+              query: str = "") -> None:
+    """Sign in through the login page (landing on `landing`) and open the branch's board
+    (with `query`, e.g. "&show=all"); wait until it listens."""
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": SWAP_COUNTER})
     sign_in_with_password(driver, base, user.email, user.password)
-    wait_for_path(driver, "/")
-    driver.get(f"{base}/desk/?branch={branch_id}")
+    wait_for_path(driver, landing)  # where the role's day starts
+    driver.get(f"{base}/desk/?branch={branch_id}{query}")
     wait_for_path(driver, "/desk/")
     assert driver.find_element(By.ID, "desk").get_attribute("data-branch-id") == str(branch_id)
     wait_until(driver, lambda d: d.execute_script("return window.__deskSwaps") >= 1,

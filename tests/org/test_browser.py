@@ -13,6 +13,7 @@ from tests.e2e.test_login_browser import (
     heading,
     open_page,
     sign_in_with_password,
+    wait_for_landing,
     wait_for_path,
 )
 
@@ -25,7 +26,7 @@ def sign_in_admin(driver, base: str, cli_user) -> None:  # noqa: F811
     sign_in_with_password(driver, base, user.email, user.password)
     wait_for_path(driver, "/login/2fa")
     enter_totp(driver, secret)
-    wait_for_path(driver, "/")
+    wait_for_landing(driver)
 
 
 def first_branch_path(driver) -> str:

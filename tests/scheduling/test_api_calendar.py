@@ -335,14 +335,17 @@ def test_patch_fields_and_status_chain(client, world, desk, add_appointment):
 
 def test_patch_statuses_follow_the_one_rule(client, world, api_as, add_appointment):
     """Visit statuses need visits.manage, confirming and cancelling calendar.manage,
-    other fields calendar.manage: a cashier may do none, a doctor only visit steps."""
+    other fields calendar.manage: a cashier may do none, a doctor only visit steps (of
+    their own patients: tests/visits/test_own_patients.py)."""
     appointment = add_appointment(at(future_day(0), "10:00"))
     url = f"{URL}/{appointment.id}"
     _, cashier = api_as("cashier", branches=[world.a])
     for body in ({"status": "arrived"}, {"status": "confirmed"}, {"status": "cancelled"},
                  {"comment": "Позвонить"}):
         assert_error(client.patch(url, headers=cashier, json=body), 403)
-    _, doctor = api_as("doctor", branches=[world.a])
+    doctor_user, doctor = api_as("doctor", branches=[world.a])
+    world.doctor.user_id = doctor_user.id  # the appointment's doctor
+    db.session.commit()
     assert_error(client.patch(url, headers=doctor, json={"status": "confirmed"}), 403)
     assert_error(client.patch(url, headers=doctor, json={"comment": "Позвонить"}), 403)
     assert client.patch(url, headers=doctor, json={"status": "arrived"}).get_json()[

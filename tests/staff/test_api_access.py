@@ -104,7 +104,7 @@ def test_revoke_disables_the_login_and_kills_the_tokens(client, manager, make_em
                                                    "password": PASSWORD}).get_json()
     web = client.application.test_client()
     Auth(web).login("otzyvov@clinic.test", PASSWORD)
-    assert web.get("/").status_code == 200
+    assert web.get("/profile/").status_code == 200
     assert client.get("/api/v1/auth/me", headers=bearer(pair["access"])).status_code == 200
 
     response = revoke(client, headers, employee)
@@ -112,7 +112,7 @@ def test_revoke_disables_the_login_and_kills_the_tokens(client, manager, make_em
     assert response.get_json()["is_active"] is False
     assert_error(client.get("/api/v1/auth/me", headers=bearer(pair["access"])), 401)
     assert_error(client.post("/api/v1/auth/refresh", json={"refresh": pair["refresh"]}), 401)
-    assert web.get("/").status_code == 302  # the browser session ended too
+    assert web.get("/profile/").status_code == 302  # the browser session ended too
     assert 200 not in login_everywhere(client, "otzyvov@clinic.test").values()
     assert db.session.scalar(db.select(AuditEntry).where(
         AuditEntry.action == "employee.access_revoked", AuditEntry.target_id == str(employee.id)))

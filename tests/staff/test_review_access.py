@@ -161,7 +161,7 @@ def test_deactivating_an_employee_revokes_their_access(client, api_as, branches,
     pair = sign_in(client, "uvolen@clinic.test")
     web = client.application.test_client()
     Auth(web).login("uvolen@clinic.test", PASSWORD)
-    assert web.get("/").status_code == 200
+    assert web.get("/profile/").status_code == 200
 
     response = client.patch(f"{EMPLOYEES}/{employee.id}", json={"is_active": False},
                             headers=headers)
@@ -170,7 +170,7 @@ def test_deactivating_an_employee_revokes_their_access(client, api_as, branches,
     assert response.get_json()["access"]["is_active"] is False
     assert_error(client.get("/api/v1/auth/me", headers=bearer(pair["access"])), 401)
     assert_error(client.post("/api/v1/auth/refresh", json={"refresh": pair["refresh"]}), 401)
-    assert web.get("/").status_code == 302
+    assert web.get("/profile/").status_code == 302
     assert client.post("/api/v1/auth/login", json={"username": "uvolen@clinic.test",
                                                    "password": PASSWORD}).status_code != 200
     assert db.session.scalar(db.select(AuditEntry).where(
