@@ -106,8 +106,11 @@ def init_app(app) -> None:
 
 
 def _select_locale() -> str:
-    from flask import session
+    from flask import has_request_context, session
 
+    # Outside a request (CLI, seed, workers) the services speak the default language.
+    if not has_request_context():
+        return "ru"
     # Russian unless the person chose otherwise with the language switch.
     chosen = session.get("locale")
     return chosen if chosen in ("ru", "en") else "ru"
