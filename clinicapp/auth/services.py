@@ -8,6 +8,7 @@ from functools import partial
 from babel import Locale
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, or_, update
 
 from ..audit.services import record
@@ -73,7 +74,8 @@ def _clean_phone(phone: str | None) -> str | None:
 
 def _check_password_strength(password: str, field: str = "password") -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        message = _("Пароль должен быть не короче %(num)d символов", num=MIN_PASSWORD_LENGTH)
+        message = ngettext("Пароль должен быть не короче %(num)d символа",
+                           "Пароль должен быть не короче %(num)d символов", MIN_PASSWORD_LENGTH)
         raise ValidationFailed(message, details={field: [message]})
 
 
@@ -335,7 +337,8 @@ def enable_totp(user: User, secret: str, code: str) -> list[str]:
 
 
 def _wrong_password() -> ValidationFailed:
-    return ValidationFailed(_("Пароль указан неверно"), details={"password": [_("Неверный пароль")]})
+    return ValidationFailed(_("Пароль указан неверно"),
+                            details={"password": [_("Неверный пароль")]})
 
 
 def disable_totp(user: User, password: str) -> None:

@@ -34,6 +34,7 @@ USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,149}$")
 TEXT_LIMITS = {"last_name": 100, "first_name": 100, "middle_name": 100, "position": 150,
                "description": 5000}
 MAX_SPECIALIZATIONS = 20
+SPECIALIZATION_LIMIT = 100  # characters of one specialization
 # Fields of an employee a caller may set (besides organization, branches and the photo).
 FIELDS = ("last_name", "first_name", "middle_name", "position", "specializations", "phone",
           "email", "hire_date", "color", "description", "rating", "is_doctor", "is_active")
@@ -63,9 +64,10 @@ def _specializations(value, errors: dict) -> list[str]:
         errors["specializations"] = [ngettext(
             "Не больше %(num)d специализации", "Не больше %(num)d специализаций",
             MAX_SPECIALIZATIONS)]
-    elif any(len(item) > 100 for item in items):
-        errors["specializations"] = [_("Каждая специализация — не длиннее %(num)d символов",
-                                       num=100)]
+    elif any(len(item) > SPECIALIZATION_LIMIT for item in items):
+        errors["specializations"] = [ngettext(
+            "Каждая специализация — не длиннее %(num)d символа",
+            "Каждая специализация — не длиннее %(num)d символов", SPECIALIZATION_LIMIT)]
     return items
 
 

@@ -18,7 +18,9 @@ import pyotp
 import pytest
 import requests
 from flask import url_for
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
@@ -217,6 +219,26 @@ def assert_menu_lists(driver, role: str, path: str, sections: list[str]) -> None
                "the menu closed again", 5)
 
 
+FOLDED = """
+return Array.from(document.querySelectorAll('table.table-cards'), table => {
+  const row = table.querySelector('tbody tr');
+  const cell = table.querySelector('tbody td[data-label]');
+  return {table: table.closest('[id]') ? table.closest('[id]').id : table.className,
+          row: row ? getComputedStyle(row).display : 'block',
+          head: getComputedStyle(table.querySelector('thead') || table).position,
+          label: cell ? getComputedStyle(cell, '::before').content : 'none'};
+});
+"""
+
+
+def assert_tables_fold(driver, path: str) -> None:
+    """Each `.table-cards` table is a stack of cards: rows are blocks, the header is
+    out of sight, a cell shows its column's name before the value."""
+    for table in driver.execute_script(FOLDED):
+        assert table["row"] == "block" and table["head"] in ("absolute", "static") \
+            and table["label"] not in ("none", "normal"), f"{path}: {table} is not folded"
+
+
 def _sign_in(driver, base: str, role: str, cli_user) -> None:
     driver.delete_all_cookies()
     if role == "admin":
@@ -250,8 +272,59 @@ def test_every_page_fits_a_phone(phone_browser, live_server, cli_user, app, role
         assert_fits_the_phone(browser, role, path)
         screenshot(browser, f"phone-{role}-" + (path.strip("/").replace("/", "-") or "home"))
         assert_menu_lists(browser, role, path, sections)
+        assert_tables_fold(browser, path)
         assert_clean_console(browser, path)
         crawl.follow_links(browser)
-    print(role, sorted(crawl.visited))
     # The sub-pages were reached too, not only the sections.
     assert crawl.followed, sorted(crawl.visited)
+
+
+def _folded_tables(driver) -> set[str]:
+    return {table["table"] for table in driver.execute_script(FOLDED)}
+
+
+def test_users_staff_and_sessions_tables_are_cards_on_a_phone(phone_browser, live_server,
+                                                               cli_user):
+    browser, base = phone_browser, live_server.url
+    _sign_in(browser, base, "admin", cli_user)
+    for path, holder in (("/admin/users", "users-table"), ("/staff/", "staff-table"),
+                         ("/profile/", "sessions")):
+        _open(browser, base, path)
+        assert holder in _folded_tables(browser), f"{path}: no cards in #{holder}"
+        assert_tables_fold(browser, path)
+        label = browser.execute_script(
+            "return getComputedStyle(arguments[0], '::before').content",
+            browser.find_element(By.CSS_SELECTOR, f"#{holder} tbody td[data-label]"))
+        assert label.endswith(': "'), label
+        screenshot(browser, f"phone-cards-{holder}")
+
+
+def test_the_menu_answers_the_keyboard(phone_browser, live_server):
+    """Enter opens «Меню» (aria-expanded true), Escape closes it and the focus returns to
+    the button; a click outside closes it too; only one menu is open at a time."""
+    browser, base = phone_browser, live_server.url
+    _sign_in(browser, base, "doctor", None)
+    toggle = browser.find_element(By.CSS_SELECTOR, ".nav-menu > summary")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert toggle.get_attribute("aria-controls") == "nav-menu-panel"
+    browser.execute_script("arguments[0].focus()", toggle)
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    wait_until(browser, lambda d: toggle.get_attribute("aria-expanded") == "true", "open menu")
+    assert browser.find_element(By.ID, "nav-menu-panel").is_displayed()
+
+    ActionChains(browser).send_keys(Keys.ESCAPE).perform()
+    wait_until(browser, lambda d: toggle.get_attribute("aria-expanded") == "false",
+               "menu closed by Escape")
+    assert not browser.find_element(By.ID, "nav-menu-panel").is_displayed()
+    assert browser.switch_to.active_element == toggle
+
+    toggle.click()
+    user_menu = browser.find_element(By.CSS_SELECTOR, ".user-menu > summary")
+    user_menu.click()  # the other menu: the sections close
+    wait_until(browser, lambda d: toggle.get_attribute("aria-expanded") == "false"
+               and user_menu.get_attribute("aria-expanded") == "true", "one menu open")
+    main = browser.find_element(By.ID, "main")  # its lower left corner, under no menu
+    ActionChains(browser).move_to_element_with_offset(
+        main, -main.rect["width"] / 2 + 5, main.rect["height"] / 2 - 5).click().perform()
+    wait_until(browser, lambda d: user_menu.get_attribute("aria-expanded") == "false",
+               "menu closed by a click outside")
