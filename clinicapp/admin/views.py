@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth import services
@@ -74,8 +75,8 @@ def create_user():
             role=form.role.data, full_name=form.full_name.data, phone=form.phone.data,
             branch_ids=form.branches.data, is_active=form.is_active.data), form=form,
         on_success=lambda user: answer(url_for("admin.users"),
-                                       f"Учётная запись {user.email} создана"),
-        on_refusal=lambda _: (render_template("admin/user_form.html", form=form, user=None),
+                                       _("Учётная запись %(email)s создана", email=user.email)),
+        on_refusal=lambda _error: (render_template("admin/user_form.html", form=form, user=None),
                               form_status(form)))
 
 
@@ -85,7 +86,7 @@ def create_user():
 def edit_user(user_id: int):
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("Пользователь не найден")
+        raise NotFound(_("Пользователь не найден"))
     form = _form(UserEditForm, user)
     if request.method == "GET":
         form.branches.data = [b.id for b in user.branches]
@@ -99,6 +100,6 @@ def edit_user(user_id: int):
 
     return perform(
         save, form=form,
-        on_success=lambda _: answer(url_for("admin.users"), "Изменения сохранены"),
-        on_refusal=lambda _: (render_template("admin/user_form.html", form=form, user=user,
+        on_success=lambda _result: answer(url_for("admin.users"), _("Изменения сохранены")),
+        on_refusal=lambda _error: (render_template("admin/user_form.html", form=form, user=user,
                                               zone=_viewer_zone()), form_status(form)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -29,12 +30,12 @@ from ..org.models import Clinic
 ROLES = ("admin", "manager", "receptionist", "cashier", "doctor", "patient")
 STAFF_ROLES = tuple(r for r in ROLES if r != "patient")
 ROLE_LABELS = {
-    "admin": "Администратор",
-    "manager": "Управляющий",
-    "receptionist": "Администратор регистратуры",
-    "cashier": "Кассир",
-    "doctor": "Врач",
-    "patient": "Пациент",
+    "admin": _l("Администратор"),
+    "manager": _l("Управляющий"),
+    "receptionist": _l("Администратор регистратуры"),
+    "cashier": _l("Кассир"),
+    "doctor": _l("Врач"),
+    "patient": _l("Пациент"),
 }
 
 user_branches = Table(
@@ -99,7 +100,7 @@ class User(TimestampMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
+        return str(ROLE_LABELS.get(self.role, self.role))
 
     @property
     def login_name(self) -> str:

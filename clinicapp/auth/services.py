@@ -6,6 +6,8 @@ from datetime import timedelta
 from functools import partial
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, or_, update
 
 from ..audit.services import record
@@ -20,11 +22,6 @@ from . import totp
 from .errors import AccountLocked, LoginFailed, SignInError
 from .models import ROLES, TokenFamily, User, UserSession
 from .passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
-
-INVALID_CREDENTIALS = "Неверный логин или пароль"
-EMAIL_TAKEN = "Пользователь с таким e-mail уже существует"
-USERNAME_TAKEN = "Этот логин уже занят"
-FOREIGN_ADDRESS = "Логин может содержать «@», только если совпадает с e-mail этой учётной записи"
 
 
 def find_by_login(login: str) -> User | None:
@@ -54,11 +51,15 @@ def check_login_names(email: str, username: str | None, user: User | None = None
         return other is not None and (user is None or other.id != user.id)
 
     if taken(email):
-        raise Conflict(EMAIL_TAKEN, details={"email": [EMAIL_TAKEN]})
+        message = _("Пользователь с таким e-mail уже существует")
+        raise Conflict(message, details={"email": [message]})
     if username and taken(username):
-        raise Conflict(USERNAME_TAKEN, details={"username": [USERNAME_TAKEN]})
+        message = _("Этот логин уже занят")
+        raise Conflict(message, details={"username": [message]})
     if username and "@" in username and username != email:
-        raise ValidationFailed(FOREIGN_ADDRESS, details={"username": [FOREIGN_ADDRESS]})
+        message = _("Логин может содержать «@», только если совпадает с e-mail "
+                    "этой учётной записи")
+        raise ValidationFailed(message, details={"username": [message]})
 
 
 def _clean_phone(phone: str | None) -> str | None:
@@ -72,8 +73,14 @@ def _clean_phone(phone: str | None) -> str | None:
 
 def _check_password_strength(password: str, field: str = "password") -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        message = f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов"
+        message = ngettext("Пароль должен быть не короче %(num)d символа",
+                           "Пароль должен быть не короче %(num)d символов", MIN_PASSWORD_LENGTH)
         raise ValidationFailed(message, details={field: [message]})
+
+
+def _unknown_role() -> ValidationFailed:
+    message = _("Неизвестная роль")
+    return ValidationFailed(message, details={"role": [message]})
 
 
 def create_user(actor, *, email: str, password: str, role: str, full_name: str = "",
@@ -87,7 +94,7 @@ def create_user(actor, *, email: str, password: str, role: str, full_name: str =
     except InvalidEmail as exc:
         raise ValidationFailed(str(exc), details={"email": [str(exc)]}) from exc
     if role not in ROLES:
-        raise ValidationFailed("Неизвестная роль", details={"role": ["Неизвестная роль"]})
+        raise _unknown_role()
     _check_password_strength(password)
     username = (username or "").strip().lower() or None
     check_login_names(email, username)
@@ -151,8 +158,9 @@ def _ensure_not_locked(user: User) -> None:
     if user.locked_until and user.locked_until > utcnow():
         minutes = max(1, int((user.locked_until - utcnow()).total_seconds() // 60) + 1)
         raise AccountLocked(
-            f"Учётная запись временно заблокирована после неудачных попыток входа. "
-            f"Повторите через {minutes} мин.", details={"retry_after_minutes": minutes})
+            _("Учётная запись временно заблокирована после неудачных попыток входа. "
+              "Повторите через %(minutes)d мин.", minutes=minutes),
+            details={"retry_after_minutes": minutes})
 
 
 def check_password(login: str, password: str) -> User:
@@ -163,12 +171,12 @@ def check_password(login: str, password: str) -> User:
     user = find_by_login(login)
     if user is None:
         verify_password(None, password or "")
-        raise LoginFailed(INVALID_CREDENTIALS)
+        raise LoginFailed(_("Неверный логин или пароль"))
     _ensure_not_locked(user)
     if not verify_password(user.password_hash, password or ""):
-        raise _counted(LoginFailed(INVALID_CREDENTIALS), user)
+        raise _counted(LoginFailed(_("Неверный логин или пароль")), user)
     if not user.is_active:
-        raise LoginFailed("Учётная запись отключена. Обратитесь к администратору",
+        raise LoginFailed(_("Учётная запись отключена. Обратитесь к администратору"),
                           code="account_disabled")
     return user
 
@@ -199,8 +207,8 @@ def check_second_factor(user: User, code: str | None) -> None:
     code = (code or "").strip()
     if not code:
         raise _counted(LoginFailed(
-            "Введите код из приложения-аутентификатора", code="totp_required",
-            details={"totp_token": ["Требуется код двухфакторной аутентификации"]}), user)
+            _("Введите код из приложения-аутентификатора"), code="totp_required",
+            details={"totp_token": [_("Требуется код двухфакторной аутентификации")]}), user)
     step = totp.matching_step(user.totp_secret, code)
     if step is not None:
         if _claim_totp_step(user, step):
@@ -208,8 +216,9 @@ def check_second_factor(user: User, code: str | None) -> None:
     elif totp.use_recovery_code(user, code):
         record(user, "auth.recovery_code_used", user)
         return
-    raise _counted(LoginFailed("Неверный код двухфакторной аутентификации", code="totp_invalid",
-                               details={"totp_token": ["Неверный код"]}), user)
+    raise _counted(LoginFailed(_("Неверный код двухфакторной аутентификации"),
+                               code="totp_invalid", details={"totp_token": [_("Неверный код")]}),
+                   user)
 
 
 def complete_login(user: User, channel: str) -> None:
@@ -261,7 +270,7 @@ def revoke_web_session(actor: User, session_id: int) -> None:
     """End one of the actor's own sessions."""
     row = db.session.get(UserSession, session_id)
     if row is None or row.user_id != actor.id:
-        raise PermissionDenied("Это не ваш сеанс")
+        raise PermissionDenied(_("Это не ваш сеанс"))
     row.revoked_at = utcnow()
     record(actor, "auth.session_revoked", actor, {"session_id": session_id})
 
@@ -278,8 +287,8 @@ def change_password(user: User, current: str, new: str, keep_session: str | None
     Raises ValidationFailed when the current password is wrong or the new one weak.
     """
     if not verify_password(user.password_hash, current or ""):
-        raise ValidationFailed("Текущий пароль указан неверно",
-                               details={"current_password": ["Текущий пароль указан неверно"]})
+        message = _("Текущий пароль указан неверно")
+        raise ValidationFailed(message, details={"current_password": [message]})
     _check_password_strength(new, "new_password")
     user.password_hash = hash_password(new)
     sign_out_everywhere(user, keep_session=keep_session)
@@ -315,8 +324,9 @@ def enable_totp(user: User, secret: str, code: str) -> list[str]:
     """Confirm enrolment with a code from the new secret; returns recovery codes."""
     step = totp.matching_step(secret, code)
     if step is None:
-        raise ValidationFailed("Код не подошёл. Проверьте время на телефоне и попробуйте снова",
-                               details={"code": ["Неверный код"]})
+        raise ValidationFailed(
+            _("Код не подошёл. Проверьте время на телефоне и попробуйте снова"),
+            details={"code": [_("Неверный код")]})
     user.totp_secret = secret
     user.totp_enabled = True
     user.totp_last_step = step
@@ -325,12 +335,17 @@ def enable_totp(user: User, secret: str, code: str) -> list[str]:
     return codes
 
 
+def _wrong_password() -> ValidationFailed:
+    return ValidationFailed(_("Пароль указан неверно"),
+                            details={"password": [_("Неверный пароль")]})
+
+
 def disable_totp(user: User, password: str) -> None:
     """Turn 2FA off (not allowed for administrators)."""
     if user.role == "admin":
-        raise PermissionDenied("Администраторам двухфакторная аутентификация обязательна")
+        raise PermissionDenied(_("Администраторам двухфакторная аутентификация обязательна"))
     if not verify_password(user.password_hash, password or ""):
-        raise ValidationFailed("Пароль указан неверно", details={"password": ["Неверный пароль"]})
+        raise _wrong_password()
     user.totp_enabled = False
     user.totp_secret = None
     user.totp_last_step = None
@@ -341,9 +356,9 @@ def disable_totp(user: User, password: str) -> None:
 def regenerate_recovery_codes(user: User, password: str) -> list[str]:
     """New recovery codes (the old ones stop working). Raises ValidationFailed."""
     if not user.totp_enabled:
-        raise ValidationFailed("Двухфакторная аутентификация не включена")
+        raise ValidationFailed(_("Двухфакторная аутентификация не включена"))
     if not verify_password(user.password_hash, password or ""):
-        raise ValidationFailed("Пароль указан неверно", details={"password": ["Неверный пароль"]})
+        raise _wrong_password()
     codes = totp.issue_recovery_codes(user)
     record(user, "auth.recovery_codes_issued", user)
     return codes
@@ -357,9 +372,9 @@ def update_user(actor: User, user: User, *, role: str, branch_ids: list[int],
                 is_active: bool, full_name: str, phone: str | None) -> None:
     """Admin edits of an account. Raises ValidationFailed, PermissionDenied."""
     if role not in ROLES:
-        raise ValidationFailed("Неизвестная роль", details={"role": ["Неизвестная роль"]})
+        raise _unknown_role()
     if user.id == actor.id and (role != user.role or not is_active):
-        raise PermissionDenied("Нельзя изменить роль или отключить свою учётную запись")
+        raise PermissionDenied(_("Нельзя изменить роль или отключить свою учётную запись"))
     before = {"role": user.role, "is_active": user.is_active,
               "branches": sorted(b.id for b in user.branches)}
     user.role = role
@@ -371,3 +386,19 @@ def update_user(actor: User, user: User, *, role: str, branch_ids: list[int],
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if changes:
         record(actor, "user.updated", user, changes)
+
+
+def set_language(user: User, language: str | None) -> None:
+    """The user's interface language: a configured locale (BABEL_SUPPORTED_LOCALES), or
+    None to let the browser's Accept-Language decide. Audited when it changes.
+
+    Raises ValidationFailed (a language without a catalogue).
+    """
+    language = language or None
+    if language is not None and language not in current_app.config["BABEL_SUPPORTED_LOCALES"]:
+        message = _("Выберите язык из списка")
+        raise ValidationFailed(message, details={"language": [message]})
+    if user.language == language:
+        return
+    record(user, "auth.language_changed", user, {"language": [user.language, language]})
+    user.language = language

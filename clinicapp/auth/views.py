@@ -5,6 +5,7 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import i18n
@@ -98,7 +99,7 @@ def login():
 def second_step():
     user = _pending_user()
     if user is None or not user.totp_enabled:
-        flash("Сначала введите логин и пароль", "info")
+        flash(_("Сначала введите логин и пароль"), "info")
         return redirect(url_for("auth.login"))
     form = TotpForm()
 
@@ -143,18 +144,18 @@ def enrol():
         return render_template("auth/recovery_codes.html", codes=codes, first_time=True)
 
     return perform(enable, form=form, show=detail_under("code"), on_success=enabled,
-                   on_refusal=lambda _: enrolment.render_page(user, form, url_for("auth.enrol"),
-                                                              form_status(form)))
+                   on_refusal=lambda _error: enrolment.render_page(
+                       user, form, url_for("auth.enrol"), form_status(form)))
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    def signed_out(_):
+    def signed_out(_result):
         # Clear first: logout_user() leaves the marker that deletes the remember cookie.
         session.clear()
         logout_user()
-        return answer(url_for("auth.login"), "Вы вышли из системы", "info")
+        return answer(url_for("auth.login"), _("Вы вышли из системы"), "info")
 
     return perform(lambda: services.end_web_session(current_user.get_id()),
                    on_success=signed_out)
@@ -171,6 +172,6 @@ def set_locale():
     def choose():
         session["locale"] = code
         if current_user.is_authenticated:
-            i18n.set_language(current_user, code)
+            services.set_language(current_user, code)
 
     return perform(choose, on_success=lambda _: redirect(_safe_next(request.form.get("next"))))

@@ -1,4 +1,4 @@
-"""The interface language: which one a request is answered in, and a person's choice.
+"""The interface language: which one a request is answered in, and the languages offered.
 
 Source strings are Russian (the msgids); `translations/<code>/LC_MESSAGES/messages.po`
 hold the catalogues. Adding a language (Kazakh, Uzbek) is a catalogue plus its code in
@@ -6,17 +6,12 @@ hold the catalogues. Adding a language (Kazakh, Uzbek) is a catalogue plus its c
 """
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..audit.services import record
-from ..core.errors import DomainError
 from ..extensions import babel
-
-# Each language named in itself: the switch must be readable whatever the page's language.
-ENDONYMS = {"ru": "Русский", "en": "English", "kk": "Қазақша", "uz": "Oʻzbekcha"}
 
 
 def supported() -> tuple[str, ...]:
@@ -24,9 +19,16 @@ def supported() -> tuple[str, ...]:
     return tuple(current_app.config["BABEL_SUPPORTED_LOCALES"])
 
 
+def language_name(code: str) -> str:
+    """A language as its speakers write it («Русский», «English», «Қазақ тілі»): whoever
+    cannot read the current page still finds their own."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
 def choices() -> list[tuple[str, str]]:
-    """(code, endonym) of every supported language, for switches and forms."""
-    return [(code, ENDONYMS.get(code, code)) for code in supported()]
+    """(code, name in itself) of every supported language, for switches and forms."""
+    return [(code, language_name(code)) for code in supported()]
 
 
 def select_locale() -> str:
@@ -48,18 +50,6 @@ def select_locale() -> str:
 
 def _user_language() -> str | None:
     return current_user.language if current_user.is_authenticated else None
-
-
-def set_language(user, code: str | None, *, actor=None) -> None:
-    """Remember `user`'s interface language (None: let the browser decide); audited."""
-    if code is not None and code not in supported():
-        message = _("Такого языка нет")
-        raise DomainError(message, details={"language": message})
-    if user.language == code:
-        return
-    record(actor or user, "user.language", user,
-           {"language": [user.language, code]})
-    user.language = code
 
 
 def init_app(app: Flask) -> None:

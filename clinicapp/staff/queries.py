@@ -1,6 +1,7 @@
 """Read-only selects of the staff feature: who a user may see, lists, doctors."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
@@ -48,9 +49,9 @@ def employee_for(user, employee_id: int) -> Employee:
     """The employee the user may see. Raises NotFound, PermissionDenied (another branch)."""
     employee = db.session.get(Employee, employee_id) if 0 < employee_id <= MAX_ID else None
     if employee is None:
-        raise NotFound("Сотрудник не найден")
+        raise NotFound(_("Сотрудник не найден"))
     if not can_see_employee(user, employee):
-        raise PermissionDenied("Сотрудник работает в филиале, к которому у вас нет доступа",
+        raise PermissionDenied(_("Сотрудник работает в филиале, к которому у вас нет доступа"),
                                code="branch_forbidden")
     return employee
 
@@ -93,7 +94,7 @@ def public_doctor(doctor_id: int) -> Employee:
     """An active doctor by id. Raises NotFound."""
     doctor = db.session.get(Employee, doctor_id) if 0 < doctor_id <= MAX_ID else None
     if doctor is None or not doctor.is_doctor or not doctor.is_active:
-        raise NotFound("Врач не найден")
+        raise NotFound(_("Врач не найден"))
     return doctor
 
 

@@ -9,6 +9,9 @@ import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from ..audit.services import record
 from ..auth import services as auth_services
 from ..auth.models import ROLE_LABELS, STAFF_ROLES, User
@@ -25,19 +28,18 @@ from ..org.queries import require_own_organization
 from .models import Employee
 from .queries import can_manage_employee
 
-REQUIRED = "Обязательное поле"
 DEFAULT_COLOR = "#2196F3"
 COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,149}$")
 TEXT_LIMITS = {"last_name": 100, "first_name": 100, "middle_name": 100, "position": 150,
                "description": 5000}
 MAX_SPECIALIZATIONS = 20
+SPECIALIZATION_LIMIT = 100  # characters of one specialization
 # Fields of an employee a caller may set (besides organization, branches and the photo).
 FIELDS = ("last_name", "first_name", "middle_name", "position", "specializations", "phone",
           "email", "hire_date", "color", "description", "rating", "is_doctor", "is_active")
 # Who may grant which role: a role ranked above the caller's own is refused.
 ROLE_RANKS = {"admin": 3, "manager": 2, "receptionist": 1, "cashier": 1, "doctor": 1}
-NO_BRANCH = "Укажите хотя бы один филиал"
 
 
 # --- cleaning ------------------------------------------------------------------------
@@ -45,7 +47,8 @@ NO_BRANCH = "Укажите хотя бы один филиал"
 def _text(name: str, value, errors: dict) -> str:
     text = (value or "").strip()
     if len(text) > TEXT_LIMITS[name]:
-        errors[name] = [f"Не длиннее {TEXT_LIMITS[name]} символов"]
+        errors[name] = [ngettext("Не длиннее %(num)d символа", "Не длиннее %(num)d символов",
+                                 TEXT_LIMITS[name])]
     return text
 
 
@@ -58,9 +61,13 @@ def parse_specializations(value) -> list[str]:
 def _specializations(value, errors: dict) -> list[str]:
     items = parse_specializations(value)
     if len(items) > MAX_SPECIALIZATIONS:
-        errors["specializations"] = [f"Не больше {MAX_SPECIALIZATIONS} специализаций"]
-    elif any(len(item) > 100 for item in items):
-        errors["specializations"] = ["Каждая специализация — не длиннее 100 символов"]
+        errors["specializations"] = [ngettext(
+            "Не больше %(num)d специализации", "Не больше %(num)d специализаций",
+            MAX_SPECIALIZATIONS)]
+    elif any(len(item) > SPECIALIZATION_LIMIT for item in items):
+        errors["specializations"] = [ngettext(
+            "Каждая специализация — не длиннее %(num)d символа",
+            "Каждая специализация — не длиннее %(num)d символов", SPECIALIZATION_LIMIT)]
     return items
 
 
@@ -70,7 +77,7 @@ def _rating(value, errors: dict) -> Decimal:
     except InvalidOperation:
         rating = Decimal(-1)
     if not rating.is_finite() or not Decimal(0) <= rating <= Decimal(5):
-        errors["rating"] = ["Рейтинг — число от 0 до 5"]
+        errors["rating"] = [_("Рейтинг — число от 0 до 5")]
         return Decimal(0)
     return rating.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
@@ -79,7 +86,7 @@ def _hire_date(value, errors: dict) -> date | None:
     if value is None:
         return None
     if not isinstance(value, date) or not 1950 <= value.year <= date.today().year + 1:
-        errors["hire_date"] = ["Проверьте дату приёма на работу"]
+        errors["hire_date"] = [_("Проверьте дату приёма на работу")]
         return None
     return value
 
@@ -92,7 +99,7 @@ def _clean(data: dict) -> dict:
         if name in TEXT_LIMITS:
             clean[name] = _text(name, value, errors)
             if name in ("last_name", "first_name") and not clean[name] and name not in errors:
-                errors[name] = [REQUIRED]
+                errors[name] = [_("Обязательное поле")]
             if name in ("middle_name", "description"):
                 clean[name] = clean[name] or None
         elif name == "specializations":
@@ -110,7 +117,7 @@ def _clean(data: dict) -> dict:
         elif name == "color":
             color = (value or "").strip()
             if not COLOR_RE.match(color):
-                errors[name] = ["Цвет в формате #RRGGBB, например #2196F3"]
+                errors[name] = [_("Цвет в формате #RRGGBB, например #2196F3")]
             clean[name] = color.upper()
         elif name == "hire_date":
             clean[name] = _hire_date(value, errors)
@@ -119,7 +126,8 @@ def _clean(data: dict) -> dict:
         elif name in ("is_doctor", "is_active"):
             clean[name] = bool(value)
     if errors:
-        raise ValidationFailed("Проверьте поля: " + ", ".join(errors), details=errors)
+        raise ValidationFailed(_("Проверьте поля: %(fields)s", fields=", ".join(errors)),
+                               details=errors)
     return clean
 
 
@@ -128,8 +136,8 @@ def _clean(data: dict) -> dict:
 def ensure_may_change(actor, employee: Employee) -> None:
     """Raise PermissionDenied unless the actor may change the employee (can_manage_employee)."""
     if not can_manage_employee(actor, employee):
-        raise PermissionDenied("Сотрудник работает и в филиалах, к которым у вас нет доступа: "
-                               "изменить его может только администратор",
+        raise PermissionDenied(_("Сотрудник работает и в филиалах, к которым у вас нет "
+                                 "доступа: изменить его может только администратор"),
                                code="branch_forbidden")
 
 
@@ -141,19 +149,20 @@ def _branches(actor, organization_id: int, branch_ids) -> list[Clinic]:
     """
     ids = list(dict.fromkeys(branch_ids))
     if not ids:
-        raise ValidationFailed(NO_BRANCH, details={"branches": [NO_BRANCH]})
+        message = _("Укажите хотя бы один филиал")
+        raise ValidationFailed(message, details={"branches": [message]})
     clinics = {clinic.id: clinic for clinic in db.session.scalars(
         db.select(Clinic).where(Clinic.id.in_([i for i in ids if 0 < i <= MAX_ID])))}
     unknown = [str(i) for i in ids if i not in clinics]
     if unknown:
-        message = "Нет такого филиала: " + ", ".join(unknown)
+        message = _("Нет такого филиала: %(ids)s", ids=", ".join(unknown))
         raise ValidationFailed(message, details={"branches": [message]})
     if any(clinics[i].organization_id != organization_id for i in ids):
-        message = "Филиал принадлежит другой организации"
+        message = _("Филиал принадлежит другой организации")
         raise ValidationFailed(message, details={"branches": [message]})
     visible = visible_branch_ids(actor)
     if visible is not None and any(i not in visible for i in ids):
-        raise PermissionDenied("Нет доступа к этому филиалу", code="branch_forbidden")
+        raise PermissionDenied(_("Нет доступа к этому филиалу"), code="branch_forbidden")
     return sorted(clinics.values(), key=lambda c: c.id)
 
 
@@ -215,7 +224,7 @@ def update_employee(actor, employee: Employee, data: dict, *, organization_id: i
     clean = _clean({k: data[k] for k in FIELDS if k in data})
     if organization_id is not None and require_own_organization(actor, organization_id).id \
             != employee.organization_id:
-        message = "Сотрудника нельзя перевести в другую организацию"
+        message = _("Сотрудника нельзя перевести в другую организацию")
         raise ValidationFailed(message, details={"organization": [message]})
     if branch_ids is not None:
         clean["branches"] = _branches(actor, employee.organization_id, branch_ids)
@@ -256,16 +265,16 @@ def _ensure_may_manage_access(actor, employee: Employee) -> None:
     if user is None:
         return
     if user.id == actor.id:
-        raise PermissionDenied("Нельзя менять доступ своей собственной учётной записи")
+        raise PermissionDenied(_("Нельзя менять доступ своей собственной учётной записи"))
     if ROLE_RANKS.get(user.role, 0) > ROLE_RANKS.get(actor.role, 0):
-        raise PermissionDenied(f"Доступ роли «{user.role_label}» может менять только "
-                               "администратор")
+        raise PermissionDenied(_("Доступ роли «%(role)s» может менять только администратор",
+                                 role=user.role_label))
 
 
 def _clean_login(username: str | None, email: str | None) -> tuple[str | None, str | None]:
     username = (username or "").strip().lower() or None
     if username and not USERNAME_RE.match(username):
-        message = "Логин: 3–150 символов, латинские буквы, цифры и . _ - @"
+        message = _("Логин: 3–150 символов, латинские буквы, цифры и . _ - @")
         raise ValidationFailed(message, details={"username": [message]})
     try:
         email = normalize_email(email) if (email or "").strip() else None
@@ -296,21 +305,23 @@ def grant_access(actor, employee: Employee, password: str, role: str,
     Conflict (access already active, login or e-mail taken).
     """
     if role not in STAFF_ROLES:
-        raise ValidationFailed("Неизвестная роль сотрудника",
-                               details={"role": ["Выберите роль из списка"]})
+        raise ValidationFailed(_("Неизвестная роль сотрудника"),
+                               details={"role": [_("Выберите роль из списка")]})
     if not may_grant(actor, role):
-        raise PermissionDenied(f"Роль «{ROLE_LABELS[role]}» может выдать только администратор")
+        raise PermissionDenied(_("Роль «%(role)s» может выдать только администратор",
+                                 role=ROLE_LABELS[role]))
     _ensure_may_manage_access(actor, employee)
     user = employee.user
     if user is not None and user.is_active:
-        raise Conflict(f"У сотрудника уже есть доступ (логин {user.login_name}): чтобы сменить "
-                       "роль или пароль, сначала отзовите доступ", code="access_active")
+        raise Conflict(_("У сотрудника уже есть доступ (логин %(login)s): чтобы сменить роль "
+                         "или пароль, сначала отзовите доступ", login=user.login_name),
+                       code="access_active")
     username, email = _clean_login(username, email)
     created = user is None
     if created:
         login_email = email or employee.email
         if not login_email:
-            message = "У сотрудника нет e-mail: укажите e-mail для учётной записи"
+            message = _("У сотрудника нет e-mail: укажите e-mail для учётной записи")
             raise ValidationFailed(message, details={"email": [message]})
         user = auth_services.create_user(
             actor, email=login_email, password=password, role=role, full_name=employee.full_name,
@@ -348,6 +359,6 @@ def revoke_access(actor, employee: Employee) -> User:
     """
     ensure_may_change(actor, employee)
     if employee.user is None:
-        raise Conflict("У сотрудника нет доступа в систему", code="no_access")
+        raise Conflict(_("У сотрудника нет доступа в систему"), code="no_access")
     _ensure_may_manage_access(actor, employee)
     return _disable_account(actor, employee)

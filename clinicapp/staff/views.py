@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -73,8 +74,6 @@ def _photo(form: EmployeeForm):
     return upload.stream if upload is not None and getattr(upload, "filename", "") else None
 
 
-
-
 def _grant_form() -> GrantAccessForm:
     """The access form offering only the roles the user may grant."""
     form = GrantAccessForm(prefix="access")
@@ -101,8 +100,9 @@ def new():
                                          branch_ids=form.branches.data, photo=_photo(form)),
         form=form,
         on_success=lambda employee: answer(url_for("staff.edit", employee_id=employee.id),
-                                           f"Сотрудник {employee.full_name} добавлен"),
-        on_refusal=lambda _: (render_template("staff/form.html", employee=None, form=form),
+                                           _("Сотрудник %(name)s добавлен",
+                                             name=employee.full_name)),
+        on_refusal=lambda _error: (render_template("staff/form.html", employee=None, form=form),
                               form_status(form)))
 
 
@@ -113,15 +113,15 @@ def edit(employee_id: int):
     employee = queries.employee_for(current_user, employee_id)
     if request.method == "POST":
         if not has_permission(current_user, "staff.manage"):
-            raise PermissionDenied("Недостаточно прав для этого действия")
+            raise PermissionDenied(_("Недостаточно прав для этого действия"))
         services.ensure_may_change(current_user, employee)
     form = _employee_form(employee)
     return perform(
         lambda: services.update_employee(current_user, employee, _form_data(form),
                                          branch_ids=form.branches.data, photo=_photo(form)),
         form=form,
-        on_success=lambda _: answer(url_for("staff.edit", employee_id=employee.id),
-                                    "Изменения сохранены"),
+        on_success=lambda _result: answer(url_for("staff.edit", employee_id=employee.id),
+                                          _("Изменения сохранены")),
         on_refusal=lambda error: _edit_page(_reloaded(employee, error), form,
                                             status=form_status(form)))
 
@@ -141,7 +141,8 @@ def grant_access(employee_id: int):
 
     def granted(user):
         return answer(url_for("staff.edit", employee_id=employee.id),
-                      f"Доступ выдан: логин {user.login_name}, роль «{user.role_label}»")
+                      _("Доступ выдан: логин %(login)s, роль «%(role)s»",
+                        login=user.login_name, role=user.role_label))
 
     return perform(
         lambda: services.grant_access(current_user, employee, form.password.data,
@@ -162,5 +163,6 @@ def revoke_access(employee_id: int):
     return perform(
         lambda: services.revoke_access(current_user, employee),
         form=RevokeAccessForm(prefix="revoke"),
-        on_success=lambda _: answer(back, "Доступ отозван: вход отключён, все сеансы завершены"),
+        on_success=lambda _result: answer(
+            back, _("Доступ отозван: вход отключён, все сеансы завершены")),
         on_refusal=lambda error: answer(back, error.detail, "error"))

@@ -8,6 +8,10 @@
 
   var FLASH_AUTOHIDE_MS = 6000;
 
+  // The words this script shows, in the page's language (base.html, #app-i18n).
+  var i18nNode = document.getElementById('app-i18n');
+  var TEXT = i18nNode ? JSON.parse(i18nNode.textContent) : {};
+
   // --- (a) CSRF token for htmx requests ----------------------------------
   // The token lives in <meta name="csrf-token" content="...">; read it on
   // every request so a refreshed meta tag is picked up too.
@@ -123,8 +127,8 @@
     var isField = /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
     var text = isField ? target.value : (target.innerText || target.textContent || '');
     copyText(String(text).trim()).then(
-      function () { showCopied(btn, btn.getAttribute('data-copied-text') || 'Скопировано'); },
-      function () { showCopied(btn, 'Не удалось скопировать'); }
+      function () { showCopied(btn, btn.getAttribute('data-copied-text') || TEXT.copied); },
+      function () { showCopied(btn, TEXT.copy_failed); }
     );
   });
 
@@ -133,6 +137,54 @@
   document.addEventListener('change', function (evt) {
     var el = evt.target;
     if (el.matches && el.matches('[data-autosubmit]') && el.form) el.form.submit();
+  });
+
+  // --- (g) Menus: <details data-dismissible> ------------------------------
+  // The menus open without JavaScript (a <details>); here they also tell assistive
+  // technology whether they are open (aria-expanded on the summary), close with
+  // Escape (focus back on the summary), on a click outside and after a link is chosen.
+  function menuSummary(details) {
+    return details.querySelector(':scope > summary');
+  }
+
+  function syncExpanded(details) {
+    var summary = menuSummary(details);
+    if (summary) summary.setAttribute('aria-expanded', details.open ? 'true' : 'false');
+  }
+
+  function openMenus() {
+    return document.querySelectorAll('details[data-dismissible][open]');
+  }
+
+  document.querySelectorAll('details[data-dismissible]').forEach(syncExpanded);
+
+  // `toggle` does not bubble: listen in the capture phase.
+  document.addEventListener('toggle', function (evt) {
+    var details = evt.target;
+    if (!details.matches || !details.matches('details[data-dismissible]')) return;
+    syncExpanded(details);
+    if (!details.open) return;
+    openMenus().forEach(function (other) {    // one menu open at a time
+      if (other !== details) other.open = false;
+    });
+  }, true);
+
+  document.addEventListener('keydown', function (evt) {
+    if (evt.key !== 'Escape') return;
+    openMenus().forEach(function (details) {
+      var hadFocus = details.contains(document.activeElement);
+      details.open = false;
+      if (hadFocus && menuSummary(details)) menuSummary(details).focus();
+    });
+  });
+
+  document.addEventListener('click', function (evt) {
+    openMenus().forEach(function (details) {
+      var inside = details.contains(evt.target);
+      if (!inside || (evt.target.closest('a[href]') && !evt.target.closest('summary'))) {
+        details.open = false;
+      }
+    });
   });
 
   // --- Per-content initialisation --------------------------------------

@@ -95,7 +95,7 @@ def test_a_signed_in_choice_is_remembered_on_the_profile_and_audited(client, web
     db.session.refresh(user)
     assert user.language == "en"
     entry = db.session.scalars(db.select(AuditEntry).filter_by(
-        action="user.language", target_id=str(user.id))).one()
+        action="auth.language_changed", target_id=str(user.id))).one()
     assert entry.changes == {"language": [None, "en"]}
 
 
