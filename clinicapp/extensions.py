@@ -106,8 +106,10 @@ def init_app(app) -> None:
 
 
 def _select_locale() -> str:
-    from flask import session
+    from flask import has_request_context, session
 
+    if not has_request_context():
+        return "ru"  # CLI commands, jobs, services called outside a request
     # Russian unless the person chose otherwise with the language switch.
     chosen = session.get("locale")
     return chosen if chosen in ("ru", "en") else "ru"
