@@ -53,6 +53,8 @@ BOOKABLE_STATUSES = ("booked", "confirmed")
 UNSET = object()
 # A walk-in starts "now" on the calendar's grid: up to one (coarsest) grid step ago.
 WALK_IN_GRACE = timedelta(minutes=max(STEPS))
+# How the creation's audit entry marks a start before the moment it was booked.
+AUDIT_MARKS = {"walk_in": "walk_in", "past": "after_the_fact"}
 
 
 # --- checks --------------------------------------------------------------------------
@@ -282,7 +284,7 @@ def book_appointment(actor, *, clinic, doctor, patient, service=None, starts_at:
     record(actor, "appointment.created", appointment, {
         "branch": clinic.id, "employee": doctor.id, "patient": patient.id,
         "service": appointment.service_id, **times, "status": status, "source": source,
-        "outside_hours": outside, **({past: True} if past else {})})
+        "outside_hours": outside, **({AUDIT_MARKS[past]: True} if past else {})})
     if past == "past":
         record(actor, "appointment.recorded_after_the_fact", appointment,
                {**times, "recorded_at": iso_utc(now)})

@@ -298,6 +298,7 @@ def test_edit_moves_and_changes(client, world, post, add_appointment):
     onto = post(f"/calendar/appointments/{appointment.id}/edit", {**data, "time": "10:30"})
     assert onto.status_code == 409
     assert "Занято: Вторых О., 11:00–11:30" in onto.get_data(as_text=True)
+    assert f"№{other.id}" not in onto.get_data(as_text=True)
     assert fresh(appointment.id).starts_at == at(day, "10:00")
 
 
@@ -341,6 +342,7 @@ def test_drag_onto_another_appointment_snaps_back(client, world, post, add_appoi
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert 'data-code="slot_taken"' in html and "Занято: Вторых О., 10:00–10:30" in html
+    assert f"№{other.id}" not in html
     assert fresh(moving.id).starts_at == at(day, "09:00")
 
 
