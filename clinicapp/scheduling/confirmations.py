@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from ..core.actions import answer, perform
+from ..core.errors import DomainError
 from ..core.htmx import wants_fragment
 from ..core.permissions import acting_user, has_permission, require_permission
 from ..extensions import db
@@ -73,6 +74,13 @@ def confirm_tomorrow():
                            branches=switcher_branches(user), **_row_context(clinic))
 
 
+def _said(error: DomainError) -> str:
+    """A refusal in people's words: its messages, without the field names of the summary."""
+    messages = [text for texts in error.details.values() if isinstance(texts, list)
+                for text in texts if isinstance(text, str)]
+    return "; ".join(messages) or error.detail
+
+
 def _answer_row(appointment: Appointment, message: str | None = None,
                 error: str | None = None, status: int = 200):
     """The row again (htmx), with the header's count out of band; without JavaScript,
@@ -89,20 +97,33 @@ def _answer_row(appointment: Appointment, message: str | None = None,
     return body, status
 
 
+def _done(appointment: Appointment) -> str:
+    names = {"patient": appointment.patient.short_name, "time": span_text(appointment)}
+    if appointment.status == "cancelled":
+        return _("Запись отменена: %(patient)s, %(time)s", **names)
+    return _("Подтвердил: %(patient)s, %(time)s", **names)
+
+
+def _step_row(appointment_id: int, status: str, form: CancelForm | None = None):
+    """A row's button: the status service's step (the calendar's rule of who may), answered
+    with the row; nothing is written on a refusal."""
+    user = acting_user()
+    appointment = queries.appointment_for(user, appointment_id)
+    return perform(
+        lambda: appointment_status.change_status(user, appointment, status,
+                                                 reason=form.reason.data if form else None),
+        form=form, show=None,
+        on_success=lambda done: _answer_row(appointment, _done(appointment)),
+        on_refusal=lambda error: _answer_row(appointment, error=_said(error),
+                                             status=error.status_code))
+
+
 @bp.route("/confirm/<int:appointment_id>", methods=["POST"])
 @login_required
 @require_permission("calendar.manage")
 def confirm_appointment(appointment_id: int):
     """«Подтвердил»: the patient confirmed on the phone."""
-    user = acting_user()
-    appointment = queries.appointment_for(user, appointment_id)
-    return perform(
-        lambda: appointment_status.change_status(user, appointment, "confirmed"),
-        on_success=lambda done: _answer_row(appointment, _(
-            "Подтвердил: %(patient)s, %(time)s", patient=appointment.patient.short_name,
-            time=span_text(appointment))),
-        on_refusal=lambda error: _answer_row(appointment, error=error.detail,
-                                             status=error.status_code))
+    return _step_row(appointment_id, "confirmed")
 
 
 @bp.route("/confirm/<int:appointment_id>/cancel", methods=["POST"])
@@ -110,15 +131,4 @@ def confirm_appointment(appointment_id: int):
 @require_permission("calendar.manage")
 def cancel_unconfirmed(appointment_id: int):
     """Cancel with a reason: the calendar's own cancel, through the status service."""
-    user = acting_user()
-    appointment = queries.appointment_for(user, appointment_id)
-    form = CancelForm()
-    return perform(
-        lambda: appointment_status.change_status(user, appointment, "cancelled",
-                                                 reason=form.reason.data),
-        form=form, show=None,
-        on_success=lambda done: _answer_row(appointment, _(
-            "Запись отменена: %(patient)s, %(time)s", patient=appointment.patient.short_name,
-            time=span_text(appointment))),
-        on_refusal=lambda error: _answer_row(appointment, error=error.detail,
-                                             status=error.status_code))
+    return _step_row(appointment_id, "cancelled", CancelForm())
