@@ -41,13 +41,12 @@ from .dialogs import (
     service_id_of,
     show_refusal,
 )
-from .forms import MAX_MINUTES, AppointmentForm
+from .forms import MAX_MINUTES, MIN_MINUTES, AppointmentForm
 from .models import Appointment
 from .rules import RECORD_PAST, span_text, status_label
 from .views import booked_patient, parse_choice, parse_day
 
 PICKER_LIMIT = 8
-MIN_MINUTES = 5
 
 
 def _clock(raw: str | None):
@@ -64,13 +63,6 @@ def _clock(raw: str | None):
 def grid_step() -> int:
     """`?step=`: the calendar's grid step in minutes, which «Сейчас» rounds to."""
     return parse_choice(request.args.get("step"), "step", slots.STEPS, slots.DEFAULT_STEP)
-
-
-def grid_floor(moment: datetime, step: int, clinic: Clinic) -> datetime:
-    """The start of the branch's `step`-minute grid cell that holds `moment`."""
-    local = moment.astimezone(branch_zone(clinic))
-    return moment - timedelta(minutes=local.minute % step, seconds=local.second,
-                              microseconds=local.microsecond)
 
 
 @dataclass
@@ -110,7 +102,7 @@ def _offer_start(form: AppointmentForm, clinic: Clinic, policy: PastPolicy) -> s
     start = slots.local_instant(day, clock, branch_zone(clinic))
     if start >= now:
         return None
-    if start >= grid_floor(now, grid_step(), clinic):
+    if start >= slots.cell_start(now, grid_step(), branch_zone(clinic)):
         form.walk_in.data = "1"  # the cell of "now": the patient is at the desk
         return None
     if policy.may_record_past:
@@ -322,7 +314,7 @@ def walk_in():
     minutes = _length(doctor, clinic)
     step = grid_step()
     now = utcnow()
-    cell = grid_floor(now, step, clinic)
+    cell = slots.cell_start(now, step, branch_zone(clinic))
     found = slots.first_free_slot(doctor.id, clinic, minutes, after=cell, step=step, days=1)
     form = AppointmentForm(formdata=None)
     form.day.data = branch_today(clinic, now)
