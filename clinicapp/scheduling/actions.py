@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..core.actions import perform, status_of
@@ -32,14 +34,15 @@ from .rules import (
     allowed_transitions,
     as_utc,
     span_text,
+    status_label,
 )
 from .status import may_set_status
 from .views import grid_range, render_block
 
 # The dialog's status buttons (verbs; STATUS_LABELS are the states), in this order.
-STATUS_ACTIONS = (("confirmed", "Подтвердить"), ("arrived", "Пришёл"),
-                  ("in_progress", "Начать приём"), ("completed", "Завершить"),
-                  ("no_show", "Не пришёл"))
+STATUS_ACTIONS = (("confirmed", _l("Подтвердить")), ("arrived", _l("Пришёл")),
+                  ("in_progress", _l("Начать приём")), ("completed", _l("Завершить")),
+                  ("no_show", _l("Не пришёл")))
 CANCELLABLE = ("booked", "confirmed", "arrived")
 
 
@@ -52,10 +55,10 @@ def _too_early(appointment: Appointment, status: str) -> str | None:
     clinic = appointment.clinic
     now = utcnow()
     if status == "no_show" and appointment.starts_at > now:
-        return "«Не пришёл» отмечают после начала приёма"
+        return _("«Не пришёл» отмечают после начала приёма")
     starts_on = appointment.starts_at.astimezone(branch_zone(clinic)).date()
     if status in ON_THE_DAY and starts_on > branch_today(clinic, now):
-        return "Приход и приём отмечают в день приёма"
+        return _("Приход и приём отмечают в день приёма")
     return None
 
 
@@ -103,14 +106,15 @@ def change_status(appointment_id: int):
 
     def step():
         if status not in dict(STATUS_ACTIONS):
-            raise field_error("status", "Неизвестный статус")
+            raise field_error("status", _("Неизвестный статус"))
         early = status != appointment.status and _too_early(appointment, status)
         if early and status in allowed_transitions(appointment.status):
             raise Conflict(early, code="too_early")
         appointment_status.change_status(user, appointment, status)
 
-    return perform(step, on_success=lambda _: saved(
-        appointment, f"Статус: {STATUS_LABELS[status]}", *_details(appointment)),
+    return perform(step, on_success=lambda done: saved(
+        appointment, _("Статус: %(status)s", status=status_label(status)),
+        *_details(appointment)),
         on_refusal=lambda error: _details(appointment, error.detail, error.status_code))
 
 
@@ -126,7 +130,8 @@ def cancel(appointment_id: int):
     def cancel_it() -> str:
         appointment_status.change_status(user, appointment, "cancelled",
                                          reason=form.reason.data)
-        return f"Запись отменена: {appointment.patient.full_name}, {span_text(appointment)}"
+        return _("Запись отменена: %(patient)s, %(time)s", patient=appointment.patient.full_name,
+                 time=span_text(appointment))
 
     # The refusal (a reason missing too) is told in the appointment's dialog, not on the form.
     return perform(cancel_it, form=form, show=None,
@@ -188,7 +193,7 @@ def edit(appointment_id: int):
     def changed(warnings: list[dict]):
         body, code = _details(appointment, notice="; ".join(
             w["detail"] for w in warnings) or None)
-        return saved(appointment, "Запись изменена", body, code)
+        return saved(appointment, _("Запись изменена"), body, code)
 
     return perform(
         lambda: _apply_edit(form, appointment), form=form, show=show_refusal,
@@ -225,10 +230,12 @@ def move(appointment_id: int):
 
     def moved(result):
         span, moved_only_end, warnings = result
-        done = "Длительность изменена" if moved_only_end else "Перенесено"
-        message = f"{done}: {span_text(appointment)}"
+        time = span_text(appointment)
+        message = _("Длительность изменена: %(time)s", time=time) if moved_only_end \
+            else _("Перенесено: %(time)s", time=time)
         if warnings:
-            message += ". Внимание: " + "; ".join(w["detail"] for w in warnings)
+            message = _("%(message)s. Внимание: %(warnings)s", message=message,
+                        warnings="; ".join(w["detail"] for w in warnings))
         return saved(appointment, message, render_block(appointment, span),
                      warning=bool(warnings))
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from htmx_flask import make_response
 from wtforms.fields.choices import SelectChoice
 
@@ -29,7 +31,7 @@ from ..staff.models import Employee
 from . import queries
 from .models import Appointment
 
-NO_SERVICE = SelectChoice(0, "Без услуги")
+NO_SERVICE = SelectChoice(0, _l("Без услуги"))
 # A service's field names in errors → the dialog's field names.
 FORM_FIELDS = {"start_datetime": "time", "end_datetime": "minutes", "employee": "doctor"}
 
@@ -39,7 +41,7 @@ def saved(appointment: Appointment, message: str, body="", status: int = 200,
     """`body` (text or a response) carrying the `calendar-saved` event.
 
     htmx-flask writes the event as JSON with `ensure_ascii` (its default): headers
-    are Latin-1, the message is Russian.
+    are Latin-1, the message may be Russian.
     """
     return make_response(body, status, trigger={"calendar-saved": {
         "id": appointment.id, "message": message, "removed": removed, "warning": warning}})
@@ -49,7 +51,7 @@ def branch_from_args() -> Clinic:
     """`?branch=<id>`: required, and one the user works in (400 / 404 / 403)."""
     branch_id = parse_id(request.args.get("branch"), "branch")
     if branch_id is None:
-        raise field_error("branch", "Укажите филиал")
+        raise field_error("branch", _("Укажите филиал"))
     return branch_for(acting_user(), branch_id)
 
 
@@ -62,7 +64,7 @@ def branch_doctor(clinic: Clinic, doctor_id: int | None) -> Employee:
     """A doctor who sees patients in the branch; 400 naming `doctor` otherwise."""
     doctor = next((d for d in queries.branch_doctors(clinic.id) if d.id == doctor_id), None)
     if doctor is None:
-        raise field_error("doctor", "Выберите врача этого филиала")
+        raise field_error("doctor", _("Выберите врача этого филиала"))
     return doctor
 
 

@@ -6,6 +6,9 @@ Choices are filled by the view from the branch's doctors and services.
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -31,10 +34,16 @@ from ..patients.forms import REQUIRED, RuDateField
 from .rules import KIND_LABELS, MAX_COMMENT, MAX_REASON, MAX_YEAR, MIN_YEAR
 
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
-DATE_MESSAGE = "Укажите дату в формате ДД.ММ.ГГГГ"
-MAX_MINUTES = 12 * 60
-CANCEL_REASONS = ("Пациент попросил отменить", "Пациент не может прийти", "Врач заболел",
-                  "Перенос по инициативе клиники", "Записан по ошибке")
+DATE_MESSAGE = _l("Укажите дату в формате ДД.ММ.ГГГГ")
+MIN_MINUTES, MAX_MINUTES = 5, 12 * 60
+CANCEL_REASONS = (_l("Пациент попросил отменить"), _l("Пациент не может прийти"),
+                  _l("Врач заболел"), _l("Перенос по инициативе клиники"),
+                  _l("Записан по ошибке"))
+
+
+def _too_long(limit: int):
+    # The same messages as rules.too_long, lazily: a form's class is built at import.
+    return lazy_ngettext("Не длиннее %(num)d символа", "Не длиннее %(num)d символов", limit)
 
 
 class RuTimeField(TimeField):
@@ -44,50 +53,64 @@ class RuTimeField(TimeField):
         try:
             super().process_formdata(valuelist)
         except ValueError as exc:
-            raise ValueError("Укажите время в формате ЧЧ:ММ") from exc
+            raise ValueError(_("Укажите время в формате ЧЧ:ММ")) from exc
 
 
-def _minutes_field(label: str, *validators) -> IntegerField:
+def _minutes_field(label, *validators) -> IntegerField:
     return IntegerField(label, validators=[*validators, NumberRange(
-        min=5, max=MAX_MINUTES, message=f"От 5 до {MAX_MINUTES} минут")],
-        render_kw={"min": 5, "max": MAX_MINUTES, "step": 5})
+        min=MIN_MINUTES, max=MAX_MINUTES, message=_l(
+            "От %(low)s до %(high)s минут", low=MIN_MINUTES, high=MAX_MINUTES))],
+        render_kw={"min": MIN_MINUTES, "max": MAX_MINUTES, "step": 5})
 
 
 def _in_years(form, field) -> None:
     """Dates the calendar works with (and Python's arithmetic never overflows on)."""
     if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
-        raise ValidationError(f"Год должен быть от {MIN_YEAR} до {MAX_YEAR}")
+        raise ValidationError(_("Год должен быть от %(first)s до %(last)s", first=MIN_YEAR,
+                                last=MAX_YEAR))
+
+
+def _name_field(label) -> StringField:
+    return StringField(label, validators=[Optional(), Length(max=100,
+                                                             message=_too_long(100))])
+
+
+def _comment_field() -> TextAreaField:
+    return TextAreaField(_l("Комментарий"), validators=[Optional(), Length(
+        max=MAX_COMMENT, message=_too_long(MAX_COMMENT))], render_kw={"rows": 2})
 
 
 class _WhenForm(FlaskForm):
     """Who and when: the doctor, the local day and time, the length in minutes."""
 
-    doctor = SelectField("Врач", coerce=int, validators=[InputRequired(REQUIRED)])
-    day = RuDateField("Дата", format=DATE_FORMATS, message=DATE_MESSAGE,
+    doctor = SelectField(_l("Врач"), coerce=int, validators=[InputRequired(REQUIRED)])
+    day = RuDateField(_l("Дата"), format=DATE_FORMATS, message=DATE_MESSAGE,
                       validators=[InputRequired(REQUIRED), _in_years])
-    time = RuTimeField("Время", validators=[InputRequired(REQUIRED)], render_kw={"step": 300})
-    override_hours = BooleanField("Записать вне рабочего времени врача")
+    time = RuTimeField(_l("Время"), validators=[InputRequired(REQUIRED)],
+                       render_kw={"step": 300})
+    override_hours = BooleanField(_l("Записать вне рабочего времени врача"))
 
 
 class AppointmentForm(_WhenForm):
     """A new appointment: an existing patient (`patient`) or a new one typed in."""
 
-    minutes = _minutes_field("Длительность, мин", Optional())
-    service = SelectField("Услуга", coerce=int, default=0)
-    patient = HiddenField("Пациент")
-    patient_query = StringField("Пациент", validators=[Optional(), Length(max=100)])
-    new_patient = BooleanField("Новый пациент")
-    last_name = StringField("Фамилия", validators=[Optional(), Length(max=100)])
-    first_name = StringField("Имя", validators=[Optional(), Length(max=100)])
-    middle_name = StringField("Отчество", validators=[Optional(), Length(max=100)])
-    phone = StringField("Телефон", validators=[Optional(), Length(max=32)])
-    birth_date = RuDateField("Дата рождения", format=DATE_FORMATS, message=DATE_MESSAGE,
+    minutes = _minutes_field(_l("Длительность, мин"), Optional())
+    service = SelectField(_l("Услуга"), coerce=int, default=0)
+    patient = HiddenField(_l("Пациент"))
+    patient_query = _name_field(_l("Пациент"))
+    new_patient = BooleanField(_l("Новый пациент"))
+    last_name = _name_field(_l("Фамилия"))
+    first_name = _name_field(_l("Имя"))
+    middle_name = _name_field(_l("Отчество"))
+    phone = StringField(_l("Телефон"), validators=[Optional(), Length(
+        max=32, message=_too_long(32))])
+    birth_date = RuDateField(_l("Дата рождения"), format=DATE_FORMATS, message=DATE_MESSAGE,
                              validators=[Optional()])
-    comment = TextAreaField("Комментарий", validators=[Optional(), Length(
-        max=MAX_COMMENT, message=f"Не длиннее {MAX_COMMENT} символов")], render_kw={"rows": 2})
-    is_primary = BooleanField("Первичный приём")
+    comment = _comment_field()
+    is_primary = BooleanField(_l("Первичный приём"))
     confirm_overlap = HiddenField()
     force_new = HiddenField()  # "1": register the typed-in patient despite a namesake on file
+    walk_in = HiddenField()  # "1": «Сейчас», the patient is at the desk (booking.py)
 
     def patient_id(self) -> int | None:
         """The picked patient's id, None when none (or not an id at all)."""
@@ -106,25 +129,24 @@ class AppointmentForm(_WhenForm):
 class EditForm(_WhenForm):
     """Change an appointment: time, doctor, length (a move) and service, comment, mark."""
 
-    minutes = _minutes_field("Длительность, мин", InputRequired(REQUIRED))
-    service = SelectField("Услуга", coerce=int, default=0)
-    comment = TextAreaField("Комментарий", validators=[Optional(), Length(
-        max=MAX_COMMENT, message=f"Не длиннее {MAX_COMMENT} символов")], render_kw={"rows": 2})
-    is_primary = BooleanField("Первичный приём")
+    minutes = _minutes_field(_l("Длительность, мин"), InputRequired(REQUIRED))
+    service = SelectField(_l("Услуга"), coerce=int, default=0)
+    comment = _comment_field()
+    is_primary = BooleanField(_l("Первичный приём"))
 
 
 class MoveForm(_WhenForm):
     """Drag and drop: the new doctor, day and time; `minutes` when resized."""
 
-    minutes = _minutes_field("Длительность, мин", Optional())
+    minutes = _minutes_field(_l("Длительность, мин"), Optional())
 
 
 class CancelForm(FlaskForm):
-    reason = StringField("Причина отмены", validators=[Optional(), Length(
-        max=MAX_REASON, message=f"Не длиннее {MAX_REASON} символов")])
+    reason = StringField(_l("Причина отмены"), validators=[Optional(), Length(
+        max=MAX_REASON, message=_too_long(MAX_REASON))])
 
 
-def _day_field(label: str, *validators) -> RuDateField:
+def _day_field(label, *validators) -> RuDateField:
     return RuDateField(label, format=DATE_FORMATS, message=DATE_MESSAGE,
                        validators=[*validators, _in_years])
 
@@ -141,18 +163,18 @@ class WeekForm(FlaskForm):
 
 for _key, _label in DAYS:
     setattr(WeekForm, f"hours_{_key}", StringField(_label, validators=[Optional(), Length(
-        max=100, message="Не длиннее 100 символов")], render_kw={
-        "placeholder": "выходной", "autocomplete": "off"}))
+        max=100, message=_too_long(100))], render_kw={
+        "placeholder": _l("выходной"), "autocomplete": "off"}))
 
 
 class ExceptionForm(FlaskForm):
     """A day off, vacation, sick leave or extra shift over a range of days."""
 
-    kind = SelectField("Что", choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
-    first = _day_field("С", InputRequired(REQUIRED))
-    last = _day_field("По (включительно)", Optional())
-    clinic = SelectField("Филиал", coerce=int, default=0)
-    starts_at = RuTimeField("Часы: с", validators=[Optional()], render_kw={"step": 300})
-    ends_at = RuTimeField("до", validators=[Optional()], render_kw={"step": 300})
-    note = StringField("Примечание", validators=[Optional(), Length(
-        max=255, message="Не длиннее 255 символов")])
+    kind = SelectField(_l("Что"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
+    first = _day_field(_l("С"), InputRequired(REQUIRED))
+    last = _day_field(_l("По (включительно)"), Optional())
+    clinic = SelectField(_l("Филиал"), coerce=int, default=0)
+    starts_at = RuTimeField(_l("Часы: с"), validators=[Optional()], render_kw={"step": 300})
+    ends_at = RuTimeField(_l("до"), validators=[Optional()], render_kw={"step": 300})
+    note = StringField(_l("Примечание"), validators=[Optional(), Length(
+        max=255, message=_too_long(255))])

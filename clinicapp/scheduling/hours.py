@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
@@ -30,6 +32,7 @@ from .models import (
     ScheduleException,
     WorkingInterval,
 )
+from .rules import too_long
 from .slots import WHOLE_DAY_KINDS, day_bounds, local_instant
 
 EXCLUSION_VIOLATION = "23P01"
@@ -59,12 +62,13 @@ def check_may_edit(actor, doctor: Employee, branches) -> None:
     Raises PermissionDenied, ValidationFailed naming `doctor`.
     """
     if not doctor.is_active or not doctor.is_doctor:
-        raise field_error("doctor", "Врач не ведёт приём: график не меняется")
+        raise field_error("doctor", _("Врач не ведёт приём: график не меняется"))
     for branch in branches:
         if actor is not None and not can_see_branch(actor, branch.id):
-            raise PermissionDenied("Нет доступа к этому филиалу", code="branch_forbidden")
+            raise PermissionDenied(_("Нет доступа к этому филиалу"), code="branch_forbidden")
         if all(b.id != branch.id for b in doctor.branches):
-            raise field_error("doctor", f"{doctor.full_name} не работает в «{branch.name}»")
+            raise field_error("doctor", _("%(doctor)s не работает в «%(branch)s»",
+                                          doctor=doctor.full_name, branch=branch.name))
 
 
 def week_template(doctor: Employee) -> Week:
@@ -101,7 +105,8 @@ def _clash(doctor: Employee, week: Week, clinic: Clinic, weekday: int,
             continue
         for start, end in days.get(weekday, []):
             if any(new_start < end and start < new_end for new_start, new_end in intervals):
-                return f"пересекается с часами в «{names[clinic_id]}» ({_span(start, end)})"
+                return _("пересекается с часами в «%(branch)s» (%(hours)s)",
+                         branch=names[clinic_id], hours=_span(start, end))
     return None
 
 
@@ -115,12 +120,12 @@ def _week_errors(doctor: Employee, clinic: Clinic, week: dict) -> tuple[dict, di
     for n, key in enumerate(DAY_KEYS):
         pairs = cleaned.get(key, [])
         if any(end == "24:00" for _start, end in pairs):
-            errors[f"hours_{key}"] = ["Приём заканчивается не позже 23:59"]
+            errors[f"hours_{key}"] = [_("Приём заканчивается не позже 23:59")]
             continue
         new[n] = [(time.fromisoformat(start), time.fromisoformat(end)) for start, end in pairs]
         clash = _clash(doctor, current, clinic, n, new[n])
         if clash:
-            errors[f"hours_{key}"] = [f"{DAY_LABELS[key]}: {clash}"]
+            errors[f"hours_{key}"] = [f"{DAY_LABELS[key]}: {clash}"]  # both translated
     return new, errors, current
 
 
@@ -156,8 +161,8 @@ def set_week_template(actor, doctor: Employee, clinic: Clinic, week: dict) -> li
     except IntegrityError as error:
         if getattr(error.orig, "pgcode", None) != EXCLUSION_VIOLATION:
             raise
-        raise Conflict("Часы врача в это же время уже заданы в другом филиале — обновите "
-                       "страницу", code="hours_overlap") from error
+        raise Conflict(_("Часы врача в это же время уже заданы в другом филиале — обновите "
+                         "страницу"), code="hours_overlap") from error
     after = _days_text(new)  # sorted as normalize_hours returns them
     changed = [key for key in DAY_KEYS if before[key] != after[key]]
     if changed:
@@ -197,21 +202,22 @@ def _check_exception(kind: str, first: date, last: date, clinic, starts_at, ends
                      note, today: date) -> None:
     errors: dict = {}
     if kind not in EXCEPTION_KINDS:
-        errors["kind"] = ["Выберите: выходной, отпуск, больничный или дополнительная смена"]
+        errors["kind"] = [_("Выберите: выходной, отпуск, больничный или дополнительная смена")]
     if first < today:
-        errors["first"] = ["Прошедшие дни не меняются"]
+        errors["first"] = [_("Прошедшие дни не меняются")]
     if last < first:
-        errors["last"] = ["Последний день не раньше первого"]
+        errors["last"] = [_("Последний день не раньше первого")]
     elif (last - first).days >= MAX_EXCEPTION_DAYS:
-        errors["last"] = [f"Не больше {MAX_EXCEPTION_DAYS} дней за раз"]
+        errors["last"] = [ngettext("Не больше %(num)d дня за раз", "Не больше %(num)d дней за раз",
+                                   MAX_EXCEPTION_DAYS)]
     if (starts_at is None) != (ends_at is None):
-        errors["ends_at"] = ["Укажите и начало, и конец — или ни того, ни другого"]
+        errors["ends_at"] = [_("Укажите и начало, и конец — или ни того, ни другого")]
     elif starts_at is not None and ends_at <= starts_at:
-        errors["ends_at"] = ["Конец позже начала"]
+        errors["ends_at"] = [_("Конец позже начала")]
     if kind == "extra_shift" and (clinic is None or starts_at is None):
-        errors["clinic"] = ["Дополнительной смене нужны филиал и часы"]
+        errors["clinic"] = [_("Дополнительной смене нужны филиал и часы")]
     if note is not None and len(note) > MAX_NOTE:
-        errors["note"] = [f"Не длиннее {MAX_NOTE} символов"]
+        errors["note"] = [too_long(MAX_NOTE)]
     if errors:
         raise ValidationFailed("; ".join(f"{k}: {v[0]}" for k, v in errors.items()),
                                details=errors)
@@ -232,7 +238,8 @@ def _check_clashes(doctor: Employee, days: list[date], kind: str, clinic, starts
     for row in existing:
         if (row.kind, row.clinic_id, row.starts_at, row.ends_at) == (
                 kind, clinic_id, starts_at, ends_at):
-            raise field_error("first", f"Это уже отмечено на {row.day:%d.%m.%Y}")
+            raise field_error("first", _("Это уже отмечено на %(day)s",
+                                         day=row.day.strftime("%d.%m.%Y")))
     if kind != "extra_shift":
         return
     week = week_template(doctor)
@@ -244,8 +251,9 @@ def _check_clashes(doctor: Employee, days: list[date], kind: str, clinic, starts
                       if r.kind == "extra_shift" and r.day == day and r.clinic_id != clinic_id]
         for start, end, name in elsewhere:
             if starts_at < end and start < ends_at:
-                raise field_error("starts_at", f"{day:%d.%m.%Y} врач в это время работает в "
-                                               f"«{name}» ({_span(start, end)})")
+                raise field_error("starts_at", _(
+                    "%(day)s врач в это время работает в «%(branch)s» (%(hours)s)",
+                    day=day.strftime("%d.%m.%Y"), branch=name, hours=_span(start, end)))
 
 
 def add_exception(actor, doctor: Employee, *, kind: str, first: date, last: date,
@@ -307,7 +315,8 @@ def delete_exception(actor, row: ScheduleException) -> None:
     """
     doctor = db.session.get(Employee, row.employee_id)
     if not may_delete(actor, doctor, row):
-        raise PermissionDenied("Это исключение касается филиала, к которому у вас нет доступа",
+        raise PermissionDenied(_("Это исключение касается филиала, к которому у вас нет "
+                                 "доступа"),
                                code="branch_forbidden")
     record(actor, "schedule.exception_removed", doctor, {
         "kind": row.kind, "day": row.day.isoformat(), "branch": row.clinic_id})

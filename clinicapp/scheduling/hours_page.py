@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import flash, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -28,13 +30,14 @@ from .rules import KIND_LABELS, WEEKDAY_SHORT, span_text
 PREVIEW_DAYS = 14
 LISTED_APPOINTMENTS = 50
 AFFECTED_KEY = "hours_affected"
+EVERY_BRANCH = _l("Во всех филиалах")
 
 
 def _doctor(doctor_id: int) -> Employee:
     """The doctor, if he works in a branch the user sees (404 otherwise: not a leak)."""
     doctor = db.session.get(Employee, doctor_id) if 0 < doctor_id <= MAX_ID else None
     if doctor is None or not doctor.is_doctor or not _branches(doctor):
-        raise NotFound("Врач не найден")
+        raise NotFound(_("Врач не найден"))
     return doctor
 
 
@@ -50,7 +53,7 @@ def _branch(doctor: Employee):
     branch_id = parse_id(request.args.get("branch"), "branch")
     chosen = next((b for b in branches if b.id == branch_id), None)
     if branch_id is not None and chosen is None:
-        raise NotFound("Врач не работает в этом филиале")
+        raise NotFound(_("Врач не работает в этом филиале"))
     return chosen or branches[0]
 
 
@@ -93,7 +96,7 @@ def _page(doctor: Employee, clinic, week_form: WeekForm | None = None,
 
 def _clinic_choices(doctor: Employee, branches: list) -> list[SelectChoice]:
     """Every branch of the doctor («во всех филиалах») only if the user sees them all."""
-    every = [SelectChoice(0, "Во всех филиалах")] if len(branches) == len(doctor.branches) \
+    every = [SelectChoice(0, EVERY_BRANCH)] if len(branches) == len(doctor.branches) \
         else []
     return every + [SelectChoice(b.id, b.name) for b in branches]
 
@@ -108,13 +111,14 @@ def doctor_hours(doctor_id: int):
     if request.method == "GET":
         return _page(doctor, clinic)
     if not has_permission(acting_user(), "calendar.manage"):
-        raise PermissionDenied("Менять график может регистратура или управляющий")
+        raise PermissionDenied(_("Менять график может регистратура или управляющий"))
     form = WeekForm()
     return perform(
         lambda: hours.set_week_template(acting_user(), doctor, clinic, form.week()), form=form,
         on_success=lambda changed: answer(
             _page_url(doctor, clinic),
-            f"График в «{clinic.name}» сохранён" if changed else "Изменений нет"),
+            _("График в «%(branch)s» сохранён", branch=clinic.name) if changed
+            else _("Изменений нет")),
         on_refusal=lambda _: _page(doctor, clinic, week_form=form, status=form_status(form)))
 
 
@@ -142,10 +146,11 @@ def new_exception(doctor_id: int):
     def added(result):
         rows, absent = result
         days = f"{rows[0].day:%d.%m.%Y}" + (f"–{rows[-1].day:%d.%m.%Y}" if len(rows) > 1 else "")
-        flash(f"Добавлено в график: {KIND_LABELS[form.kind.data].lower()}, {days}", "success")
+        flash(_("Добавлено в график: %(kind)s, %(days)s",
+                kind=KIND_LABELS[form.kind.data].lower(), days=days), "success")
         if absent:
-            flash(f"На эти часы у врача записей: {len(absent)} — перенесите их (список ниже)",
-                  "warning")
+            flash(_("На эти часы у врача записей: %(num)s — перенесите их (список ниже)",
+                    num=len(absent)), "warning")
             # The list survives the redirect in the session (ids only, shown once).
             session[AFFECTED_KEY] = [a.id for a in absent[:LISTED_APPOINTMENTS]]
         return answer(_page_url(doctor, clinic))
@@ -161,9 +166,9 @@ def remove_exception(exception_id: int):
     """Remove one day's exception; back to the page of the branch it was removed from."""
     row = db.session.get(ScheduleException, exception_id)
     if row is None:
-        raise NotFound("Исключение не найдено")
+        raise NotFound(_("Исключение не найдено"))
     doctor = _doctor(row.employee_id)
     back = _page_url(doctor, _branch(doctor))
     return perform(lambda: hours.delete_exception(acting_user(), row),
-                   on_success=lambda _: answer(back, "Исключение удалено"),
+                   on_success=lambda done: answer(back, _("Исключение удалено")),
                    on_refusal=lambda error: answer(back, error.detail, "error"))

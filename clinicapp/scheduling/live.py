@@ -17,6 +17,8 @@ api package, which subscribes to scheduling's signals and publishes to
 from __future__ import annotations
 
 from flask import Blueprint
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..core.errors import NotAuthenticated, PermissionDenied
 from ..core.permissions import has_permission
@@ -44,10 +46,10 @@ def authorize_calendar(user, branch_id: int):
     branch the user is not assigned to; admins see all), NotFound (no such branch).
     """
     if user is None:
-        raise NotAuthenticated("Нужен вход: токен (?token= или Authorization: Bearer) "
-                               "или сеанс сотрудника")
+        raise NotAuthenticated(_("Нужен вход: токен (?token= или Authorization: Bearer) "
+                                 "или сеанс сотрудника"))
     if not has_permission(user, PERMISSION):
-        raise PermissionDenied("Календарь доступен только сотрудникам клиники")
+        raise PermissionDenied(_("Календарь доступен только сотрудникам клиники"))
     return branch_for(user, branch_id)
 
 
@@ -59,5 +61,5 @@ def calendar_socket(ws, branch_id: int) -> None:
 
 
 def init_app(app) -> None:
-    rooms.register_room(ROOM_KIND, authorize_calendar, label="филиала")
+    rooms.register_room(ROOM_KIND, authorize_calendar, label=_l("филиала"))
     app.register_blueprint(bp)

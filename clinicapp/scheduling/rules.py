@@ -4,25 +4,31 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
 from ..core.errors import Conflict, ValidationFailed
 from ..org.clock import branch_zone
 from .slots import exists_locally
 
 # One voice, the patient's, as front desks say it: «Записан», «Пришёл», «Не пришёл».
 STATUS_LABELS = {
-    "booked": "Записан",
-    "confirmed": "Подтвердил",
-    "arrived": "Пришёл",
-    "in_progress": "На приёме",
-    "completed": "Принят",
-    "cancelled": "Отменена",  # the booking, not the patient: either side may cancel
-    "no_show": "Не пришёл",
+    "booked": _l("Записан"),
+    "confirmed": _l("Подтвердил"),
+    "arrived": _l("Пришёл"),
+    "in_progress": _l("На приёме"),
+    "completed": _l("Принят"),
+    "cancelled": _l("Отменена"),  # the booking, not the patient: either side may cancel
+    "no_show": _l("Не пришёл"),
 }
-SOURCE_LABELS = {"staff": "регистратурой", "web": "на сайте", "mobile": "в приложении",
-                 "cabinet": "в личном кабинете"}
-WEEKDAY_SHORT = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
-KIND_LABELS = {"day_off": "Выходной", "vacation": "Отпуск", "sick_leave": "Больничный",
-               "extra_shift": "Дополнительная смена"}
+SOURCE_LABELS = {"staff": _l("регистратурой"), "web": _l("на сайте"),
+                 "mobile": _l("в приложении"), "cabinet": _l("в личном кабинете")}
+WEEKDAY_SHORT = (_l("Пн"), _l("Вт"), _l("Ср"), _l("Чт"), _l("Пт"), _l("Сб"), _l("Вс"))
+KIND_LABELS = {"day_off": _l("Выходной"), "vacation": _l("Отпуск"),
+               "sick_leave": _l("Больничный"), "extra_shift": _l("Дополнительная смена")}
+# Who may book a start that has already passed today (audited as recorded after the fact).
+RECORD_PAST = "calendar.record_past"
 # Forward along the chain, skipping steps if need be; no-show before the visit;
 # a late arrival after a no-show. Cancelling has its own verb and rules.
 CHAIN = ("booked", "confirmed", "arrived", "in_progress", "completed")
@@ -40,12 +46,16 @@ def as_utc(moment: datetime, clinic, field: str = "start_datetime") -> datetime:
     wall-clock time a DST change skips (02:30 on a spring-forward night).
     """
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise ValidationFailed(f"{field}: дата вне диапазона {MIN_YEAR}–{MAX_YEAR}",
-                               details={field: [f"Год должен быть от {MIN_YEAR} до {MAX_YEAR}"]})
+        raise ValidationFailed(
+            _("%(field)s: дата вне диапазона %(first)s–%(last)s", field=field, first=MIN_YEAR,
+              last=MAX_YEAR),
+            details={field: [_("Год должен быть от %(first)s до %(last)s", first=MIN_YEAR,
+                               last=MAX_YEAR)]})
     if moment.tzinfo is None:
         zone = branch_zone(clinic)
         if not exists_locally(moment.date(), moment.time(), zone):
-            message = f"Такого времени {moment:%d.%m.%Y} нет (перевод часов)"
+            message = _("Такого времени %(day)s нет (перевод часов)",
+                        day=moment.strftime("%d.%m.%Y"))
             raise ValidationFailed(f"{field}: {message}", details={field: [message]})
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
@@ -55,19 +65,20 @@ def check_times(start: datetime, end: datetime, *, now: datetime, past_allowed: 
                 errors: dict) -> None:
     """Collect in `errors` an end not after the start, a too long one, a start in the past."""
     if end <= start:
-        errors["end_datetime"] = ["Окончание приёма должно быть позже начала"]
+        errors["end_datetime"] = [_("Окончание приёма должно быть позже начала")]
     elif end - start > MAX_LENGTH:
-        errors["end_datetime"] = ["Приём не может длиться больше 12 часов"]
+        errors["end_datetime"] = [_("Приём не может длиться больше 12 часов")]
     if not past_allowed and start < now:
-        errors["start_datetime"] = ["Нельзя записать на прошедшее время"]
+        errors["start_datetime"] = [_("Нельзя записать на прошедшее время")]
 
 
 def check_doctor(clinic, doctor, errors: dict) -> None:
     """Collect in `errors` (as `employee`) a doctor who does not see patients in `clinic`."""
     if not doctor.is_doctor or not doctor.is_active:
-        errors["employee"] = ["Сотрудник не ведёт приём"]
+        errors["employee"] = [_("Сотрудник не ведёт приём")]
     elif all(branch.id != clinic.id for branch in doctor.branches):
-        errors["employee"] = [f"{doctor.full_name} не работает в филиале «{clinic.name}»"]
+        errors["employee"] = [_("%(doctor)s не работает в филиале «%(branch)s»",
+                                doctor=doctor.full_name, branch=clinic.name)]
 
 
 def check_service(service, clinic, doctor, errors: dict) -> None:
@@ -75,11 +86,13 @@ def check_service(service, clinic, doctor, errors: dict) -> None:
     if service is None:
         return
     if not service.is_active:
-        errors["service"] = ["Услуга не оказывается"]
+        errors["service"] = [_("Услуга не оказывается")]
     elif all(branch.id != clinic.id for branch in service.clinics):
-        errors["service"] = [f"Услугу «{service.name}» не оказывают в филиале «{clinic.name}»"]
+        errors["service"] = [_("Услугу «%(service)s» не оказывают в филиале «%(branch)s»",
+                               service=service.name, branch=clinic.name)]
     elif all(person.id != doctor.id for person in service.doctors):
-        errors["service"] = [f"{doctor.full_name} не оказывает услугу «{service.name}»"]
+        errors["service"] = [_("%(doctor)s не оказывает услугу «%(service)s»",
+                               doctor=doctor.full_name, service=service.name)]
 
 
 def summary(errors: dict) -> str:
@@ -94,7 +107,8 @@ def raise_if_any(errors: dict) -> None:
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status)
+    """The status as people say it («Записан»), in the reader's language."""
+    return str(STATUS_LABELS.get(status, status))
 
 
 def allowed_transitions(status: str) -> set[str]:
@@ -106,10 +120,11 @@ def allowed_transitions(status: str) -> set[str]:
 def check_transition(before: str, after: str) -> None:
     """Raises Conflict unless `before` → `after` is allowed."""
     if after not in allowed_transitions(before):
-        raise Conflict(f"Нельзя сменить статус «{status_label(before)}» на "
-                       f"«{status_label(after)}»", code="status_transition",
-                       details={"status": [f"Из «{status_label(before)}» нельзя перейти в "
-                                           f"«{status_label(after)}»"]})
+        names = {"before": status_label(before), "after": status_label(after)}
+        raise Conflict(_("Нельзя сменить статус «%(before)s» на «%(after)s»", **names),
+                       code="status_transition",
+                       details={"status": [_("Из «%(before)s» нельзя перейти в «%(after)s»",
+                                             **names)]})
 
 
 def _text(value, field: str, limit: int) -> str | None:
@@ -117,9 +132,16 @@ def _text(value, field: str, limit: int) -> str | None:
         return None
     value = str(value).strip()
     if len(value) > limit:
-        raise ValidationFailed(f"{field}: не длиннее {limit} символов",
-                               details={field: [f"Не длиннее {limit} символов"]})
+        raise ValidationFailed(f"{field}: {too_long(limit, capital=False)}",
+                               details={field: [too_long(limit)]})
     return value or None
+
+
+def too_long(limit: int, capital: bool = True) -> str:
+    """«Не длиннее 255 символов»: the message of a text over its limit."""
+    if capital:
+        return ngettext("Не длиннее %(num)d символа", "Не длиннее %(num)d символов", limit)
+    return ngettext("не длиннее %(num)d символа", "не длиннее %(num)d символов", limit)
 
 
 def clean_comment(value) -> str | None:

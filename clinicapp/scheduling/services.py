@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
@@ -28,10 +29,11 @@ from ..core.signals import (
     send,
 )
 from ..extensions import db
-from ..org.clock import branch_zone
+from ..org.clock import branch_today, branch_zone
 from . import queries
 from .models import ACTIVE_STATUSES, Appointment
 from .rules import (
+    RECORD_PAST,
     as_utc,
     check_doctor,
     check_service,
@@ -43,12 +45,16 @@ from .rules import (
     status_label,
 )
 from .serializers import iso_utc
-from .slots import within_working_hours, working_intervals
+from .slots import STEPS, within_working_hours, working_intervals
 
 OVERLAP_CONSTRAINT = "ex_appointments_no_double_booking"
 EXCLUSION_VIOLATION = "23P01"
 BOOKABLE_STATUSES = ("booked", "confirmed")
 UNSET = object()
+# A walk-in starts "now" on the calendar's grid: up to one (coarsest) grid step ago.
+WALK_IN_GRACE = timedelta(minutes=max(STEPS))
+# How the creation's audit entry marks a start before the moment it was booked.
+AUDIT_MARKS = {"walk_in": "walk_in", "past": "after_the_fact"}
 
 
 # --- checks --------------------------------------------------------------------------
@@ -65,9 +71,9 @@ def ensure_may_act(actor, appointment: Appointment) -> None:
     if actor is None or queries.may_act_on(actor, appointment):
         return
     if _is_staff(actor):
-        raise PermissionDenied("Запись в филиале, к которому у вас нет доступа",
+        raise PermissionDenied(_("Запись в филиале, к которому у вас нет доступа"),
                                code="branch_forbidden")
-    raise NotFound("Запись не найдена")
+    raise NotFound(_("Запись не найдена"))
 
 
 def _hours_text(doctor, clinic, start: datetime) -> str:
@@ -75,10 +81,10 @@ def _hours_text(doctor, clinic, start: datetime) -> str:
     intervals = working_intervals(doctor.id, clinic, day, day)[day]
     zone = branch_zone(clinic)
     if not intervals:
-        return f"{day:%d.%m.%Y} врач не принимает в этом филиале"
+        return _("%(day)s врач не принимает в этом филиале", day=f"{day:%d.%m.%Y}")
     hours = ", ".join(f"{s.astimezone(zone):%H:%M}–{e.astimezone(zone):%H:%M}"
                       for s, e in intervals)
-    return f"часы приёма {day:%d.%m.%Y}: {hours}"
+    return _("часы приёма %(day)s: %(hours)s", day=f"{day:%d.%m.%Y}", hours=hours)
 
 
 def _outside_hours(actor, clinic, doctor, start: datetime, end: datetime,
@@ -91,7 +97,8 @@ def _outside_hours(actor, clinic, doctor, start: datetime, end: datetime,
         return False
     if override and _is_staff(actor) and has_permission(actor, "calendar.manage"):
         return True
-    message = (f"Вне рабочего времени врача ({_hours_text(doctor, clinic, start)})")
+    message = _("Вне рабочего времени врача (%(hours)s)",
+                hours=_hours_text(doctor, clinic, start))
     raise ValidationFailed(message, code="outside_working_hours",
                            details={"start_datetime": [message]})
 
@@ -103,8 +110,9 @@ def _patient_warnings(appointment: Appointment) -> list[dict]:
                                           appointment.ends_at, exclude_id=appointment.id):
         warnings.append({
             "code": "patient_overlap", "appointment": other.id,
-            "detail": f"Пациент в это время уже записан: {span_text(other)}, "
-                      f"{other.employee.full_name}, {other.clinic.name}"})
+            "detail": _("Пациент в это время уже записан: %(time)s, %(doctor)s, %(branch)s",
+                        time=span_text(other), doctor=other.employee.full_name,
+                        branch=other.clinic.name)})
     return warnings
 
 
@@ -118,25 +126,49 @@ def _is_double_booking(error: IntegrityError) -> bool:
     return name in (None, OVERLAP_CONSTRAINT)
 
 
+def _clash_text(other: Appointment, clinic, day, reveal_patient: bool) -> str:
+    """«Занято: Иванова А. А., 10:00–10:30» on `clinic`'s wall clock (the page's): the
+    clash's patient for staff, only its time for a patient (someone else's name is private).
+    The date is added when the clash starts on another day than `day`; the branch when it is
+    another branch's."""
+    zone = branch_zone(clinic)
+    start, end = other.starts_at.astimezone(zone), other.ends_at.astimezone(zone)
+    time = f"{start:%H:%M}–{end:%H:%M}"
+    if start.date() != day:
+        time = f"{start:%d.%m.%Y} {time}"
+    if not reveal_patient:
+        return _("Время занято: %(time)s", time=time)
+    if other.clinic_id != clinic.id:
+        return _("Занято: %(patient)s, %(time)s (%(branch)s)", patient=other.patient.short_name,
+                 time=time, branch=other.clinic.name)
+    return _("Занято: %(patient)s, %(time)s", patient=other.patient.short_name, time=time)
+
+
 def overlap_conflict(doctor_id: int, start: datetime, end: datetime,
-                     exclude_id: int | None = None) -> Conflict:
-    """A Conflict naming the doctor's appointment that overlaps [start, end)."""
+                     exclude_id: int | None = None, *, clinic=None,
+                     reveal_patient: bool = True) -> Conflict:
+    """A Conflict naming the doctor's appointment that overlaps [start, end): its patient
+    (short name, unless `reveal_patient` is false: a patient booking) and its time on
+    `clinic`'s clock (the clash's own branch by default). `details.conflicts` lists the ids."""
     clashes = queries.overlapping(doctor_id, start, end, exclude_id)
     if not clashes:
-        return Conflict("Это время у врача уже занято", code="slot_taken",
-                        details={"start_datetime": ["Время занято"]})
+        return Conflict(_("Это время у врача уже занято"), code="slot_taken",
+                        details={"start_datetime": [_("Время занято")]})
     other = clashes[0]
-    message = (f"Время занято: у врача {other.employee.full_name} уже есть запись №{other.id} "
-               f"на {span_text(other)} ({other.clinic.name})")
+    clinic = clinic or other.clinic
+    message = _clash_text(other, clinic, start.astimezone(branch_zone(clinic)).date(),
+                          reveal_patient)
     return Conflict(message, code="slot_taken",
                     details={"start_datetime": [message], "conflicts": [c.id for c in clashes]})
 
 
-def _write(appointment: Appointment, *, new: bool, **values) -> None:
+def _write(appointment: Appointment, *, new: bool, clinic, reveal_patient: bool = True,
+           **values) -> None:
     """Add the appointment or set `values` on it, and flush, inside a SAVEPOINT.
 
     A double booking rolls back just the savepoint (the object is as before)
-    and becomes a Conflict naming the clash.
+    and becomes a Conflict naming the clash (its patient only if `reveal_patient`,
+    its time on `clinic`'s clock).
     """
     doctor_id = values.get("employee_id", appointment.employee_id)
     start = values.get("starts_at", appointment.starts_at)
@@ -152,15 +184,58 @@ def _write(appointment: Appointment, *, new: bool, **values) -> None:
     except IntegrityError as error:
         if not _is_double_booking(error):
             raise
-        raise overlap_conflict(doctor_id, start, end, exclude_id) from error
+        raise overlap_conflict(doctor_id, start, end, exclude_id, clinic=clinic,
+                               reveal_patient=reveal_patient) from error
 
 
 # --- the verbs -----------------------------------------------------------------------
+
+def past_start(start: datetime, now: datetime, *, walk_in: bool = False) -> str | None:
+    """What a start is to `now`: None (not past), "walk_in" (a walk-in starts "now" on the
+    grid: up to WALK_IN_GRACE ago) or "past" (only recorded after the fact, today)."""
+    if start >= now:
+        return None
+    if walk_in and start >= now - WALK_IN_GRACE:
+        return "walk_in"
+    return "past"
+
+
+def _check_past(actor, clinic, start: datetime, now: datetime, record_past: bool,
+                errors: dict) -> None:
+    """Collect in `errors` a past start that may not be recorded after the fact: unless
+    asked (`record_past`), on another day than today in the branch, or by someone
+    without the `calendar.record_past` permission."""
+    if not record_past:
+        errors["start_datetime"] = [_("Нельзя записать на прошедшее время")]
+    elif start.astimezone(branch_zone(clinic)).date() != branch_today(clinic, now):
+        errors["start_datetime"] = [_("Нельзя записать на прошедшее время: задним числом "
+                                      "вносят только сегодняшние приёмы")]
+    elif not (_is_staff(actor) and has_permission(actor, RECORD_PAST)):
+        errors["start_datetime"] = [_("Нельзя записать на прошедшее время: вносить приёмы "
+                                      "задним числом вам не разрешено")]
+
+
+def _check_booking(actor, clinic, doctor, patient, service, status: str, errors: dict) -> None:
+    """Who books whom, where and what (PermissionDenied; the rest collected in `errors`)."""
+    if _is_staff(actor) and not can_see_branch(actor, clinic.id):
+        raise PermissionDenied(_("Нет доступа к этому филиалу"), code="branch_forbidden")
+    if actor is not None and not _is_staff(actor) and patient.user_id != actor.id:
+        raise PermissionDenied(_("Записать можно только себя"))
+    if not clinic.is_active:
+        errors["branch"] = [_("Филиал закрыт")]
+    if patient.organization_id != clinic.organization_id:
+        errors["patient"] = [_("Пациент другой организации")]
+    if status not in BOOKABLE_STATUSES:
+        errors["status"] = [_("Новая запись — booked или confirmed")]
+    check_doctor(clinic, doctor, errors)
+    check_service(service, clinic, doctor, errors)
+
 
 def book_appointment(actor, *, clinic, doctor, patient, service=None, starts_at: datetime,
                      ends_at: datetime | None = None, source: str = "staff",
                      is_primary: bool = False, comment: str | None = None,
                      override_hours: bool = False, status: str = "booked",
+                     walk_in: bool = False, record_past: bool = False,
                      now: datetime | None = None) -> tuple[Appointment, list[dict]]:
     """Book `patient` with `doctor` in `clinic`; returns (appointment, warnings).
 
@@ -170,33 +245,31 @@ def book_appointment(actor, *, clinic, doctor, patient, service=None, starts_at:
     themselves, inside working hours. `warnings` lists the patient's other
     appointments at the same time.
 
+    Not in the past, with two exceptions the staff pages ask for: a `walk_in`
+    (the patient at the desk) may start up to WALK_IN_GRACE ago, the grid's "now";
+    with `record_past` a start earlier today is recorded after the fact by holders
+    of `calendar.record_past` (audited as `appointment.recorded_after_the_fact`).
+    Past days never.
+
     Raises PermissionDenied (another branch / someone else), ValidationFailed
     naming the field (doctor not in the branch, service not provided there by
     the doctor, end before start, the past, outside working hours), Conflict
     (the doctor is busy then: names the clashing appointment).
     """
     now = now or utcnow()
-    if _is_staff(actor) and not can_see_branch(actor, clinic.id):
-        raise PermissionDenied("Нет доступа к этому филиалу", code="branch_forbidden")
-    if actor is not None and not _is_staff(actor) and patient.user_id != actor.id:
-        raise PermissionDenied("Записать можно только себя")
     errors: dict = {}
-    if not clinic.is_active:
-        errors["branch"] = ["Филиал закрыт"]
-    if patient.organization_id != clinic.organization_id:
-        errors["patient"] = ["Пациент другой организации"]
-    if status not in BOOKABLE_STATUSES:
-        errors["status"] = ["Новая запись — booked или confirmed"]
-    check_doctor(clinic, doctor, errors)
-    check_service(service, clinic, doctor, errors)
+    _check_booking(actor, clinic, doctor, patient, service, status, errors)
     start = as_utc(starts_at, clinic)
     if ends_at is None and service is None:
-        errors["end_datetime"] = ["Укажите окончание или услугу"]
+        errors["end_datetime"] = [_("Укажите окончание или услугу")]
         end = start
     else:
         end = as_utc(ends_at, clinic, "end_datetime") if ends_at is not None \
             else start + timedelta(minutes=service.duration_minutes)
-    check_times(start, end, now=now, past_allowed=False, errors=errors)
+    past = past_start(start, now, walk_in=walk_in)
+    if past == "past":
+        _check_past(actor, clinic, start, now, record_past, errors)
+    check_times(start, end, now=now, past_allowed=True, errors=errors)
     raise_if_any(errors)
     outside = _outside_hours(actor, clinic, doctor, start, end, override_hours)
     appointment = Appointment(
@@ -205,14 +278,19 @@ def book_appointment(actor, *, clinic, doctor, patient, service=None, starts_at:
         status=status, is_primary=bool(is_primary), source=source,
         comment=clean_comment(comment), created_by_id=getattr(actor, "id", None),
         outside_hours=outside)
-    _write(appointment, new=True)
+    _write(appointment, new=True, clinic=clinic,
+           reveal_patient=actor is None or _is_staff(actor))
+    times = {"start": iso_utc(start), "end": iso_utc(end)}
     record(actor, "appointment.created", appointment, {
         "branch": clinic.id, "employee": doctor.id, "patient": patient.id,
-        "service": appointment.service_id, "start": iso_utc(start), "end": iso_utc(end),
-        "status": status, "source": source, "outside_hours": outside})
+        "service": appointment.service_id, **times, "status": status, "source": source,
+        "outside_hours": outside, **({AUDIT_MARKS[past]: True} if past else {})})
+    if past == "past":
+        record(actor, "appointment.recorded_after_the_fact", appointment,
+               {**times, "recorded_at": iso_utc(now)})
     if outside:
         record(actor, "appointment.hours_overridden", appointment,
-               {"start": iso_utc(start), "end": iso_utc(end), "employee": doctor.id})
+               {**times, "employee": doctor.id})
     warnings = _patient_warnings(appointment)
     send(appointment_booked, appointment=appointment, actor=actor, warnings=warnings)
     return appointment, warnings
@@ -237,12 +315,12 @@ def move_appointment(actor, appointment: Appointment, starts_at: datetime,
     now = now or utcnow()
     ensure_may_act(actor, appointment)
     if actor is not None and not _is_staff(actor):
-        raise PermissionDenied("Перенести запись может только регистратура")
+        raise PermissionDenied(_("Перенести запись может только регистратура"))
     # A status step at the same moment: decide on its result, not on what was read before.
     db.session.refresh(appointment, with_for_update=True)
     if appointment.status not in ACTIVE_STATUSES:
-        raise Conflict(f"Запись в статусе «{status_label(appointment.status)}» "
-                       "нельзя перенести", code="not_movable")
+        raise Conflict(_("Запись в статусе «%(status)s» нельзя перенести",
+                         status=status_label(appointment.status)), code="not_movable")
     clinic = appointment.clinic
     doctor = employee or appointment.employee
     start = as_utc(starts_at, clinic)
@@ -260,8 +338,8 @@ def move_appointment(actor, appointment: Appointment, starts_at: datetime,
     outside = _outside_hours(actor, clinic, doctor, start, end, override_hours)
     before = {"start": iso_utc(appointment.starts_at), "end": iso_utc(appointment.ends_at),
               "employee": appointment.employee_id, "service": appointment.service_id}
-    _write(appointment, new=False, employee_id=doctor.id, employee=doctor, starts_at=start,
-           ends_at=end, outside_hours=outside, service=new_service,
+    _write(appointment, new=False, clinic=clinic, employee_id=doctor.id, employee=doctor,
+           starts_at=start, ends_at=end, outside_hours=outside, service=new_service,
            service_id=new_service.id if new_service else None)
     record(actor, "appointment.moved", appointment, {
         "from": before, "to": {"start": iso_utc(start), "end": iso_utc(end),
@@ -284,7 +362,7 @@ def update_appointment(actor, appointment: Appointment, *, comment=UNSET,
     """
     ensure_may_act(actor, appointment)
     if actor is not None and not _is_staff(actor):
-        raise PermissionDenied("Изменить запись может только регистратура")
+        raise PermissionDenied(_("Изменить запись может только регистратура"))
     changes: dict = {}
     if service is not UNSET and (service.id if service else None) != appointment.service_id:
         errors: dict = {}
@@ -293,7 +371,7 @@ def update_appointment(actor, appointment: Appointment, *, comment=UNSET,
         changes["service"] = [appointment.service_id, service.id if service else None]
         appointment.service_id, appointment.service = (service.id if service else None), service
     if comment is not UNSET and clean_comment(comment) != appointment.comment:
-        changes["comment"] = "изменён"
+        changes["comment"] = "изменён"  # the audit's own words, not shown translated
         appointment.comment = clean_comment(comment)
     if is_primary is not UNSET and bool(is_primary) != appointment.is_primary:
         changes["is_primary"] = [appointment.is_primary, bool(is_primary)]
@@ -319,12 +397,12 @@ def cancel_appointment(actor, appointment: Appointment, reason: str | None = Non
     now = now or utcnow()
     ensure_may_act(actor, appointment)
     if appointment.status not in ("booked", "confirmed", "arrived"):
-        raise Conflict(f"Запись в статусе «{status_label(appointment.status)}» "
-                       "нельзя отменить", code="not_cancellable")
+        raise Conflict(_("Запись в статусе «%(status)s» нельзя отменить",
+                         status=status_label(appointment.status)), code="not_cancellable")
     if actor is not None and not _is_staff(actor) and appointment.starts_at <= now:
-        raise ValidationFailed("Приём уже начался — отменить запись нельзя",
+        raise ValidationFailed(_("Приём уже начался — отменить запись нельзя"),
                                code="already_started",
-                               details={"appointment_id": ["Приём уже начался"]})
+                               details={"appointment_id": [_("Приём уже начался")]})
     reason = clean_reason(reason)
     before = appointment.status
     appointment.status = "cancelled"

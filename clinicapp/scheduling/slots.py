@@ -105,6 +105,13 @@ def align(moment: datetime, step: int, zone: ZoneInfo) -> datetime:
     return moment if not past else moment - past + timedelta(minutes=step)
 
 
+def cell_start(moment: datetime, step: int, zone: ZoneInfo) -> datetime:
+    """The start of the local `step`-minute grid cell that holds `moment` (a walk-in's "now")."""
+    local = moment.astimezone(zone)
+    return moment - timedelta(minutes=local.minute % step, seconds=local.second,
+                              microseconds=local.microsecond)
+
+
 def free_starts(working, busy, duration: timedelta, step: int, zone: ZoneInfo,
                 not_before: datetime) -> list[datetime]:
     """Grid start times where `duration` fits inside one working interval, clear of `busy`.

@@ -175,9 +175,10 @@ def test_book_in_one_window_see_it_and_drag_it_in_the_other(browser, second_brow
     clash_id = clash.json()["id"]
     wait_until(browser, lambda d: block_text(d, clash_id), "the other booking", LIVE_TIMEOUT)
     drag_block(browser, appointment_id, 12)
-    wait_until(browser, lambda d: "Время занято" in d.find_element(By.ID, "cal-toast").text,
+    wait_until(browser, lambda d: "Занято: " in d.find_element(By.ID, "cal-toast").text,
                "the refusal", LIVE_TIMEOUT)
-    assert f"№{clash_id}" in browser.find_element(By.ID, "cal-toast").text
+    # Whose time it is, not an internal number: the clash is this patient's own booking.
+    assert f"Занято: {short}, {TIMES[2]}–12:30" in browser.find_element(By.ID, "cal-toast").text
     wait_until(browser, lambda d: f"{TIMES[1]}–11:30" in (block_text(d, appointment_id) or "")
                and d.execute_script("return document.getElementById('appt-' + arguments[0])"
                                     ".style.transform", appointment_id) == "",

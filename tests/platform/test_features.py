@@ -60,8 +60,8 @@ def test_every_feature_registers_itself(app):
     assert {"main", "auth", "profile", "org", "staff", "patients", "catalog", "scheduling",
             "scheduling_live", "visits", "admin", "api_v1_visits"} <= blueprints
     assert [entry.endpoint for entry in menu(app)] == [
-        "main.home", "scheduling.calendar", "visits.today", "patients.index", "staff.index",
-        "catalog.index", "org.settings", "admin.users"]
+        "main.home", "scheduling.calendar", "scheduling.confirm_tomorrow", "visits.today",
+        "patients.index", "staff.index", "catalog.index", "org.settings", "admin.users"]
     assert {"calendar.manage", "visits.manage"} <= ROLE_PERMISSIONS["receptionist"]
     assert "visits.manage" in ROLE_PERMISSIONS["manager"]
     assert not {"calendar.manage", "visits.manage"} & ROLE_PERMISSIONS["cashier"]

@@ -89,8 +89,9 @@ def test_double_booking_is_a_409_naming_the_appointment(client, world, desk, add
                                                             patient=world.patient2.id))
     error = assert_error(response, 409, "start_datetime")
     assert error["error"] == "slot_taken"
-    assert f"№{existing.id}" in error["detail"] and "Докторов" in error["detail"]
-    assert "10:00–11:00" in error["detail"]
+    # Staff read whose time it is: the patient's short name and the time, no internal number.
+    assert error["detail"] == "Занято: Пациентов П., 10:00–11:00"
+    assert error["details"]["start_datetime"] == [error["detail"]]
     assert error["details"]["conflicts"] == [existing.id]
     # Back to back is fine, and so is the same time with another doctor.
     assert client.post(URL, headers=desk[1], json=body(world, at(day, "11:00"))).status_code == 201
@@ -366,7 +367,8 @@ def test_patch_moves_and_validates(client, world, desk, add_appointment):
     assert response.get_json()["time"] == "11:00" and response.get_json()["duration"] == 30
     error = assert_error(client.patch(url, headers=desk[1], json={
         "start_datetime": z(at(day, "12:15"))}), 409)
-    assert f"№{blocker.id}" in error["detail"]
+    assert error["detail"] == "Занято: Вторых О., 12:00–12:30"
+    assert error["details"]["conflicts"] == [blocker.id]
     assert_error(client.patch(url, headers=desk[1], json={"service": 999_999}), 400, "service")
     assert_error(client.patch(url, headers=desk[1], json={"status": "unknown"}), 400, "status")
     assert_error(client.patch(url, headers=desk[1], json={"employee": 999_999}), 400, "employee")
@@ -402,8 +404,8 @@ def test_cannot_move_onto_another_appointment(client, world, desk, add_appointme
     response = client.post(f"{URL}/{moving.id}/move", headers=desk[1], json={
         "start_datetime": z(at(day, "11:30")), "end_datetime": z(at(day, "12:00"))})
     error = assert_error(response, 409, "start_datetime")
-    assert f"№{other.id}" in error["detail"] and "11:00–12:00" in error["detail"]
-    assert "Докторов" in error["detail"]
+    assert error["detail"] == "Занято: Вторых О., 11:00–12:00"
+    assert error["details"]["conflicts"] == [other.id]
     db.session.expire_all()
     unchanged = db.session.get(Appointment, moving.id)
     assert unchanged.starts_at == at(day, "10:00") and unchanged.ends_at == at(day, "10:30")

@@ -133,7 +133,8 @@ def test_taken_time_names_the_clash(client, world, post, add_appointment):
     response = post(new_url(world), booking(world, day, "10:15"))
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert f"запись №{taken.id}" in html and "Время занято" in html and "<html" not in html
+    assert "Занято: Вторых О., 10:00–10:30" in html and "<html" not in html
+    assert f"№{taken.id}" not in html
     assert count() == 1
 
 
@@ -295,7 +296,9 @@ def test_edit_moves_and_changes(client, world, post, add_appointment):
     assert row.starts_at == at(day, "10:00") and row.ends_at == at(day, "10:45")
     assert row.comment == "Перенесли по звонку"
     onto = post(f"/calendar/appointments/{appointment.id}/edit", {**data, "time": "10:30"})
-    assert onto.status_code == 409 and f"запись №{other.id}" in onto.get_data(as_text=True)
+    assert onto.status_code == 409
+    assert "Занято: Вторых О., 11:00–11:30" in onto.get_data(as_text=True)
+    assert f"№{other.id}" not in onto.get_data(as_text=True)
     assert fresh(appointment.id).starts_at == at(day, "10:00")
 
 
@@ -338,7 +341,8 @@ def test_drag_onto_another_appointment_snaps_back(client, world, post, add_appoi
                     move_data(world.doctor, day, "09:45"))
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert 'data-code="slot_taken"' in html and f"запись №{other.id}" in html
+    assert 'data-code="slot_taken"' in html and "Занято: Вторых О., 10:00–10:30" in html
+    assert f"№{other.id}" not in html
     assert fresh(moving.id).starts_at == at(day, "09:00")
 
 
@@ -564,7 +568,8 @@ def test_drag_messages_say_what_happened(client, world, post, add_appointment):
     refused = post(f"/calendar/appointments/{moving.id}/move",
                    move_data(world.other_doctor, day, "11:00"))
     text = refused.get_data(as_text=True)
-    assert refused.status_code == 409 and "start_datetime" not in text and "Время занято" in text
+    assert refused.status_code == 409 and "start_datetime" not in text
+    assert "Занято: Пациентов П., 11:00–11:30" in text
 
 
 def test_new_dialog_starts_with_half_an_hour(client, world, desk_page):

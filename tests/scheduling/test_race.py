@@ -79,7 +79,8 @@ def test_32_clients_race_for_one_slot(live_server, desk):
     for response in responses:
         if response.status_code == 409:
             error = response.json()
-            assert error["error"] == "slot_taken" and f"№{winner['id']}" in error["detail"]
+            assert error["error"] == "slot_taken" and error["details"]["conflicts"] == [
+                winner["id"]] and error["detail"].startswith("Занято: ")
     clashes = _json(requests.get(url + "/conflicts", headers=headers, timeout=10, params={
         "employee": doctor, "start_datetime": slot["start_datetime"],
         "end_datetime": slot["end_datetime"]}))

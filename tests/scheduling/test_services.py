@@ -61,7 +61,8 @@ def test_a_refused_write_keeps_the_transaction_usable(app, world, make_user, add
         services.book_appointment(desk, clinic=world.a, doctor=world.doctor,
                                   patient=world.patient2, starts_at=at(day, "10:15"),
                                   ends_at=at(day, "10:45"))
-    assert f"№{taken.id}" in refused.value.detail
+    assert refused.value.detail == "Занято: Пациентов П., 10:00–10:30"
+    assert refused.value.details["conflicts"] == [taken.id]
     # The same session goes on working: the savepoint took the failure.
     appointment, _ = services.book_appointment(
         desk, clinic=world.a, doctor=world.doctor, patient=world.patient2,
