@@ -44,6 +44,10 @@ def _start_chromium(size: tuple[int, int], mobile: bool = False):
         options.add_argument(argument)
     options.add_argument(f"--window-size={size[0]},{size[1]}")
     options.add_argument(f"--user-data-dir={profile}")
+    # A Russian clinic's browser (Accept-Language decides a page's language until the
+    # person chooses): the browser tests read the Russian words on screen.
+    options.add_argument("--lang=ru-RU")
+    options.add_experimental_option("prefs", {"intl.accept_languages": "ru-RU,ru"})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     try:
         driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)

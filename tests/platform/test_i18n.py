@@ -27,7 +27,12 @@ CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 NOT_PAGES = {"static", "main.uploads", "main.docs", "favicon", "catalog.export_xlsx"}
 
 
+# Text marked as another language (the language switch names each language in itself).
+OTHER_LANGUAGE = re.compile(r'(<(\w+)[^>]*\blang="(?!en\b)[a-z-]+"[^>]*>).*?(</\2>)', re.S)
+
+
 def _cyrillic_lines(text: str) -> list[str]:
+    text = OTHER_LANGUAGE.sub(r"\1\3", text)
     return [line.strip()[:160] for line in text.splitlines() if CYRILLIC.search(line)]
 
 
