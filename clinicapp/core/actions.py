@@ -10,7 +10,8 @@ Services flush and raise DomainError; the request commits once (ARCHITECTURE.md 
         return perform(
             lambda: services.create_service(current_user, **form.values()), form=form,
             on_success=lambda service: answer(url_for("catalog.index"),
-                                              f"Услуга «{service.name}» добавлена"),
+                                              _("Услуга «%(name)s» добавлена",
+                                                name=service.name)),
             on_refusal=lambda error: (render_template("catalog/service_form.html", form=form),
                                       form_status(form)))
 
@@ -28,9 +29,12 @@ htmx gets the fragment, a full page (no JavaScript) is redirected with a flash:
     back = url_for("visits.today", branch=clinic.id)
     return perform(
         lambda: change_status(user, appointment, status),
-        on_success=lambda _: answer(back, "Пришёл", fragment=lambda: board()),
+        on_success=lambda result: answer(back, _("Пришёл"), fragment=lambda: board()),
         on_refusal=lambda error: answer(back, error.detail, "error", fragment=lambda: (
             board(error=error.detail), error.status_code)))
+
+Messages are in the reader's language (`_()`, flask_babel's gettext); a service's
+refusal already is.
 
 Without `on_refusal` a refusal goes to the app's error handler (core/http.py): the
 error page, or the message alone for htmx, with the error's status code.

@@ -1,8 +1,9 @@
 """Domain errors raised by services and mapped to HTTP by views and the API.
 
-A service raises one of these with a human message in Russian; the API turns
-it into `{"detail", "error", "details"}` with the status code, a page turns it
-into a flash or a form error.
+A service raises one of these with a human message in the reader's language
+(`flask_babel.gettext`; the API's requests are always Russian); the API turns it
+into `{"detail", "error", "details"}` with the status code, a page turns it into
+a flash or a form error.
 """
 from __future__ import annotations
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from wtforms.validators import Length
+
 from .errors import DomainError, ValidationFailed
+from .texts import too_long
 
 
 class FormInvalid(ValidationFailed):
@@ -15,12 +20,17 @@ class FormInvalid(ValidationFailed):
     code = "invalid_form"
 
 
+def max_length(limit: int) -> Length:
+    """Length(max=limit) whose message («Не длиннее 100 символов») is in the reader's language."""
+    return Length(max=limit, message=LazyString(too_long, limit))
+
+
 def form_refusal(form) -> FormInvalid:
     """The form's own errors as a refusal: `field: message; …`, details by field."""
     errors = {name: messages for name, messages in form.errors.items() if messages}
     summary = "; ".join(f"{name}: {messages[0]}" if name else str(messages[0])
                         for name, messages in errors.items())
-    return FormInvalid(summary or "Проверьте поля формы",
+    return FormInvalid(summary or _("Проверьте поля формы"),
                        details={name or "form": list(messages)
                                 for name, messages in errors.items()})
 

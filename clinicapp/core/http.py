@@ -1,23 +1,27 @@
 """One place that turns errors into responses, and the security headers.
 
-Under /api (and /ws) errors are JSON `{"detail", "error", "details"}`; pages
-get a friendly page in the site's layout. A stack trace never reaches a user.
+Under /api (and /ws) errors are JSON `{"detail", "error", "details"}` in Russian, the
+API's language; pages get a friendly page in the site's layout, in the reader's
+language. A stack trace never reaches a user.
 Hostile input is refused before any view by core.input_guard (installed here).
 """
 from __future__ import annotations
 
 from flask import Flask, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..extensions import db
 from . import input_guard
-from .error_shape import ERROR_CODES, HTTP_MESSAGES, error_body
+from .error_shape import ERROR_CODES, HTTP_MESSAGES, N_, error_body
 from .errors import DomainError, NotAuthenticated
 from .htmx import wants_fragment
 from .logs import log_exception
 
 DOC_PAGES = ("/api/docs", "/api/redoc")
+CSRF_MESSAGE = N_("Сессия устарела или форма отправлена повторно. Обновите страницу и "
+                  "попробуйте снова.")
 
 
 def wants_json() -> bool:
@@ -27,6 +31,12 @@ def wants_json() -> bool:
 def _json_error(status: int, detail: str, code: str, details: dict | None = None,
                 headers: dict | None = None):
     return error_body(detail, code, details), status, headers or {}
+
+
+def _status_words(status: int, fallback: str) -> str:
+    """A status's words for a page, in the reader's language (the API keeps the Russian)."""
+    words = HTTP_MESSAGES.get(status)
+    return gettext(words) if words else fallback
 
 
 def _page_error(status: int, detail: str):
@@ -50,7 +60,7 @@ def handle_http_exception(error: HTTPException):
     headers.update(data.get("headers") or {})
     if wants_json():
         return _json_error(status, detail, ERROR_CODES.get(status, "error"), details, headers)
-    response = _page_error(status, HTTP_MESSAGES.get(status, error.name))
+    response = _page_error(status, _status_words(status, error.name))
     return response[0], status, headers
 
 
@@ -108,9 +118,9 @@ def handle_domain_error(error: DomainError):
 
 def handle_csrf_error(error: CSRFError):
     db.session.rollback()
-    message = "Сессия устарела или форма отправлена повторно. Обновите страницу и попробуйте снова."
     if wants_json():
-        return _json_error(400, message, "csrf_failed")
+        return _json_error(400, CSRF_MESSAGE, "csrf_failed")
+    message = gettext(CSRF_MESSAGE)
     if wants_fragment():
         return message, 400
     return _page_error(400, message)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 class MenuEntry:
     order: int  # position in the menu, lowest first
     endpoint: str
-    label: str
+    label: str  # lazy_gettext("…"): translated when the menu is drawn
     permission: str | None  # shown to those who hold it; None: to everyone signed in
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import g
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .errors import NotAuthenticated, PermissionDenied
@@ -23,7 +24,10 @@ PERMISSION_LABELS: dict[str, str] = {}
 
 
 def declare(permission: str, *, roles, label: str) -> None:
-    """A feature's permission and the roles that hold it (the admin holds all)."""
+    """A feature's permission and the roles that hold it (the admin holds all).
+
+    `label` is read on pages: give it as `lazy_gettext("…")`, translated when shown.
+    """
     for role in roles:
         ROLE_PERMISSIONS[role].add(permission)
     PERMISSION_LABELS[permission] = label
@@ -68,9 +72,9 @@ def require_permission(permission: str):
         def wrapper(*args, **kwargs):
             user = acting_user()
             if user is None:
-                raise NotAuthenticated("Требуется вход в систему")
+                raise NotAuthenticated(_("Требуется вход в систему"))
             if not has_permission(user, permission):
-                raise PermissionDenied("Недостаточно прав для этого действия")
+                raise PermissionDenied(_("Недостаточно прав для этого действия"))
             return func(*args, **kwargs)
 
         return wrapper

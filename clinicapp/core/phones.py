@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import phonenumbers
+from flask_babel import gettext as _
 
 DEFAULT_REGION = "RU"
 # Uzbekistan's national numbers have 9 digits (90 123 45 67); no Russian or Kazakh
@@ -19,9 +20,9 @@ def _parse(text: str, region: str) -> str:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhone("Неверный формат телефона") from exc
+        raise InvalidPhone(_("Неверный формат телефона")) from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhone("Неверный номер телефона")
+        raise InvalidPhone(_("Неверный номер телефона"))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -53,7 +54,7 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
             return _parse(candidate, candidate_region)
         except InvalidPhone as exc:
             error = error or exc
-    raise error or InvalidPhone("Неверный формат телефона")
+    raise error or InvalidPhone(_("Неверный формат телефона"))
 
 
 def display_phone(phone: str | None) -> str:

@@ -1,6 +1,7 @@
 """URL converters: ids in URLs stay within PostgreSQL's integer range."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 from .errors import field_error
@@ -26,5 +27,5 @@ def parse_id(raw: str | None, field: str) -> int | None:
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
-        raise field_error(field, "Ожидается id (целое положительное число)")
+        raise field_error(field, _("Ожидается id (целое положительное число)"))
     return int(raw)

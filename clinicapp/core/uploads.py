@@ -10,6 +10,7 @@ from io import BytesIO
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from .errors import ValidationFailed
@@ -25,6 +26,11 @@ def upload_dir() -> Path:
     return path
 
 
+def _not_an_image(field: str) -> ValidationFailed:
+    message = _("Нужна картинка JPEG, PNG или WebP")
+    return ValidationFailed(message, details={field: [message]})
+
+
 def save_image(stream, field: str, folder: str) -> str:
     """Store an uploaded image; return its path relative to the uploads folder.
 
@@ -33,17 +39,16 @@ def save_image(stream, field: str, folder: str) -> str:
     """
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise ValidationFailed("Файл больше 5 МБ", details={field: ["Файл больше 5 МБ"]})
+        message = _("Файл больше %(size)s МБ", size=MAX_BYTES // 2**20)
+        raise ValidationFailed(message, details={field: [message]})
     try:
         image = Image.open(BytesIO(data))
         image.load()
     except (UnidentifiedImageError, OSError) as exc:
-        message = "Нужна картинка JPEG, PNG или WebP"
-        raise ValidationFailed(message, details={field: [message]}) from exc
+        raise _not_an_image(field) from exc
     kind = image.format
     if kind not in FORMATS:
-        message = "Нужна картинка JPEG, PNG или WebP"
-        raise ValidationFailed(message, details={field: [message]})
+        raise _not_an_image(field)
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     if kind == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")

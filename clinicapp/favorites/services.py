@@ -1,6 +1,7 @@
 """Adding and removing favourites; both are idempotent."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert
 
 from ..core.errors import NotFound
@@ -23,7 +24,7 @@ def set_favorite_clinic(user, clinic_id: int, present: bool) -> None:
     """Add (present=True) or remove a favourite clinic. Raises NotFound."""
     clinic = db.session.get(Clinic, clinic_id)
     if clinic is None or not clinic.is_active:
-        raise NotFound("Клиника не найдена")
+        raise NotFound(_("Клиника не найдена"))
     _set(FavoriteClinic, "clinic_id", user, clinic_id, present)
 
 
@@ -31,7 +32,7 @@ def set_favorite_doctor(user, doctor_id: int, present: bool) -> None:
     """Add (present=True) or remove a favourite doctor. Raises NotFound."""
     doctor = db.session.get(Employee, doctor_id)
     if doctor is None or not doctor.is_doctor or not doctor.is_active:
-        raise NotFound("Врач не найден")
+        raise NotFound(_("Врач не найден"))
     _set(FavoriteDoctor, "employee_id", user, doctor_id, present)
 
 

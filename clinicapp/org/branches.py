@@ -6,6 +6,7 @@ a `branch` query parameter. Both must agree when both are given.
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 
 from ..core.errors import NotFound, PermissionDenied, ValidationFailed
 from ..core.permissions import ALL_BRANCHES_ROLES, can_see_branch
@@ -16,21 +17,22 @@ from .models import Clinic
 HEADER = "X-Branch-Id"
 
 
+def _bad_header(message: str) -> ValidationFailed:
+    return ValidationFailed(message, details={HEADER: [_("Ожидается id филиала")]})
+
+
 def _header_branch_id() -> int | None:
     raw = request.headers.get(HEADER)
     if raw is None:
         return None
     if not raw.strip():  # a client that sends the header means a branch
-        raise ValidationFailed(f"Заголовок {HEADER} пуст",
-                               details={HEADER: ["Ожидается id филиала"]})
+        raise _bad_header(_("Заголовок %(header)s пуст", header=HEADER))
     try:
         value = int(raw)
     except ValueError as exc:
-        raise ValidationFailed(f"{HEADER} должен быть числом",
-                               details={HEADER: ["Ожидается id филиала"]}) from exc
+        raise _bad_header(_("%(header)s должен быть числом", header=HEADER)) from exc
     if not 0 < value <= MAX_ID:
-        raise ValidationFailed(f"{HEADER}: нет такого филиала",
-                               details={HEADER: ["Ожидается id филиала"]})
+        raise _bad_header(_("%(header)s: нет такого филиала", header=HEADER))
     return value
 
 
@@ -42,9 +44,10 @@ def requested_branch_id(query_branch: int | None = None) -> int | None:
     header = _header_branch_id()
     if header is not None and query_branch is not None and header != query_branch:
         raise ValidationFailed(
-            f"Параметр branch ({query_branch}) и заголовок {HEADER} ({header}) указывают "
-            "на разные филиалы",
-            details={"branch": [f"не совпадает с {HEADER}"], HEADER: ["не совпадает с branch"]})
+            _("Параметр branch (%(branch)s) и заголовок %(header)s (%(value)s) указывают "
+              "на разные филиалы", branch=query_branch, header=HEADER, value=header),
+            details={"branch": [_("не совпадает с %(other)s", other=HEADER)],
+                     HEADER: [_("не совпадает с %(other)s", other="branch")]})
     return query_branch if query_branch is not None else header
 
 
@@ -52,9 +55,9 @@ def branch_for(user, branch_id: int) -> Clinic:
     """The branch, if it exists and the user may see it (404 / 403 otherwise)."""
     clinic = db.session.get(Clinic, branch_id) if 0 < branch_id <= MAX_ID else None
     if clinic is None:
-        raise NotFound("Филиал не найден", details={"branch": ["Нет такого филиала"]})
+        raise NotFound(_("Филиал не найден"), details={"branch": [_("Нет такого филиала")]})
     if not can_see_branch(user, branch_id):
-        raise PermissionDenied("Нет доступа к этому филиалу", code="branch_forbidden")
+        raise PermissionDenied(_("Нет доступа к этому филиалу"), code="branch_forbidden")
     return clinic
 
 

@@ -10,7 +10,8 @@ asks this module which one (no zone is written anywhere else):
 - a person's zone for their own things (sessions, last sign-in): their branches'
   zone when they all share one, else the organization's (see `person_zone`).
 
-Zones are shown by a human name, «Москва, UTC+3» (`zone_label`).
+Zones are shown by a human name, «Москва, UTC+3» (`zone_label`), dates and moments as
+the reader's language writes them (`date_text`, `local_text`).
 """
 from __future__ import annotations
 
@@ -18,17 +19,19 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel.core import get_global
-from babel.dates import get_timezone_location
-from flask import has_request_context
+from babel.core import Locale, get_global
+from babel.dates import format_date, format_skeleton, get_timezone_location
+from flask import current_app, has_app_context, has_request_context
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from ..core.models import utcnow
 from ..extensions import db
 from .models import DEFAULT_ZONE, Organization
 
-DISPLAY_FORMAT = "%d.%m.%Y %H:%M"
-UNKNOWN_ZONE = "Неизвестный часовой пояс (ожидается, например, Europe/Moscow)"
+# A language that writes dates in digits: (date pattern, how date {1} and time {0} join).
+# Any other gets CLDR's medium date joined its own way: «May 15, 1990, 14:05».
+NUMERIC_DATES = {"ru": ("dd.MM.yyyy", "{1} {0}")}
 # The IANA areas of real places; the rest (Etc/GMT+3, US/Eastern, W-SU, posix/…) are
 # aliases or offsets that would only clutter a list people pick from.
 PLACE_AREAS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe",
@@ -55,11 +58,12 @@ def place_zones() -> tuple[str, ...]:
 
 
 def clean_zone(value) -> str:
-    """The IANA zone name to store; raises ValueError (Russian) for an empty or unknown one."""
+    """The IANA zone name to store; raises ValueError (in the reader's language) for an empty
+    or unknown one."""
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("Выберите часовой пояс")
+        raise ValueError(_("Выберите часовой пояс"))
     if value.strip() not in known_zones():
-        raise ValueError(UNKNOWN_ZONE)
+        raise ValueError(_("Неизвестный часовой пояс (ожидается, например, Europe/Moscow)"))
     return value.strip()
 
 
@@ -134,17 +138,40 @@ def to_local(moment: datetime | None, where: ZoneInfo) -> datetime | None:
     return moment.astimezone(where)
 
 
-def local_text(moment: datetime | None, where: ZoneInfo, pattern: str = DISPLAY_FORMAT) -> str:
-    """`07.12.2026 14:05` in the zone `where`; "" for no moment (the `|local_time` filter)."""
+def local_text(moment: datetime | None, where: ZoneInfo) -> str:
+    """The instant on the wall clock of `where` as the reader writes it: `07.12.2026 14:05`,
+    «Dec 7, 2026, 14:05»; "" for no moment (the `|local_time` filter)."""
     local = to_local(moment, where)
-    return local.strftime(pattern) if local else ""
+    if local is None:
+        return ""
+    locale = reader_locale()
+    joined = NUMERIC_DATES.get(locale.language, (None, locale.datetime_formats["medium"]))[1]
+    return joined.format(format_skeleton("Hm", local, tzinfo=where, locale=locale),
+                         date_text(local))
+
+
+def date_text(day: date | None) -> str:
+    """A date as the reader writes it: `15.05.1990`, «May 15, 1990»; "" for none (the
+    `|date_text` filter: birth dates, hire dates)."""
+    if day is None:
+        return ""
+    locale = reader_locale()
+    pattern = NUMERIC_DATES.get(locale.language, ("medium",))[0]
+    return format_date(day, pattern, locale=locale)
 
 
 # --- human names --------------------------------------------------------------------------
 
+def reader_locale() -> Locale:
+    """The language the page is drawn in; outside a request, the clinic's default one (and
+    without an app at all, Russian: the language of the source strings)."""
+    if has_request_context():
+        return get_locale()
+    return Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"] if has_app_context() else "ru")
+
+
 def _locale() -> str:
-    locale = get_locale() if has_request_context() else None
-    return str(locale) if locale else "ru"
+    return str(reader_locale())
 
 
 def utc_offset(where: ZoneInfo, at: datetime | None = None) -> str:

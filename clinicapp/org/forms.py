@@ -1,18 +1,20 @@
 """Forms of the clinic settings: requisites and a branch.
 
 Only lengths are checked here; the services check the meaning (INN checksum,
-phones, time zone, opening hours) and name the bad fields in Russian.
+phones, time zone, opening hours) and name the bad fields in the reader's language.
 """
 from __future__ import annotations
 
 from collections import Counter
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length
 
+from ..core.forms import max_length
 from . import clock
 from .hours import DAYS
 
@@ -24,8 +26,6 @@ COMMON_ZONES = (
     "Asia/Magadan", "Asia/Kamchatka", "Asia/Almaty", "Asia/Tashkent", "Asia/Bishkek",
     "Asia/Dubai", "Europe/Minsk",
 )
-COMMON_GROUP = "Часто используемые"
-OTHER_GROUP = "Все часовые пояса"
 
 
 def timezone_choices(current: str | None = None) -> list[SelectChoice]:
@@ -35,20 +35,21 @@ def timezone_choices(current: str | None = None) -> list[SelectChoice]:
     added; `current`, a valid zone the list leaves out (Etc/GMT-3), is offered too.
     """
     labels = clock.zone_labels()
+    common_group, other_group = _("Часто используемые"), _("Все часовые пояса")
     common = [SelectChoice(name, labels.get(name) or clock.zone_label(name),
-                           optgroup=COMMON_GROUP) for name in COMMON_ZONES]
+                           optgroup=common_group) for name in COMMON_ZONES]
     rest = {name: label for name, label in labels.items() if name not in COMMON_ZONES}
     if current and current in clock.known_zones() and current not in labels:
         rest[current] = clock.zone_label(current)
     repeated = Counter(rest.values())
     others = sorted((label if repeated[label] == 1 else f"{label} ({name})", name)
                     for name, label in rest.items())
-    return common + [SelectChoice(name, label, optgroup=OTHER_GROUP) for label, name in others]
+    return common + [SelectChoice(name, label, optgroup=other_group) for label, name in others]
 
 
 def _timezone_field() -> SelectField:
-    # The service validates the zone and names the field in Russian (a 400, not a silent fix).
-    return SelectField("Часовой пояс", default=clock.DEFAULT_ZONE, validate_choice=False)
+    # The service validates the zone and names the field (a 400, not a silent fix).
+    return SelectField(_l("Часовой пояс"), default=clock.DEFAULT_ZONE, validate_choice=False)
 
 
 class _ZoneChoices:
@@ -59,32 +60,30 @@ class _ZoneChoices:
         self.timezone.choices = timezone_choices(self.timezone.data)
 
 
-def _text(label: str, limit: int = 255, **kwargs) -> StringField:
-    too_long = Length(max=limit, message=f"Не длиннее {limit} символов")
-    return StringField(label, validators=[too_long], **kwargs)
+def _text(label, limit: int = 255, **kwargs) -> StringField:
+    return StringField(label, validators=[max_length(limit)], **kwargs)
 
 
-def _area(label: str, limit: int = 1000) -> TextAreaField:
-    return TextAreaField(label, validators=[Length(max=limit,
-                                                   message=f"Не длиннее {limit} символов")])
+def _area(label, limit: int = 1000) -> TextAreaField:
+    return TextAreaField(label, validators=[max_length(limit)])
 
 
 class OrganizationForm(_ZoneChoices, FlaskForm):
-    name = _text("Полное наименование")
-    inn = _text("ИНН", 20)
-    kpp = _text("КПП", 20)
-    ogrn = _text("ОГРН / ОГРНИП", 20)
-    legal_address = _area("Юридический адрес")
-    postal_address = _area("Почтовый адрес")
-    bank_name = _text("Банк")
-    bik = _text("БИК", 20)
-    settlement_account = _text("Расчётный счёт", 30)
-    correspondent_account = _text("Корреспондентский счёт", 30)
-    phone = _text("Телефон", 32)
-    email = _text("E-mail")
+    name = _text(_l("Полное наименование"))
+    inn = _text(_l("ИНН"), 20)
+    kpp = _text(_l("КПП"), 20)
+    ogrn = _text(_l("ОГРН / ОГРНИП"), 20)
+    legal_address = _area(_l("Юридический адрес"))
+    postal_address = _area(_l("Почтовый адрес"))
+    bank_name = _text(_l("Банк"))
+    bik = _text(_l("БИК"), 20)
+    settlement_account = _text(_l("Расчётный счёт"), 30)
+    correspondent_account = _text(_l("Корреспондентский счёт"), 30)
+    phone = _text(_l("Телефон"), 32)
+    email = _text(_l("E-mail"))
     timezone = _timezone_field()
-    logo = FileField("Логотип")
-    remove_logo = BooleanField("Убрать логотип")
+    logo = FileField(_l("Логотип"))
+    remove_logo = BooleanField(_l("Убрать логотип"))
 
     REQUISITES = ("name", "inn", "kpp", "ogrn", "legal_address", "postal_address", "bank_name",
                   "bik", "settlement_account", "correspondent_account", "phone", "email",
@@ -92,18 +91,19 @@ class OrganizationForm(_ZoneChoices, FlaskForm):
 
 
 class ClinicForm(_ZoneChoices, FlaskForm):
-    name = _text("Название")
-    address = _area("Адрес")
-    phone = _text("Телефон", 32)
+    name = _text(_l("Название"))
+    address = _area(_l("Адрес"))
+    phone = _text(_l("Телефон"), 32)
     timezone = _timezone_field()
-    latitude = _text("Широта", 20)
-    longitude = _text("Долгота", 20)
-    rating = _text("Рейтинг", 10)
-    description = _area("Описание", 5000)
-    is_active = BooleanField("Филиал работает (виден в приложениях и для записи)", default=True)
-    logo = FileField("Логотип")
-    remove_logo = BooleanField("Убрать логотип")
-    photos = MultipleFileField("Добавить фотографии")
+    latitude = _text(_l("Широта"), 20)
+    longitude = _text(_l("Долгота"), 20)
+    rating = _text(_l("Рейтинг"), 10)
+    description = _area(_l("Описание"), 5000)
+    is_active = BooleanField(_l("Филиал работает (виден в приложениях и для записи)"),
+                             default=True)
+    logo = FileField(_l("Логотип"))
+    remove_logo = BooleanField(_l("Убрать логотип"))
+    photos = MultipleFileField(_l("Добавить фотографии"))
 
     FIELDS = ("name", "address", "phone", "timezone", "latitude", "longitude", "rating",
               "description", "is_active")

@@ -1,18 +1,29 @@
 """Opening hours of a branch: `{"mon": [["09:00", "21:00"]], …}` in the branch's local time.
 
 A day may have several intervals (a lunch break); a day that is missing or
-empty is a day off. Intervals are "HH:MM"; "24:00" may end a day.
+empty is a day off. Intervals are "HH:MM"; "24:00" may end a day. Weekdays are named
+by Babel (CLDR) in the reader's language.
 """
 from __future__ import annotations
 
 import re
 
-DAYS = (
-    ("mon", "Понедельник"), ("tue", "Вторник"), ("wed", "Среда"), ("thu", "Четверг"),
-    ("fri", "Пятница"), ("sat", "Суббота"), ("sun", "Воскресенье"),
-)
-DAY_KEYS = tuple(key for key, _label in DAYS)
-SHORT_LABELS = dict(zip(DAY_KEYS, ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")))
+from flask_babel import LazyString, ngettext
+from flask_babel import gettext as _
+
+from .clock import reader_locale
+
+DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def weekday_name(index: int) -> str:
+    """Monday (0) … Sunday (6) in the reader's language, capitalised as a label."""
+    name = reader_locale().days["stand-alone"]["wide"][index]
+    return name[:1].upper() + name[1:]
+
+
+# (key, its name): the name is worked out when shown, in the language of that page.
+DAYS = tuple((key, LazyString(weekday_name, index)) for index, key in enumerate(DAY_KEYS))
 TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$", re.ASCII)
 # What people type between the two ends of an interval: -, – or —.
 DASHES = re.compile(r"\s*[-–—]\s*")
@@ -22,10 +33,10 @@ MAX_INTERVALS = 4
 def _minutes(text: str, *, end: bool) -> int:
     match = TIME.match(text.strip())
     if not match:
-        raise ValueError(f"«{text.strip()}» — не время в формате ЧЧ:ММ")
+        raise ValueError(_("«%(text)s» — не время в формате ЧЧ:ММ", text=text.strip()))
     hours, minutes = int(match.group(1)), int(match.group(2))
     if minutes > 59 or hours > 24 or (hours == 24 and (minutes or not end)):
-        raise ValueError(f"«{text.strip()}» — нет такого времени")
+        raise ValueError(_("«%(text)s» — нет такого времени", text=text.strip()))
     return hours * 60 + minutes
 
 
@@ -47,27 +58,30 @@ def parse_intervals(value) -> list[list[str]]:
         for part in parts:
             ends = DASHES.split(part.strip())
             if len(ends) != 2:
-                raise ValueError(f"«{part.strip()}» — укажите интервал как 09:00–18:00")
+                raise ValueError(_("«%(text)s» — укажите интервал как 09:00–18:00",
+                                   text=part.strip()))
             pairs.append(ends)
     elif isinstance(value, (list, tuple)):
         pairs = list(value)
     else:
-        raise ValueError("Ожидается список интервалов")
+        raise ValueError(_("Ожидается список интервалов"))
     if len(pairs) > MAX_INTERVALS:
-        raise ValueError(f"Не больше {MAX_INTERVALS} интервалов в день")
+        raise ValueError(ngettext("Не больше %(num)d интервала в день",
+                                  "Не больше %(num)d интервалов в день", MAX_INTERVALS))
     spans = []
     for pair in pairs:
         if not isinstance(pair, (list, tuple)) or len(pair) != 2 or not all(
                 isinstance(p, str) for p in pair):
-            raise ValueError("Интервал — это пара «начало, конец» в формате ЧЧ:ММ")
+            raise ValueError(_("Интервал — это пара «начало, конец» в формате ЧЧ:ММ"))
         start, finish = _minutes(pair[0], end=False), _minutes(pair[1], end=True)
         if finish <= start:
-            raise ValueError(f"{_format(start)}–{_format(finish)}: конец должен быть позже начала")
+            raise ValueError(_("%(start)s–%(end)s: конец должен быть позже начала",
+                               start=_format(start), end=_format(finish)))
         spans.append((start, finish))
     spans.sort()
     for (_s1, e1), (s2, _e2) in zip(spans, spans[1:]):
         if s2 < e1:
-            raise ValueError("Интервалы пересекаются")
+            raise ValueError(_("Интервалы пересекаются"))
     return [[_format(s), _format(e)] for s, e in spans]
 
 
@@ -79,12 +93,12 @@ def normalize_hours(value) -> tuple[dict, dict[str, str]]:
     if value is None:
         return {}, {}
     if not isinstance(value, dict):
-        return {}, {"": "Ожидается расписание по дням недели"}
+        return {}, {"": _("Ожидается расписание по дням недели")}
     hours: dict = {}
     errors: dict[str, str] = {}
     for key, day_value in value.items():
         if key not in DAY_KEYS:
-            errors[str(key)] = "Неизвестный день недели (ожидаются mon … sun)"
+            errors[str(key)] = _("Неизвестный день недели (ожидаются mon … sun)")
             continue
         try:
             intervals = parse_intervals(day_value)
@@ -103,6 +117,6 @@ def day_text(intervals) -> str:
 
 
 def week_rows(hours: dict | None) -> list[tuple[str, str]]:
-    """(day label, "09:00–21:00" or "выходной") for each day, Monday first."""
+    """(day name, "09:00–21:00" or «выходной») for each day, Monday first."""
     hours = hours or {}
-    return [(label, day_text(hours.get(key)) or "выходной") for key, label in DAYS]
+    return [(str(label), day_text(hours.get(key)) or _("выходной")) for key, label in DAYS]

@@ -1,6 +1,8 @@
 """Read-only selects of the org feature: the caller's organization, visible and public clinics."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from ..core.errors import NotFound, PermissionDenied, ValidationFailed
 from ..core.routing import MAX_ID
 from ..core.search import ESCAPE, contains_pattern
@@ -26,16 +28,16 @@ def require_own_organization(user, organization_id: int | None = None) -> Organi
     """
     own = organization_for(user)
     if own is None:
-        message = "Организация ещё не заведена"
+        message = _("Организация ещё не заведена")
         raise ValidationFailed(message, details={"organization": [message]})
     if organization_id is None or organization_id == own.id:
         return own
     if not 0 < organization_id <= MAX_ID or db.session.get(Organization, organization_id) is None:
-        raise ValidationFailed("Организация не найдена",
-                               details={"organization": ["Нет такой организации"]})
-    raise PermissionDenied("Можно работать только со своей организацией",
+        raise ValidationFailed(_("Организация не найдена"),
+                               details={"organization": [_("Нет такой организации")]})
+    raise PermissionDenied(_("Можно работать только со своей организацией"),
                            code="organization_forbidden",
-                           details={"organization": ["Это не ваша организация"]})
+                           details={"organization": [_("Это не ваша организация")]})
 
 
 def visible_branches(user, status: str | None = None) -> list[Clinic]:
@@ -53,7 +55,7 @@ def get_clinic(clinic_id: int) -> Clinic:
     """Any branch by id, active or not. Raises NotFound."""
     clinic = db.session.get(Clinic, clinic_id)
     if clinic is None:
-        raise NotFound("Филиал не найден")
+        raise NotFound(_("Филиал не найден"))
     return clinic
 
 
@@ -70,5 +72,5 @@ def public_clinic(clinic_id: int) -> Clinic:
     """An active clinic. Raises NotFound for an unknown or deactivated one."""
     clinic = db.session.get(Clinic, clinic_id)
     if clinic is None or not clinic.is_active:
-        raise NotFound("Клиника не найдена", details={"clinic_id": ["Нет такой клиники"]})
+        raise NotFound(_("Клиника не найдена"), details={"clinic_id": [_("Нет такой клиники")]})
     return clinic

@@ -1,12 +1,15 @@
 """Checks of Russian company requisites: INN, KPP, OGRN, BIK and bank accounts.
 
-Pure functions: each returns the cleaned value or raises ValueError with a
-Russian message; the services turn that into a ValidationFailed naming the field.
-The check digits follow the FNS and Bank of Russia rules.
+Pure functions: each returns the cleaned value or raises ValueError with a message
+in the reader's language (Russian in the API); the services turn that into a
+ValidationFailed naming the field. The check digits follow the FNS and Bank of
+Russia rules.
 """
 from __future__ import annotations
 
 import re
+
+from flask_babel import gettext as _
 
 INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 INN11_WEIGHTS = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -16,11 +19,12 @@ ACCOUNT_WEIGHTS = (7, 1, 3) * 7 + (7, 1)
 KPP_PATTERN = re.compile(r"^\d{4}[0-9A-Z]{2}\d{3}$")
 
 
-def _digits(value: str, lengths: tuple[int, ...], what: str) -> str:
+def _digits(value: str, lengths: tuple[int, ...], wrong) -> str:
+    """`value` without spaces and dashes, when it is `lengths` ASCII digits; else
+    ValueError(wrong()), the field's own words («ИНН состоит из 10 или 12 цифр»)."""
     text = re.sub(r"[\s-]", "", value or "")
     if not text.isdigit() or len(text) not in lengths or not text.isascii():
-        spelled = " или ".join(str(n) for n in lengths)
-        raise ValueError(f"{what} состоит из {spelled} цифр")
+        raise ValueError(wrong())
     return text
 
 
@@ -42,9 +46,9 @@ def inn_is_valid(inn: str) -> bool:
 
 def clean_inn(value: str) -> str:
     """10 digits (a legal entity) or 12 (an individual entrepreneur), checksum verified."""
-    inn = _digits(value, (10, 12), "ИНН")
+    inn = _digits(value, (10, 12), lambda: _("ИНН состоит из 10 или 12 цифр"))
     if not inn_is_valid(inn):
-        raise ValueError("Неверный ИНН: не сходится контрольное число")
+        raise ValueError(_("Неверный ИНН: не сходится контрольное число"))
     return inn
 
 
@@ -52,7 +56,8 @@ def clean_kpp(value: str) -> str:
     """9 characters: 4 digits, 2 digits or Latin capitals (the reason code), 3 digits."""
     kpp = re.sub(r"\s", "", value or "").upper()
     if not KPP_PATTERN.match(kpp) or not kpp.isascii():
-        raise ValueError("КПП состоит из 9 цифр (5-й и 6-й знаки могут быть латинскими буквами)")
+        raise ValueError(_("КПП состоит из 9 цифр (5-й и 6-й знаки могут быть латинскими "
+                           "буквами)"))
     return kpp
 
 
@@ -68,18 +73,22 @@ def ogrn_is_valid(ogrn: str) -> bool:
 
 
 def clean_ogrn(value: str) -> str:
-    ogrn = _digits(value, (13, 15), "ОГРН")
+    ogrn = _digits(value, (13, 15), lambda: _("ОГРН состоит из 13 или 15 цифр"))
     if not ogrn_is_valid(ogrn):
-        raise ValueError("Неверный ОГРН: не сходится контрольная цифра")
+        raise ValueError(_("Неверный ОГРН: не сходится контрольная цифра"))
     return ogrn
 
 
 def clean_bik(value: str) -> str:
-    return _digits(value, (9,), "БИК")
+    return _digits(value, (9,), lambda: _("БИК состоит из 9 цифр"))
 
 
-def clean_account(value: str, what: str) -> str:
-    return _digits(value, (20,), what)
+def clean_settlement_account(value: str) -> str:
+    return _digits(value, (20,), lambda: _("Расчётный счёт состоит из 20 цифр"))
+
+
+def clean_correspondent_account(value: str) -> str:
+    return _digits(value, (20,), lambda: _("Корреспондентский счёт состоит из 20 цифр"))
 
 
 def account_matches_bik(account: str, bik: str, correspondent: bool = False) -> bool:
@@ -107,15 +116,17 @@ def cross_check(values: dict) -> dict[str, str]:
     inn, kpp, ogrn = values.get("inn"), values.get("kpp"), values.get("ogrn")
     bik = values.get("bik")
     if inn and len(inn) == 12 and kpp:
-        errors["kpp"] = "У индивидуального предпринимателя (ИНН из 12 цифр) нет КПП"
+        errors["kpp"] = _("У индивидуального предпринимателя (ИНН из 12 цифр) нет КПП")
     if inn and ogrn and (len(inn) == 10) != (len(ogrn) == 13):
-        errors["ogrn"] = ("У юридического лица ОГРН из 13 цифр, у предпринимателя — ОГРНИП "
-                          "из 15 цифр; ИНН и ОГРН не от одного лица")
+        errors["ogrn"] = _("У юридического лица ОГРН из 13 цифр, у предпринимателя — ОГРНИП "
+                           "из 15 цифр; ИНН и ОГРН не от одного лица")
     if bik:
         account = values.get("settlement_account")
         if account and not account_matches_bik(account, bik):
-            errors["settlement_account"] = "Расчётный счёт не сходится с БИК банка (ключ счёта)"
+            errors["settlement_account"] = _("Расчётный счёт не сходится с БИК банка "
+                                             "(ключ счёта)")
         corr = values.get("correspondent_account")
         if corr and not account_matches_bik(corr, bik, correspondent=True):
-            errors["correspondent_account"] = "Корреспондентский счёт не сходится с БИК банка"
+            errors["correspondent_account"] = _("Корреспондентский счёт не сходится с БИК "
+                                                "банка")
     return errors

@@ -2,7 +2,8 @@
 
 Only administrators (`org.manage`) change them. Every function validates all
 it is given first and reports every bad field at once (ValidationFailed with
-`details={field: [message]}`, messages in Russian), so nothing is half-saved;
+`details={field: [message]}`, messages in the reader's language: Russian in the
+API), so nothing is half-saved;
 then it applies the change, writes one audit entry and flushes. Uploaded
 images are stored only when the rest is valid, and removed again if not.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
@@ -18,14 +21,13 @@ from ..core.emails import InvalidEmail, normalize_email
 from ..core.errors import Conflict, PermissionDenied, ValidationFailed
 from ..core.permissions import has_permission
 from ..core.phones import InvalidPhone, normalize_phone
+from ..core.texts import required, too_long
 from ..core.uploads import save_image, upload_dir
 from ..extensions import db
 from . import clock, requisites
 from .hours import normalize_hours
 from .models import CLINIC_NAME_INDEX, Clinic, Organization
 
-REQUIRED = "Обязательное поле"
-NAME_TAKEN = "Филиал с таким названием уже есть"
 MAX_PHOTOS = 10
 ORGANIZATION_FIELDS = ("name", "inn", "kpp", "ogrn", "legal_address", "postal_address",
                        "bank_name", "bik", "settlement_account", "correspondent_account",
@@ -48,8 +50,8 @@ class _Errors(dict):
             return
         _discard(saved)
         first = next(iter(self.values()))[0]
-        raise ValidationFailed(f"Проверьте поля формы: {first}" if len(self) > 1 else first,
-                               details=dict(self))
+        raise ValidationFailed(_("Проверьте поля формы: %(first)s", first=first)
+                               if len(self) > 1 else first, details=dict(self))
 
 
 @contextmanager
@@ -71,8 +73,16 @@ def unique_or_conflict(conflicts: dict):
         raise make() from exc
 
 
+def _name_taken() -> str:
+    return _("Филиал с таким названием уже есть")
+
+
 def _name_conflict() -> Conflict:
-    return Conflict(NAME_TAKEN, details={"name": [NAME_TAKEN]})
+    return Conflict(_name_taken(), details={"name": [_name_taken()]})
+
+
+def _too_many_photos() -> str:
+    return ngettext("Не больше %(num)d фотографии", "Не больше %(num)d фотографий", MAX_PHOTOS)
 
 
 def _discard(paths) -> None:
@@ -81,26 +91,27 @@ def _discard(paths) -> None:
         (upload_dir() / path).unlink(missing_ok=True)
 
 
-def _require_manager(actor) -> None:
+def require_manager(actor) -> None:
+    """Raises PermissionDenied unless `actor` may change the requisites and branches."""
     if not has_permission(actor, "org.manage"):
-        raise PermissionDenied("Менять реквизиты и филиалы может только администратор")
+        raise PermissionDenied(_("Менять реквизиты и филиалы может только администратор"))
 
 
 # --- cleaning single values: each returns the value to store or raises ValueError -----
 
-def _text(field: str, value, *, required: bool = False) -> str | None:
+def _text(field: str, value, *, is_required: bool = False) -> str | None:
     if value is not None and not isinstance(value, str):
-        raise ValueError("Ожидается текст")
+        raise ValueError(_("Ожидается текст"))
     text = (value or "").strip()
     if "\x00" in text:
-        raise ValueError("Недопустимый символ в тексте")
+        raise ValueError(_("Недопустимый символ в тексте"))
     if not text:
-        if required:
-            raise ValueError(REQUIRED)
+        if is_required:
+            raise ValueError(required())
         return None
     limit = TEXT_LIMITS.get(field, 255)
     if len(text) > limit:
-        raise ValueError(f"Не длиннее {limit} символов")
+        raise ValueError(too_long(limit))
     return text
 
 
@@ -111,7 +122,7 @@ def _optional(cleaner):
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if not isinstance(value, str):
-            raise ValueError("Ожидается текст")
+            raise ValueError(_("Ожидается текст"))
         return cleaner(value)
 
     return clean
@@ -121,7 +132,8 @@ def _phone(value: str) -> str:
     try:
         return normalize_phone(value)
     except InvalidPhone as exc:
-        raise ValueError(f"{exc}: укажите номер с кодом страны, например +7 495 123-45-67") from exc
+        raise ValueError(_("%(problem)s: укажите номер с кодом страны, например "
+                           "+7 495 123-45-67", problem=exc)) from exc
 
 
 def _email(value: str) -> str:
@@ -131,14 +143,14 @@ def _email(value: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-def _decimal(value, places: int, low: int, high: int, out_of_range: str) -> Decimal | None:
+def _decimal(value, places: int, low: int, high: int, out_of_range) -> Decimal | None:
     """A number from `low` to `high` with at most `places` decimals; "" is None.
 
-    Raises ValueError (Russian) for text, infinities, out of range (`out_of_range`,
+    Raises ValueError for text, infinities, out of range (`out_of_range()`, its words,
     checked before rounding: 1e30 cannot be rounded to `places`), more decimals.
     """
     if value is None or isinstance(value, bool):
-        raise ValueError("Ожидается число")
+        raise ValueError(_("Ожидается число"))
     if isinstance(value, str):
         value = value.strip().replace(",", ".").replace("\u2212", "-")
         if not value:
@@ -146,15 +158,16 @@ def _decimal(value, places: int, low: int, high: int, out_of_range: str) -> Deci
     try:
         number = Decimal(str(value))
     except InvalidOperation as exc:
-        raise ValueError("Ожидается число") from exc
+        raise ValueError(_("Ожидается число")) from exc
     if not number.is_finite():
-        raise ValueError("Ожидается число")
+        raise ValueError(_("Ожидается число"))
     if not low <= number <= high:
-        raise ValueError(out_of_range)
+        raise ValueError(out_of_range())
     step = Decimal(1).scaleb(-places)
     if number != number.quantize(step):
-        raise ValueError(f"Не больше {places} знаков после запятой" if places > 1
-                         else "Один знак после запятой")
+        raise ValueError(ngettext("Не больше %(num)d знака после запятой",
+                                  "Не больше %(num)d знаков после запятой", places)
+                         if places > 1 else _("Один знак после запятой"))
     return number.quantize(step)
 
 
@@ -162,24 +175,26 @@ def _coordinate(limit: int):
     def clean(field: str, value):
         if value is None:
             return None
-        return _decimal(value, 6, -limit, limit, f"От −{limit} до {limit}")
+        return _decimal(value, 6, -limit, limit,
+                        lambda: _("От −%(limit)s до %(limit)s", limit=limit))
 
     return clean
 
 
 def _rating(field: str, value) -> Decimal:
-    number = _decimal(value, 1, 0, 5, "Рейтинг от 0 до 5") if value is not None else None
+    number = _decimal(value, 1, 0, 5, lambda: _("Рейтинг от 0 до 5")) \
+        if value is not None else None
     return Decimal("0.0") if number is None else number
 
 
 def _boolean(field: str, value) -> bool:
     if not isinstance(value, bool):
-        raise ValueError("Ожидается да или нет")
+        raise ValueError(_("Ожидается да или нет"))
     return value
 
 
 ORGANIZATION_CLEANERS = {
-    "name": lambda f, v: _text(f, v, required=True),
+    "name": lambda f, v: _text(f, v, is_required=True),
     "inn": _optional(requisites.clean_inn),
     "kpp": _optional(requisites.clean_kpp),
     "ogrn": _optional(requisites.clean_ogrn),
@@ -187,15 +202,14 @@ ORGANIZATION_CLEANERS = {
     "postal_address": _text,
     "bank_name": _text,
     "bik": _optional(requisites.clean_bik),
-    "settlement_account": _optional(lambda v: requisites.clean_account(v, "Расчётный счёт")),
-    "correspondent_account": _optional(
-        lambda v: requisites.clean_account(v, "Корреспондентский счёт")),
+    "settlement_account": _optional(requisites.clean_settlement_account),
+    "correspondent_account": _optional(requisites.clean_correspondent_account),
     "phone": _optional(_phone),
     "email": _optional(_email),
     "timezone": lambda f, v: clock.clean_zone(v),
 }
 CLINIC_CLEANERS = {
-    "name": lambda f, v: _text(f, v, required=True),
+    "name": lambda f, v: _text(f, v, is_required=True),
     "address": _text,
     "description": _text,
     "latitude": _coordinate(90),
@@ -212,7 +226,7 @@ def _clean(data: dict, cleaners: dict, errors: _Errors) -> dict:
     for field, value in data.items():
         cleaner = cleaners.get(field)
         if cleaner is None:
-            errors.add(field, "Неизвестное поле")
+            errors.add(field, _("Неизвестное поле"))
             continue
         try:
             cleaned[field] = cleaner(field, value)
@@ -259,7 +273,7 @@ def update_organization(actor, organization: Organization, changes: dict, *, log
     is an uploaded file (JPEG, PNG, WebP). Raises PermissionDenied unless
     `actor` is an administrator, ValidationFailed naming every bad field.
     """
-    _require_manager(actor)
+    require_manager(actor)
     errors = _Errors()
     cleaned = _clean(changes, ORGANIZATION_CLEANERS, errors)
     before = {field: getattr(organization, field) for field in ORGANIZATION_FIELDS}
@@ -298,11 +312,11 @@ def _clean_clinic(clinic: Clinic | None, organization_id: int, data: dict,
     longitude = cleaned.get("longitude", clinic.longitude if clinic else None)
     if (latitude is None) != (longitude is None) and not {"latitude", "longitude"} & set(errors):
         missing = "longitude" if longitude is None else "latitude"
-        errors.add(missing, "Укажите обе координаты или ни одной")
+        errors.add(missing, _("Укажите обе координаты или ни одной"))
     name = cleaned.get("name")
     if name and (clinic is None or name != clinic.name) and \
             name_taken(organization_id, name, clinic.id if clinic else None):
-        errors.add("name", NAME_TAKEN)
+        errors.add("name", _name_taken())
     return cleaned
 
 
@@ -335,14 +349,14 @@ def create_clinic(actor, organization: Organization, data: dict, *, logo=None,
     administrator), ValidationFailed naming every bad field, Conflict (the name
     taken by a concurrent request: the unique index).
     """
-    _require_manager(actor)
+    require_manager(actor)
     errors = _Errors()
     data = {"timezone": clock.DEFAULT_ZONE, **data}
     if "name" not in data:
-        errors.add("name", REQUIRED)
+        errors.add("name", required())
     cleaned = _clean_clinic(None, organization.id, data, errors)
     if len(photos) > MAX_PHOTOS:
-        errors.add("photos", f"Не больше {MAX_PHOTOS} фотографий")
+        errors.add("photos", _too_many_photos())
     saved_logo = _save_images([logo] if logo else [], "logo", "clinics", errors)
     saved_photos = _save_images(photos, "photos", "clinics", errors)
     errors.raise_if_any(saved_logo + saved_photos)
@@ -365,12 +379,12 @@ def update_clinic(actor, clinic: Clinic, data: dict, *, logo=None, remove_logo: 
     PermissionDenied, ValidationFailed naming every bad field, Conflict (the
     name taken by a concurrent request).
     """
-    _require_manager(actor)
+    require_manager(actor)
     errors = _Errors()
     cleaned = _clean_clinic(clinic, clinic.organization_id, data, errors)
     kept = [path for path in clinic.photos or [] if path not in set(remove_photos)]
     if len(kept) + len(new_photos) > MAX_PHOTOS:
-        errors.add("photos", f"Не больше {MAX_PHOTOS} фотографий")
+        errors.add("photos", _too_many_photos())
     saved_logo = _save_images([logo] if logo else [], "logo", "clinics", errors)
     saved_photos = _save_images(new_photos, "photos", "clinics", errors)
     errors.raise_if_any(saved_logo + saved_photos)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..core.actions import answer, perform
@@ -23,12 +25,7 @@ from .hours import DAY_KEYS, day_text, week_rows
 bp = Blueprint("org", __name__, url_prefix="/settings")
 
 MANAGE = "org.manage"
-STATUS_LABELS = {"": "Все", "active": "Работают", "inactive": "Отключены"}
-
-
-def _require_manage() -> None:
-    if not has_permission(current_user, MANAGE):
-        raise PermissionDenied("Менять реквизиты и филиалы может только администратор")
+STATUS_LABELS = {"": _l("Все"), "active": _l("Работают"), "inactive": _l("Отключены")}
 
 
 def _uploaded(file):
@@ -48,8 +45,8 @@ def _save(form, change, message: str, shown):
     """The settings' form action: `change()` (the service call), committed, then back
     to the settings with `message`; a form not sent, invalid or refused is `shown()`."""
     return perform(change, form=form, show=_show_errors,
-                   on_success=lambda _: answer(url_for("org.settings"), message),
-                   on_refusal=lambda _: shown())
+                   on_success=lambda result: answer(url_for("org.settings"), message),
+                   on_refusal=lambda error: shown())
 
 
 def _show_errors(form, error) -> None:
@@ -90,14 +87,14 @@ def settings():
 
     if request.method != "POST":
         return page()
-    _require_manage()
+    services.require_manager(current_user)
     if organization is None:
-        raise NotFound("Организация ещё не заведена")
+        raise NotFound(_("Организация ещё не заведена"))
     return _save(form, lambda: services.update_organization(
         current_user, organization,
         {name: form[name].data for name in OrganizationForm.REQUISITES},
         logo=_uploaded(form.logo.data), remove_logo=form.remove_logo.data),
-        "Реквизиты сохранены", page)
+        _("Реквизиты сохранены"), page)
 
 
 # --- branches -------------------------------------------------------------------------
@@ -128,11 +125,11 @@ def branch_new():
     """A new branch of the caller's organization."""
     organization = queries.organization_for(current_user)
     if organization is None:
-        raise NotFound("Сначала заведите организацию")
+        raise NotFound(_("Сначала заведите организацию"))
     form = ClinicForm()
     return _save(form, lambda: services.create_clinic(
         current_user, organization, _clinic_data(form), logo=_uploaded(form.logo.data),
-        photos=_photos(form)), "Филиал создан",
+        photos=_photos(form)), _("Филиал создан"),
         lambda: _render_branch(form, None, form_status(form)))
 
 
@@ -143,10 +140,10 @@ def branch_edit(clinic_id: int):
     """The branch form for administrators; its details, read-only, for its own staff."""
     clinic = queries.get_clinic(clinic_id)
     if not can_see_branch(current_user, clinic.id):
-        raise PermissionDenied("Нет доступа к этому филиалу")
+        raise PermissionDenied(_("Нет доступа к этому филиалу"))
     if not has_permission(current_user, MANAGE):
         if request.method == "POST":
-            _require_manage()
+            services.require_manager(current_user)
         return _render_branch(None, clinic)
     form = ClinicForm(obj=clinic)
     if request.method == "GET":
@@ -154,5 +151,5 @@ def branch_edit(clinic_id: int):
     return _save(form, lambda: services.update_clinic(
         current_user, clinic, _clinic_data(form), logo=_uploaded(form.logo.data),
         remove_logo=form.remove_logo.data, new_photos=_photos(form),
-        remove_photos=request.form.getlist("remove_photos")), "Изменения сохранены",
+        remove_photos=request.form.getlist("remove_photos")), _("Изменения сохранены"),
         lambda: _render_branch(form, clinic, form_status(form)))

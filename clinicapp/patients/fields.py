@@ -1,19 +1,24 @@
 """Cleaning of patient fields: one place for the rules pages, the API and seeds share.
 
 `clean_fields` turns raw input into model values and collects every problem
-at once, each message in Russian under the field's name.
+at once, each message under the field's name in the reader's language (Russian in
+the API).
 """
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from ..core.emails import InvalidEmail, normalize_email
 from ..core.errors import ValidationFailed
 from ..core.models import utcnow
 from ..core.phones import InvalidPhone, normalize_phone
+from ..core.texts import required, too_long
+from ..i18n import supported
 from .models import SEX_CHOICES
 
-REQUIRED = "Обязательное поле"
 MIN_BIRTH_DATE = date(1900, 1, 1)
 MAX_EXTRA_PHONES = 5
 # Longest value of each text field (the columns' sizes, or a sane bound for Text).
@@ -25,7 +30,7 @@ MAX_LENGTHS = {
 TEXT_FIELDS = tuple(MAX_LENGTHS)
 REQUIRED_FIELDS = ("last_name", "first_name")
 FIELDS = (*TEXT_FIELDS, "birth_date", "sex", "phone", "extra_phones", "email", "consent_at",
-          "clinic_id")
+          "clinic_id", "language")
 # Personal data the audit log must never hold, not even as "before/after".
 SECRET_FIELDS = ("document_number", "notes")
 
@@ -37,10 +42,10 @@ def _text(value, field: str, errors: dict) -> str | None:
         value = str(value)
     value = " ".join(value.split()) if field not in ("notes", "address") else value.strip()
     if "\x00" in value:
-        errors[field] = ["Недопустимый символ"]
+        errors[field] = [_("Недопустимый символ")]
         return None
     if len(value) > MAX_LENGTHS[field]:
-        errors[field] = [f"Не длиннее {MAX_LENGTHS[field]} символов"]
+        errors[field] = [too_long(MAX_LENGTHS[field])]
         return None
     return value or None
 
@@ -51,12 +56,12 @@ def _birth_date(value, errors: dict) -> date | None:
     if isinstance(value, datetime):
         value = value.date()
     if not isinstance(value, date):
-        errors["birth_date"] = ["Укажите дату в формате ДД.ММ.ГГГГ"]
+        errors["birth_date"] = [_("Укажите дату в формате ДД.ММ.ГГГГ")]
         return None
     if value > date.today():
-        errors["birth_date"] = ["Дата рождения не может быть в будущем"]
+        errors["birth_date"] = [_("Дата рождения не может быть в будущем")]
     elif value < MIN_BIRTH_DATE:
-        errors["birth_date"] = ["Дата рождения не может быть раньше 01.01.1900"]
+        errors["birth_date"] = [_("Дата рождения не может быть раньше 01.01.1900")]
     else:
         return value
     return None
@@ -66,12 +71,12 @@ def _consent_at(value, errors: dict) -> datetime | None:
     if value in (None, ""):
         return None
     if not isinstance(value, datetime):
-        errors["consent_at"] = ["Укажите дату и время согласия"]
+        errors["consent_at"] = [_("Укажите дату и время согласия")]
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     if value.year < 1990 or value > utcnow() + timedelta(days=1):
-        errors["consent_at"] = ["Дата согласия не может быть в будущем или раньше 1990 года"]
+        errors["consent_at"] = [_("Дата согласия не может быть в будущем или раньше 1990 года")]
         return None
     return value.astimezone(UTC)
 
@@ -85,11 +90,24 @@ def _phones(value, field: str, errors: dict) -> list[str]:
         try:
             phone = normalize_phone(str(item))
         except InvalidPhone as exc:
-            errors[field] = [f"{exc}: {str(item)[:40]}"]
+            errors[field] = [_("%(problem)s: %(phone)s", problem=exc, phone=str(item)[:40])]
             return []
         if phone not in phones:
             phones.append(phone)
     return phones
+
+
+def _language(value, errors: dict) -> str | None:
+    """The language of the patient's notifications, one the interface speaks (`en`); None
+    for the clinic's default language."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    code = value.strip().lower() if isinstance(value, str) else value
+    if code not in supported():
+        errors["language"] = [_("Неизвестный язык: ожидается один из %(codes)s",
+                                codes=", ".join(supported()))]
+        return None
+    return code
 
 
 def clean_fields(data: dict, *, partial: bool) -> dict:
@@ -106,7 +124,7 @@ def clean_fields(data: dict, *, partial: bool) -> dict:
         if field in TEXT_FIELDS:
             values[field] = _text(value, field, errors)
             if field in REQUIRED_FIELDS and not values[field] and field not in errors:
-                errors[field] = [REQUIRED]
+                errors[field] = [required()]
         elif field == "birth_date":
             values[field] = _birth_date(value, errors)
         elif field == "consent_at":
@@ -114,7 +132,7 @@ def clean_fields(data: dict, *, partial: bool) -> dict:
         elif field == "sex":
             sex = value.strip().upper() or None if isinstance(value, str) else value
             if sex is not None and sex not in SEX_CHOICES:
-                errors["sex"] = ["Укажите пол: M или F"]
+                errors["sex"] = [_("Укажите пол: M или F")]
             values[field] = sex
         elif field == "phone":
             phones = _phones(value, "phone", errors)
@@ -122,8 +140,12 @@ def clean_fields(data: dict, *, partial: bool) -> dict:
         elif field == "extra_phones":
             phones = _phones(value, "extra_phones", errors)
             if len(phones) > MAX_EXTRA_PHONES:
-                errors["extra_phones"] = [f"Не больше {MAX_EXTRA_PHONES} дополнительных номеров"]
+                errors["extra_phones"] = [ngettext(
+                    "Не больше %(num)d дополнительного номера",
+                    "Не больше %(num)d дополнительных номеров", MAX_EXTRA_PHONES)]
             values[field] = phones
+        elif field == "language":
+            values[field] = _language(value, errors)
         elif field == "email":
             try:
                 values[field] = normalize_email(value) if value and str(value).strip() else None
@@ -133,5 +155,5 @@ def clean_fields(data: dict, *, partial: bool) -> dict:
             values[field] = value
     if errors:
         names = ", ".join(errors)
-        raise ValidationFailed(f"Проверьте поля: {names}", details=errors)
+        raise ValidationFailed(_("Проверьте поля: %(names)s", names=names), details=errors)
     return values

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, false, func, or_
 
 from ..core.errors import NotFound
@@ -28,7 +29,7 @@ def get_patient(organization_id: int, patient_id: int) -> Patient:
     """The patient of this organization; raises NotFound otherwise."""
     patient = db.session.get(Patient, patient_id) if 0 < patient_id <= MAX_ID else None
     if patient is None or patient.organization_id != organization_id:
-        raise NotFound("Пациент не найден", details={"id": ["Нет такого пациента"]})
+        raise NotFound(_("Пациент не найден"), details={"id": [_("Нет такого пациента")]})
     return patient
 
 

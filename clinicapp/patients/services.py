@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import gettext as _
+
 from ..audit.services import record
 from ..auth import services as auth_services
 from ..auth.models import User
@@ -19,7 +21,6 @@ from . import queries
 from .fields import clean_fields
 from .models import Patient
 
-DUPLICATE_MESSAGE = "Похоже, такой пациент уже есть"
 EXTERNAL_IDS = ("external_1c_id", "external_bitrix_id")
 
 
@@ -27,11 +28,11 @@ def _check_clinic(actor, organization: Organization, clinic_id: int | None) -> N
     if clinic_id is None:
         return
     if not 0 < clinic_id <= queries.MAX_ID:
-        raise NotFound("Филиал не найден", details={"clinic_id": ["Нет такого филиала"]})
+        raise NotFound(_("Филиал не найден"), details={"clinic_id": [_("Нет такого филиала")]})
     clinic = branch_for(actor, clinic_id)
     if clinic.organization_id != organization.id:
-        raise PermissionDenied("Филиал другой организации",
-                               details={"clinic_id": ["Филиал другой организации"]})
+        message = _("Филиал другой организации")
+        raise PermissionDenied(message, details={"clinic_id": [message]})
 
 
 def _check_external_ids(values: dict, exclude_id: int | None) -> None:
@@ -45,12 +46,13 @@ def _check_external_ids(values: dict, exclude_id: int | None) -> None:
             statement = statement.where(Patient.id != exclude_id)
         existing = db.session.scalar(statement.limit(1))
         if existing is not None:
-            message = "Этот внешний идентификатор уже у другого пациента"
+            message = _("Этот внешний идентификатор уже у другого пациента")
             raise Conflict(message, details={field: [message], "existing_id": existing})
 
 
 def duplicate_error(existing: Patient) -> Conflict:
-    return Conflict(f"{DUPLICATE_MESSAGE}: {existing.full_name} (карточка № {existing.id})",
+    return Conflict(_("Похоже, такой пациент уже есть: %(name)s (карточка № %(id)s)",
+                      name=existing.full_name, id=existing.id),
                     code="duplicate_patient", details={"existing_id": existing.id})
 
 
@@ -113,12 +115,12 @@ def invite_to_cabinet(actor, patient: Patient, email: str | None = None) -> tupl
     taken), ValidationFailed (no or bad e-mail).
     """
     if patient.user_id is not None:
-        raise Conflict("Пациент уже приглашён в личный кабинет",
-                       details={"email": ["Пациент уже приглашён"]})
+        raise Conflict(_("Пациент уже приглашён в личный кабинет"),
+                       details={"email": [_("Пациент уже приглашён")]})
     try:
         address = normalize_email(email or patient.email)
     except InvalidEmail as exc:
-        message = "Укажите e-mail пациента" if not (email or patient.email) else str(exc)
+        message = _("Укажите e-mail пациента") if not (email or patient.email) else str(exc)
         raise ValidationFailed(message, details={"email": [message]}) from exc
     password = secrets.token_urlsafe(9)
     user = auth_services.create_user(actor, email=address, password=password, role="patient",

@@ -4,11 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ..core.actions import answer, perform, status_of
+from ..core.emails import recipient_language, written_for
 from ..core.errors import Conflict
 from ..core.forms import form_status
 from ..core.htmx import wants_fragment
@@ -21,7 +23,7 @@ from ..org.clock import local_text, person_zone
 from ..org.models import Clinic
 from ..org.queries import require_own_organization
 from . import queries, services
-from .forms import InviteForm, PatientForm
+from .forms import InviteForm, PatientForm, document_label, language_name
 from .models import Patient
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
@@ -36,15 +38,23 @@ def _zone():
     return person_zone(current_user)
 
 
-
-
 def local_time(moment: datetime | None) -> str:
     return local_text(moment, _zone())
 
 
+def notification_language(patient: Patient) -> str:
+    """The language the patient is written to, named in the reader's language; the clinic's
+    default one said as such."""
+    if patient.language:
+        return language_name(patient.language)
+    default = language_name(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return _("как в клинике (%(language)s)", language=default)
+
+
 @bp.context_processor
 def _helpers() -> dict:
-    return {"format_phone": display_phone, "local_time": local_time}
+    return {"format_phone": display_phone, "local_time": local_time,
+            "document_label": document_label, "notification_language": notification_language}
 
 
 def _organization():
@@ -53,8 +63,6 @@ def _organization():
 
 def _patient(patient_id: int):
     return queries.get_patient(_organization().id, patient_id)
-
-
 
 
 def _form(patient=None) -> PatientForm:
@@ -66,7 +74,7 @@ def _form(patient=None) -> PatientForm:
         # The patient's own branch stays selectable even when it is not the user's.
         keep = [patient.clinic_id] if patient is not None and patient.clinic_id else []
         statement = statement.where(Clinic.id.in_(visible + keep))
-    form.clinic_id.choices = [SelectChoice(0, "не указан")] + [
+    form.clinic_id.choices = [SelectChoice(0, _("не указан"))] + [
         SelectChoice(c.id, c.name) for c in db.session.scalars(statement.order_by(Clinic.name))]
     if patient is not None and request.method == "GET":
         form.extra_phones.data = ", ".join(patient.extra_phones or [])
@@ -159,7 +167,8 @@ def new():
                                         force=form.force.data),
         form=form,
         on_success=lambda patient: answer(url_for("patients.card", patient_id=patient.id),
-                                          f"Пациент {patient.full_name} зарегистрирован"),
+                                          _("Пациент %(name)s зарегистрирован",
+                                            name=patient.full_name)),
         on_refusal=shown)
 
 
@@ -180,11 +189,11 @@ def edit(patient_id: int):
     return perform(
         lambda: services.update_patient(current_user, patient, _form_data(form, patient)),
         form=form,
-        on_success=lambda _: answer(url_for("patients.card", patient_id=patient.id),
-                                    "Изменения сохранены"),
-        on_refusal=lambda _: (render_template("patients/form.html", form=form,
-                                              patient=patient, duplicate=None),
-                              form_status(form)))
+        on_success=lambda changed: answer(url_for("patients.card", patient_id=patient.id),
+                                          _("Изменения сохранены")),
+        on_refusal=lambda error: (render_template("patients/form.html", form=form,
+                                                  patient=patient, duplicate=None),
+                                  form_status(form)))
 
 
 @bp.route("/<int:patient_id>")
@@ -211,8 +220,33 @@ def invite(patient_id: int):
         return render_template("patients/card.html", patient=shown, invite_form=form,
                                invited=invited, private=True), status_of(error)
 
+    def invited(created):
+        user, password = created
+        return card_with(invited={
+            "email": user.email, "password": password,
+            "message": invitation_message(patient, user.email, password),
+            "language": language_name(recipient_language(patient))})
+
     return perform(
         lambda: services.invite_to_cabinet(current_user, patient, form.email.data), form=form,
-        on_success=lambda created: card_with(invited={"email": created[0].email,
-                                                      "password": created[1]}),
-        on_refusal=lambda error: card_with(error=error))
+        on_success=invited, on_refusal=lambda error: card_with(error=error))
+
+
+def invitation_message(patient: Patient, login: str, password: str) -> str:
+    """What the desk sends the patient (a message, an SMS): where to sign in, the login and
+    the one-time password, in the patient's own language, whatever the page's."""
+    organization, sign_in = _organization(), url_for("auth.login", _external=True)
+    # «Здравствуйте, Асель Маратовна!»: the name and patronymic, as a clinic addresses people.
+    name = " ".join(part for part in (patient.first_name, patient.middle_name) if part)
+    with written_for(patient):
+        return "\n".join((
+            _("Здравствуйте, %(name)s!", name=name or patient.full_name),
+            "",
+            _("Для вас открыт личный кабинет пациента «%(clinic)s».", clinic=organization.name),
+            _("Вход: %(url)s", url=sign_in),
+            _("Логин: %(login)s", login=login),
+            _("Одноразовый пароль: %(password)s", password=password),
+            "",
+            _("При первом входе смените пароль и никому его не сообщайте, даже сотрудникам "
+              "клиники."),
+        ))

@@ -15,6 +15,7 @@ from tests.e2e.test_login_browser import (
     sign_in_with_password,
     wait_for_landing,
     wait_for_path,
+    wait_until,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -39,9 +40,19 @@ def no_horizontal_overflow(driver) -> bool:
         "return document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
+def choose_language(driver, code: str) -> None:
+    """The footer's language switch, as a person would use it (the browser's own
+    Accept-Language would decide otherwise)."""
+    button = driver.find_element(By.CSS_SELECTOR, f"footer button[name=language][value={code}]")
+    driver.execute_script("arguments[0].click()", button)
+    wait_until(driver, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang")
+               == code, f"the page in {code}")
+
+
 def test_settings_and_branch_form_on_desktop(browser, live_server, cli_user):  # noqa: F811
     base = live_server.url
     sign_in_admin(browser, base, cli_user)
+    choose_language(browser, "ru")
     open_page(browser, base, "/settings/")
     assert heading(browser) == "Клиника"
     assert browser.find_element(By.NAME, "inn").get_attribute("value") == "7707083893"
@@ -66,11 +77,17 @@ def test_settings_and_branch_form_on_desktop(browser, live_server, cli_user):  #
 def test_settings_fit_a_phone(phone_browser, live_server, cli_user):  # noqa: F811
     base = live_server.url
     sign_in_admin(phone_browser, base, cli_user)
-    open_page(phone_browser, base, "/settings/")
-    assert no_horizontal_overflow(phone_browser)
-    screenshot(phone_browser, "phone-org-settings")
-    path = first_branch_path(phone_browser)
-    open_page(phone_browser, base, path)
-    assert no_horizontal_overflow(phone_browser)
-    screenshot(phone_browser, "phone-org-branch-form")
-    assert_clean_console(phone_browser, path)
+    for language in ("ru", "en"):  # English words are longer
+        choose_language(phone_browser, language)
+        open_page(phone_browser, base, "/settings/")
+        assert no_horizontal_overflow(phone_browser)
+        # The branches' table folded into cards: each cell says what it is.
+        cell = phone_browser.find_element(By.CSS_SELECTOR, "#branches-table td[data-label]")
+        assert phone_browser.execute_script(
+            "return getComputedStyle(arguments[0]).display", cell) == "block"
+        screenshot(phone_browser, f"phone-org-settings-{language}")
+        path = first_branch_path(phone_browser)
+        open_page(phone_browser, base, path)
+        assert no_horizontal_overflow(phone_browser)
+        screenshot(phone_browser, f"phone-org-branch-form-{language}")
+        assert_clean_console(phone_browser, path)

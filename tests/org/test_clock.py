@@ -124,9 +124,12 @@ def test_an_unknown_stored_zone_falls_back_instead_of_failing(app):
     assert clock.zone(None).key == clock.DEFAULT_ZONE
 
 
+UNKNOWN_ZONE = "Неизвестный часовой пояс (ожидается, например, Europe/Moscow)"
+
+
 @pytest.mark.parametrize("value, message", [
     ("", "Выберите часовой пояс"), (None, "Выберите часовой пояс"), (3, "Выберите часовой пояс"),
-    ("Mars/Olympus", clock.UNKNOWN_ZONE), ("europe/moscow", clock.UNKNOWN_ZONE),
+    ("Mars/Olympus", UNKNOWN_ZONE), ("europe/moscow", UNKNOWN_ZONE),
 ])
 def test_clean_zone_refuses_in_russian(value, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -135,3 +138,21 @@ def test_clean_zone_refuses_in_russian(value, message):
 
 def test_clean_zone_keeps_a_known_name():
     assert clock.clean_zone(" Asia/Almaty ") == "Asia/Almaty"
+
+
+# --- in the reader's language -----------------------------------------------------------------
+
+def test_dates_moments_and_zones_follow_the_reader_s_language(app, branches):
+    zone = clock.branch_zone(branches.b)
+    moment = utc(2026, 1, 15, 7, 5)
+    assert clock.date_text(date(1990, 5, 15)) == "15.05.1990"
+    assert clock.date_text(None) == ""
+    # A context of its own, as each request has (the tests keep one open throughout).
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
+        assert clock.local_text(moment, zone) == "Jan 15, 2026, 12:05"
+        assert clock.date_text(date(1990, 5, 15)) == "May 15, 1990"
+        assert clock.zone_label("Asia/Almaty", utc(2026, 1, 1)) == "Almaty, UTC+5"
+        assert clock.zone_labels()["Europe/Moscow"].startswith("Moscow, UTC+3")
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "ru"}):
+        assert clock.local_text(moment, zone) == "15.01.2026 12:05"
+        assert clock.zone_label("Asia/Almaty", utc(2026, 1, 1)) == "Алматы, UTC+5"

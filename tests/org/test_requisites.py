@@ -67,7 +67,7 @@ def test_bik_and_accounts():
     with pytest.raises(ValueError, match="БИК состоит из 9 цифр"):
         requisites.clean_bik("04452522")
     with pytest.raises(ValueError, match="Расчётный счёт состоит из 20 цифр"):
-        requisites.clean_account("4070281053800005432", "Расчётный счёт")
+        requisites.clean_settlement_account("4070281053800005432")
     # Sberbank's real correspondent account, and a settlement account with a right key.
     assert requisites.account_matches_bik("30101810400000000225", "044525225", correspondent=True)
     assert requisites.account_matches_bik("40702810538000054321", "044525225")

@@ -160,7 +160,7 @@ def test_create_through_the_form(client, signed_in, branches):
     assert 'name="csrf_token"' in html(page)
     response = client.post("/patients/new", data=form_data(
         html(page), phone="8 (701) 123-45-67", extra_phones="+998 90 123 45 67, 8 916 123 45 67",
-        email="Asel@Example.com", document_type="Удостоверение личности РК",
+        email="Asel@Example.com", document_type="id-card-kz",
         document_number="012345678", notes="Аллергия", consent="y",
         consent_at="2025-03-01T10:30", clinic_id=str(branches[0].id)))
     assert response.status_code == 302, html(response)
