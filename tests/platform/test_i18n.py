@@ -230,7 +230,7 @@ def test_the_sign_in_pages_read_in_english(client):
 
 
 def test_a_day_later_the_dates_are_english_too(client, web_as, latin_world):
-    user = web_as("receptionist", branches=[latin_world.clinic])
+    user = web_as("receptionist", branches=[latin_world.clinic], full_name="Taylor Reed")
     user.language = "en"
     db.session.commit()
     day = (datetime.now() + timedelta(days=1)).date().isoformat()
