@@ -10,7 +10,6 @@ from sqlalchemy import event
 from clinicapp.auth import tokens
 from clinicapp.catalog import services
 from clinicapp.extensions import db
-from clinicapp.i18n import catalogues
 from clinicapp.staff.models import Employee
 from tests.conftest import bearer
 
@@ -130,10 +129,3 @@ def in_english(client):
         db.session.commit()
 
     return switch
-
-
-def translated(language: str, message: str) -> bool:
-    """Whether the app's `language` catalogue has `message` yet: the catalog's own
-    messages reach it when the lead merges clinicapp/translations/parts/catalog.*.po."""
-    with catalogues.catalogue_path(language).open("rb") as handle:
-        return f'msgid "{message}"' in handle.read().decode()

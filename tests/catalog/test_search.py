@@ -10,8 +10,6 @@ import pytest
 from clinicapp.catalog import services
 from clinicapp.extensions import db
 
-from .conftest import translated
-
 INDEX = "/catalog/"
 HTMX = {"HX-Request": "true"}
 
@@ -93,8 +91,6 @@ def test_nothing_found_says_so(client, catalog, web_as):
     assert shown_services(html) == [] and 'class="cat-name"' not in html
 
 
-@pytest.mark.skipif(not translated("ru", "Найдена %(num)d услуга"),
-                    reason="catalog.ru.po not merged into the Russian catalogue yet")
 def test_counts_are_spelled_right(client, catalog, web_as):
     for n in range(4):
         services.create_service(None, code=f"K-{n}", name=f"Консультация {n}",

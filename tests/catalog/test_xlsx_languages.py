@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from io import BytesIO
 
-import pytest
 from openpyxl import load_workbook
 
 from clinicapp.catalog.models import Service
 from clinicapp.extensions import db
 from tests.conftest import csrf_token
 
-from .conftest import translated
 from .test_xlsx import EXPORT, HEADERS, IMPORT, upload
 
 ENGLISH = ("Code", "Name", "Category", "Price", "Duration, min", "Active", "Description")
-
-pytestmark = pytest.mark.skipif(not translated("en", "Длительность, мин"),
-                                reason="catalog.en.po not merged into the English catalogue yet")
-
 
 def test_an_english_export_imports_at_a_russian_desk(client, catalog, web_as, in_english):
     manager = web_as("manager")
