@@ -34,7 +34,7 @@ KEYWORDS = ("_l", "lazy_gettext", "lazy_ngettext:1,2")
 class Gap:
     language: str
     message: str
-    problem: str  # "missing", "untranslated", "fuzzy", "stale .mo"
+    problem: str  # "missing", "untranslated", "fuzzy", "placeholders: …", "stale .mo"
 
     def __str__(self) -> str:
         return f"{self.language}: {self.problem}: {self.message!r}"
@@ -109,6 +109,10 @@ def gaps() -> list[Gap]:
         catalogue = _read(catalogue_path(language), language)
         for message_id in wanted:
             found += _message_gaps(language, catalogue, message_id)
+        # A translation must keep the message's placeholders (%(name)s), or it fails at run time.
+        for message, errors in catalogue.check():
+            key = message.id[0] if isinstance(message.id, tuple) else message.id
+            found += [Gap(language, key, f"placeholders: {error}") for error in errors]
         if _compiled(catalogue) != _read_mo_bytes(language):
             found.append(Gap(language, "messages.mo", "stale .mo"))
     return found

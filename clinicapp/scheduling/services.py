@@ -29,7 +29,7 @@ from ..core.signals import (
     send,
 )
 from ..extensions import db
-from ..org.clock import branch_today, branch_zone
+from ..org.clock import branch_today, branch_zone, date_text
 from . import queries
 from .models import ACTIVE_STATUSES, Appointment
 from .rules import (
@@ -81,10 +81,10 @@ def _hours_text(doctor, clinic, start: datetime) -> str:
     intervals = working_intervals(doctor.id, clinic, day, day)[day]
     zone = branch_zone(clinic)
     if not intervals:
-        return _("%(day)s врач не принимает в этом филиале", day=f"{day:%d.%m.%Y}")
+        return _("%(day)s врач не принимает в этом филиале", day=date_text(day))
     hours = ", ".join(f"{s.astimezone(zone):%H:%M}–{e.astimezone(zone):%H:%M}"
                       for s, e in intervals)
-    return _("часы приёма %(day)s: %(hours)s", day=f"{day:%d.%m.%Y}", hours=hours)
+    return _("часы приёма %(day)s: %(hours)s", day=date_text(day), hours=hours)
 
 
 def _outside_hours(actor, clinic, doctor, start: datetime, end: datetime,
