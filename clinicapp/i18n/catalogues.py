@@ -103,12 +103,12 @@ def gaps() -> list[Gap]:
     with tempfile.TemporaryDirectory() as folder:
         fresh = Path(folder) / "messages.pot"
         extract(fresh)
-        wanted = [m.id for m in _read(fresh) if m.id]
+        wanted = [(m.id, m.context) for m in _read(fresh) if m.id]
     found: list[Gap] = []
     for language in languages():
         catalogue = _read(catalogue_path(language), language)
-        for message_id in wanted:
-            found += _message_gaps(language, catalogue, message_id)
+        for message_id, context in wanted:
+            found += _message_gaps(language, catalogue, message_id, context)
         # A translation must keep the message's placeholders (%(name)s), or it fails at run time.
         for message, errors in catalogue.check():
             key = message.id[0] if isinstance(message.id, tuple) else message.id
@@ -118,9 +118,9 @@ def gaps() -> list[Gap]:
     return found
 
 
-def _message_gaps(language: str, catalogue, message_id) -> list[Gap]:
+def _message_gaps(language: str, catalogue, message_id, context=None) -> list[Gap]:
     key = message_id[0] if isinstance(message_id, tuple) else message_id
-    message = catalogue.get(key)
+    message = catalogue.get(key, context=context)
     if message is None:
         return [Gap(language, key, "missing")]
     if message.fuzzy:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import LazyString, ngettext
+from flask_babel import LazyString, ngettext, pgettext
 from flask_babel import gettext as _
 
 from .clock import reader_locale
@@ -119,4 +119,4 @@ def day_text(intervals) -> str:
 def week_rows(hours: dict | None) -> list[tuple[str, str]]:
     """(day name, "09:00–21:00" or «выходной») for each day, Monday first."""
     hours = hours or {}
-    return [(str(label), day_text(hours.get(key)) or _("выходной")) for key, label in DAYS]
+    return [(str(label), day_text(hours.get(key)) or pgettext("opening hours", "выходной")) for key, label in DAYS]

@@ -22,7 +22,7 @@ from ..core.models import utcnow
 from ..core.permissions import acting_user, has_permission, require_permission
 from ..core.routing import parse_id
 from ..extensions import db
-from ..org.clock import branch_now, branch_today, branch_zone
+from ..org.clock import branch_now, branch_today, branch_zone, date_text
 from ..org.models import Clinic
 from ..org.queries import require_own_organization
 from ..patients import services as patient_services
@@ -95,7 +95,7 @@ def _offer_start(form: AppointmentForm, clinic: Clinic, policy: PastPolicy) -> s
     if day < policy.today:
         form.day.data, form.time.data = policy.today, None
         return _("%(day)s уже прошёл: на прошедшие дни не записывают. Выберите время сегодня "
-                 "или позже.", day=day.strftime("%d.%m.%Y"))
+                 "или позже.", day=date_text(day))
     if day != policy.today or clock is None:
         return None
     now = utcnow()

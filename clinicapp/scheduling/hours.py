@@ -21,7 +21,7 @@ from ..audit.services import record
 from ..core.errors import Conflict, PermissionDenied, ValidationFailed, field_error
 from ..core.permissions import can_see_branch
 from ..extensions import db
-from ..org.clock import branch_today, branch_zone, organization_today
+from ..org.clock import branch_today, branch_zone, date_text, organization_today
 from ..org.hours import DAY_KEYS, DAYS, normalize_hours
 from ..org.models import Clinic
 from ..staff.models import Employee
@@ -239,7 +239,7 @@ def _check_clashes(doctor: Employee, days: list[date], kind: str, clinic, starts
         if (row.kind, row.clinic_id, row.starts_at, row.ends_at) == (
                 kind, clinic_id, starts_at, ends_at):
             raise field_error("first", _("Это уже отмечено на %(day)s",
-                                         day=row.day.strftime("%d.%m.%Y")))
+                                         day=date_text(row.day)))
     if kind != "extra_shift":
         return
     week = week_template(doctor)
@@ -253,7 +253,7 @@ def _check_clashes(doctor: Employee, days: list[date], kind: str, clinic, starts
             if starts_at < end and start < ends_at:
                 raise field_error("starts_at", _(
                     "%(day)s врач в это время работает в «%(branch)s» (%(hours)s)",
-                    day=day.strftime("%d.%m.%Y"), branch=name, hours=_span(start, end)))
+                    day=date_text(day), branch=name, hours=_span(start, end)))
 
 
 def add_exception(actor, doctor: Employee, *, kind: str, first: date, last: date,

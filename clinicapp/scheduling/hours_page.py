@@ -19,7 +19,7 @@ from ..core.permissions import acting_user, has_permission, require_permission
 from ..core.routing import MAX_ID, parse_id
 from ..extensions import db
 from ..org.branches import visible_branch_ids
-from ..org.clock import branch_today, branch_zone
+from ..org.clock import branch_today, branch_zone, date_text
 from ..org.hours import DAYS
 from ..staff.models import Employee
 from . import bp, hours, slots
@@ -145,7 +145,7 @@ def new_exception(doctor_id: int):
 
     def added(result):
         rows, absent = result
-        days = f"{rows[0].day:%d.%m.%Y}" + (f"–{rows[-1].day:%d.%m.%Y}" if len(rows) > 1 else "")
+        days = date_text(rows[0].day) + (f"–{date_text(rows[-1].day)}" if len(rows) > 1 else "")
         flash(_("Добавлено в график: %(kind)s, %(days)s",
                 kind=KIND_LABELS[form.kind.data].lower(), days=days), "success")
         if absent:

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from ..core.errors import Conflict, ValidationFailed
-from ..org.clock import branch_zone
+from ..org.clock import branch_zone, date_text
 from .slots import exists_locally
 
 # One voice, the patient's, as front desks say it: «Записан», «Пришёл», «Не пришёл».
@@ -55,7 +55,7 @@ def as_utc(moment: datetime, clinic, field: str = "start_datetime") -> datetime:
         zone = branch_zone(clinic)
         if not exists_locally(moment.date(), moment.time(), zone):
             message = _("Такого времени %(day)s нет (перевод часов)",
-                        day=moment.strftime("%d.%m.%Y"))
+                        day=date_text(moment))
             raise ValidationFailed(f"{field}: {message}", details={field: [message]})
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
@@ -153,7 +153,7 @@ def clean_reason(value) -> str | None:
 
 
 def span_text(appointment) -> str:
-    """`15.01.2024 10:00–10:30` on the appointment's branch's wall clock."""
+    """`15.01.2024 10:00–10:30` (the date the reader's way) on the branch's wall clock."""
     zone = branch_zone(appointment.clinic)
     start, end = appointment.starts_at.astimezone(zone), appointment.ends_at.astimezone(zone)
-    return f"{start:%d.%m.%Y %H:%M}–{end:%H:%M}"
+    return f"{date_text(start)} {start:%H:%M}–{end:%H:%M}"

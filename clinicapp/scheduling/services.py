@@ -135,7 +135,7 @@ def _clash_text(other: Appointment, clinic, day, reveal_patient: bool) -> str:
     start, end = other.starts_at.astimezone(zone), other.ends_at.astimezone(zone)
     time = f"{start:%H:%M}–{end:%H:%M}"
     if start.date() != day:
-        time = f"{start:%d.%m.%Y} {time}"
+        time = f"{date_text(start)} {time}"
     if not reveal_patient:
         return _("Время занято: %(time)s", time=time)
     if other.clinic_id != clinic.id:

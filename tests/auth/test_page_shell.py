@@ -14,6 +14,7 @@ from flask import url_for
 
 from clinicapp.core.navigation import menu
 from clinicapp.core.permissions import ROLE_PERMISSIONS
+from clinicapp.web import landing_endpoint
 
 
 def _links(html: str) -> list[str]:
@@ -34,6 +35,10 @@ def test_the_phone_menu_is_a_details_listing_every_section_of_the_role(app, clie
     with app.test_request_context():
         expected = [url_for(entry.endpoint) for entry in menu(app)
                     if entry.permission is None or entry.permission in granted]
+        # «Главная» is left out where `/` only leads to another entry (web._navigation).
+        landing = landing_endpoint(role)
+        if landing and any(entry.endpoint == landing for entry in menu(app)):
+            expected.remove("/")
     strip = _between(html, '<nav class="topnav-strip"', "</nav>")
     panel = _between(html, '<details class="nav-menu"', "</details>")
     assert _links(strip) == expected

@@ -20,7 +20,12 @@ from clinicapp.seed import DEMO_PASSWORD
 
 from .conftest import console_errors, screenshot
 from .test_desk_live import Api, iso
-from .test_login_browser import sign_in_with_password, wait_for_path, wait_until
+from .test_login_browser import (
+    sign_in_with_password,
+    wait_for_landing,
+    wait_for_path,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -86,7 +91,7 @@ def glance_day(live_server):
 
 def open_day(driver, base: str, user, data: dict) -> None:
     sign_in_with_password(driver, base, user.email, user.password)
-    wait_for_path(driver, "/")
+    wait_for_landing(driver)
     driver.get(f"{base}/calendar/?branch={data['clinic']}&date={data['day']}")
     wait_for_path(driver, "/calendar/")
     wait_until(driver, lambda d: d.find_elements(By.ID, f"appt-{data['long']}"),
@@ -216,7 +221,7 @@ def test_a_doctor_lands_on_their_own_day(browser, live_server):
     first and marked, in a branch where they work today; the week view is their week."""
     base = live_server.url
     sign_in_with_password(browser, base, "doctor@clinic.test", DEMO_PASSWORD)
-    wait_for_path(browser, "/")
+    wait_for_landing(browser)
     browser.get(base + "/calendar/")
     wait_for_path(browser, "/calendar/")
     first = browser.find_element(By.CSS_SELECTOR, ".cal-column")

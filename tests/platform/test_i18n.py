@@ -244,3 +244,19 @@ def test_catalogue_paths_are_inside_the_package():
     for language in ("ru", "en"):
         assert catalogues.catalogue_path(language, "mo").is_file()
         assert Path(catalogues.catalogue_path(language)).is_relative_to(ROOT / "clinicapp")
+
+
+def test_dates_on_pages_are_written_the_readers_way(client, web_as, latin_world):
+    from babel.dates import format_date
+
+    from clinicapp.org.clock import branch_today
+
+    user = web_as("receptionist", branches=[latin_world.clinic], full_name="Taylor Reed")
+    tomorrow = branch_today(latin_world.clinic) + timedelta(days=1)
+    url = f"/calendar/confirm?branch={latin_world.clinic.id}"
+    assert tomorrow.strftime("%d.%m.%Y") in client.get(url).get_data(as_text=True)
+    user.language = "en"
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert format_date(tomorrow, "medium", locale="en") in page
+    assert tomorrow.strftime("%d.%m.%Y") not in page

@@ -164,7 +164,7 @@ def test_who_may_see_and_act(client, world, web_as, auth, tomorrow, add_appointm
     web_as("doctor", branches=[world.a])
     html = client.get(URL).get_data(as_text=True)
     assert row_ids(html) == [appointment.id] and ">Подтвердил</button>" not in html
-    assert 'href="/calendar/confirm"' not in client.get("/").get_data(as_text=True)  # no menu
+    assert 'href="/calendar/confirm"' not in client.get("/", follow_redirects=True).get_data(as_text=True)
     token = csrf_token(html)
     refused = client.post(f"{URL}/{appointment.id}", data={"csrf_token": token},
                           headers={"HX-Request": "true"})
@@ -180,7 +180,7 @@ def test_who_may_see_and_act(client, world, web_as, auth, tomorrow, add_appointm
                        ).status_code == 400  # no CSRF token
     auth.logout()
     web_as("receptionist", branches=[world.a])
-    assert 'href="/calendar/confirm"' in client.get("/").get_data(as_text=True)  # the menu
+    assert 'href="/calendar/confirm"' in client.get("/", follow_redirects=True).get_data(as_text=True)
 
 
 def test_nothing_to_call(client, world, desk_page):

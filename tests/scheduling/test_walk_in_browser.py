@@ -22,7 +22,12 @@ from clinicapp import embedded_db
 from tests.conftest import ROOT, _migrated_database, serve
 from tests.e2e.conftest import DESKTOP, PHONE, _window, console_errors, screenshot
 from tests.e2e.test_desk_live import Api
-from tests.e2e.test_login_browser import open_page, sign_in_with_password, wait_for_path, wait_until
+from tests.e2e.test_login_browser import (
+    open_page,
+    sign_in_with_password,
+    wait_for_landing,
+    wait_until,
+)
 from tests.scheduling.test_walk_in import cell, noon_zone
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -113,7 +118,7 @@ def phone(noon_server):
 
 def sign_in(driver, server) -> None:
     sign_in_with_password(driver, server.url, EMAIL, PASSWORD)
-    wait_for_path(driver, "/")
+    wait_for_landing(driver)
 
 
 def value(driver, element_id: str) -> str:
