@@ -11,7 +11,7 @@ from tests.e2e.test_login_browser import (
     assert_clean_console,
     open_page,
     sign_in_with_password,
-    wait_for_path,
+    wait_for_landing,
 )
 from tests.org.test_browser import choose_language, no_horizontal_overflow
 
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 
 def first_card_path(driver) -> str:
-    link = driver.find_element(By.CSS_SELECTOR, "#patients-results td.patients-name-cell a")
+    link = driver.find_element(By.CSS_SELECTOR, "#patients-results td.cell-title a")
     return "/" + link.get_attribute("href").split("/", 3)[3]
 
 
@@ -34,7 +34,7 @@ def test_patients_fit_a_phone_in_both_languages(phone_browser, live_server, cli_
     base = live_server.url
     user = cli_user("receptionist")
     sign_in_with_password(phone_browser, base, user.email, user.password)
-    wait_for_path(phone_browser, "/")
+    wait_for_landing(phone_browser)
     for language in ("ru", "en"):
         choose_language(phone_browser, language)
         check_fits(phone_browser, base, "/patients/", f"phone-patients-{language}")
