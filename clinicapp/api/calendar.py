@@ -310,7 +310,7 @@ def update_appointment(data, appointment_id: int):
     (как `/move`). Поля и время меняет регистратура (право calendar.manage); статус —
     по тем же правилам, что в календаре и на стойке: «подтвердил» и отмена —
     calendar.manage, приход и приём (arrived, in_progress, completed, no_show) —
-    visits.manage; cancelled — отмена с `cancel_reason`."""
+    visits.manage (врач — только у своих пациентов); cancelled — отмена с `cancel_reason`."""
     appointment = _appointment(appointment_id)
     user = g.api_user
     if set(data) - {"status", "cancel_reason", "override_hours"} \
