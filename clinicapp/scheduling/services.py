@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..audit.services import record
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -118,6 +118,10 @@ def _patient_warnings(appointment: Appointment) -> list[dict]:
 
 # --- writing under the constraint ----------------------------------------------------
 
+DEADLOCK_DETECTED = "40P01"
+WRITE_ATTEMPTS = 3
+
+
 def _is_double_booking(error: IntegrityError) -> bool:
     original = error.orig
     if getattr(original, "pgcode", None) != EXCLUSION_VIOLATION:
@@ -168,24 +172,33 @@ def _write(appointment: Appointment, *, new: bool, clinic, reveal_patient: bool 
 
     A double booking rolls back just the savepoint (the object is as before)
     and becomes a Conflict naming the clash (its patient only if `reveal_patient`,
-    its time on `clinic`'s clock).
+    its time on `clinic`'s clock). Two bookings checking the exclusion constraint at the
+    same instant may each wait for the other; PostgreSQL then aborts one with a deadlock.
+    Its savepoint is rolled back and the write tried again: the other one has gone on, so
+    the retry meets its row (a Conflict) or, if it rolled back, books.
     """
     doctor_id = values.get("employee_id", appointment.employee_id)
     start = values.get("starts_at", appointment.starts_at)
     end = values.get("ends_at", appointment.ends_at)
     exclude_id = None if new else appointment.id
-    try:
-        with db.session.begin_nested():
-            if new:
-                db.session.add(appointment)
-            for name, value in values.items():
-                setattr(appointment, name, value)
-            db.session.flush()
-    except IntegrityError as error:
-        if not _is_double_booking(error):
-            raise
-        raise overlap_conflict(doctor_id, start, end, exclude_id, clinic=clinic,
-                               reveal_patient=reveal_patient) from error
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with db.session.begin_nested():
+                if new:
+                    db.session.add(appointment)
+                for name, value in values.items():
+                    setattr(appointment, name, value)
+                db.session.flush()
+            return
+        except IntegrityError as error:
+            if not _is_double_booking(error):
+                raise
+            raise overlap_conflict(doctor_id, start, end, exclude_id, clinic=clinic,
+                                   reveal_patient=reveal_patient) from error
+        except OperationalError as error:
+            if getattr(error.orig, "pgcode", None) != DEADLOCK_DETECTED \
+                    or attempt == WRITE_ATTEMPTS:
+                raise
 
 
 # --- the verbs -----------------------------------------------------------------------
