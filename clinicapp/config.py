@@ -63,6 +63,9 @@ def database_url(raw: str) -> str:
     return raw
 
 
+SBER_TEST_URL = "https://3dsec.sberbank.ru/payment/rest/"
+
+
 class Config:
     """Default settings; each attribute can be overridden by create_app(config)."""
 
@@ -87,6 +90,20 @@ class Config:
         self.JWT_ACCESS_MINUTES = int(os.environ.get("JWT_ACCESS_MINUTES", "15"))
         self.JWT_REFRESH_DAYS = int(os.environ.get("JWT_REFRESH_DAYS", "30"))
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+        # Online payment (Sberbank acquiring). Without credentials the built-in sandbox
+        # gateway answers; with them, the bank's test environment unless SBER_BASE_URL
+        # names another (production: https://securepayments.sberbank.ru/payment/rest/).
+        self.SBER_USERNAME = os.environ.get("SBER_USERNAME", "")
+        self.SBER_PASSWORD = os.environ.get("SBER_PASSWORD", "")
+        self.SBER_BASE_URL = os.environ.get("SBER_BASE_URL", SBER_TEST_URL)
+        # The key of the callbacks' HMAC-SHA256 checksum; the sandbox signs with it too.
+        self.SBER_CALLBACK_KEY = _persistent_secret("SBER_CALLBACK_KEY")
+        # The bank's order timeout (sessionTimeoutSecs) and when reconcile-payments asks
+        # the bank about a payment still pending.
+        self.SBER_ORDER_TIMEOUT_MINUTES = int(os.environ.get("SBER_ORDER_TIMEOUT_MINUTES", "20"))
+        # The sandbox gateway's callbacks to us (off: a lost callback, for reconcile tests).
+        self.PAYMENT_SANDBOX_CALLBACKS = _env_bool("PAYMENT_SANDBOX_CALLBACKS", True)
+        self.PAYMENT_PENDING_MINUTES = int(os.environ.get("PAYMENT_PENDING_MINUTES", "15"))
 
     # Values that never come from the environment.
     # hide_parameters: a logged SQL error names the statement, never the values
