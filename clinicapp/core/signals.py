@@ -22,6 +22,12 @@ appointment_status_changed = _signals.signal(
     "appointment-status-changed")  # appointment, actor, before, visit (None before arrival)
 visit_finished = _signals.signal("visit-finished")  # visit, appointment, actor
 
+# Money (billing): a payment succeeded, or money went back. Sent once per change, when
+# the invoice's sums are already updated; `actor` is None for the bank's callback and
+# the reconcile command.
+payment_completed = _signals.signal("payment-completed")  # payment, invoice, actor
+payment_refunded = _signals.signal("payment-refunded")  # refund, payment, invoice, actor
+
 
 def send(signal, **kwargs) -> None:
     """Send a domain signal from the current app (receivers are connected per app)."""

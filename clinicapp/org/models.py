@@ -22,12 +22,15 @@ from ..extensions import db
 
 # The zone of a new organization and a new branch; org.clock reads zones for everyone else.
 DEFAULT_ZONE = "Europe/Moscow"
+# The currency of a new organization (ISO 4217); every amount is in its organization's.
+DEFAULT_CURRENCY = "RUB"
 
 
 class Organization(TimestampMixin, db.Model):
     """Requisites of the legal entity that owns the clinics."""
 
     __tablename__ = "organizations"
+    __table_args__ = (CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
@@ -46,6 +49,9 @@ class Organization(TimestampMixin, db.Model):
     # The clock of what belongs to no branch: price history, reports of the whole network.
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE,
                                           server_default=DEFAULT_ZONE)
+
+    currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY,
+                                          server_default=DEFAULT_CURRENCY)
 
     clinics: Mapped[list["Clinic"]] = relationship(back_populates="organization",
                                                    order_by="Clinic.id")

@@ -23,7 +23,9 @@ EXPECTED_RECEIVERS = {
     "appointment_updated": {"clinicapp.api.live._changed"},
     "appointment_cancelled": {"clinicapp.api.live._cancelled"},
     "appointment_status_changed": {"clinicapp.api.live._changed"},
-    "visit_finished": set(),  # billing's invoice for a finished visit will be the first
+    "visit_finished": {"clinicapp.billing.invoices.draft_for_finished_visit"},
+    "payment_completed": set(),  # loyalty's cashback will be the first
+    "payment_refunded": set(),
 }
 
 

@@ -1,0 +1,39 @@
+"""Billing: invoices for visits, the cash desk, online payment (Sberbank acquiring), refunds.
+
+Scheduling never imports billing: a finished visit reaches it through `visit_finished`
+(a draft invoice waits for the desk), and billing tells the features above it of money
+through `payment_completed` and `payment_refunded`. Pages are one blueprint, `billing`;
+invoices.py, payments.py and online.py are the services every surface calls,
+queries.py reads, providers/ the acquiring gateways.
+"""
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from ..core.permissions import declare
+from ..core.signals import visit_finished
+
+bp = Blueprint("billing", __name__)
+
+# Who does what with money; the admin holds every permission.
+PERMISSIONS = {
+    "invoices.view": (("manager", "receptionist", "cashier"),
+                      _l("Видеть счета и оплаты своих филиалов")),
+    "invoices.write": (("manager", "receptionist", "cashier", "doctor"),
+                       _l("Составлять счёт по приёму и выставлять его на кассу (врач — "
+                          "своим пациентам)")),
+    "invoices.cancel": (("manager", "receptionist", "cashier"),
+                        _l("Отменять неоплаченные счета с указанием причины")),
+    "payments.take": (("manager", "cashier"), _l("Принимать оплату на кассе")),
+    "payments.refund": (("manager",), _l("Оформлять возврат денег")),
+}
+
+
+def init_app(app) -> None:
+    from . import invoices
+
+    for permission, (roles, label) in PERMISSIONS.items():
+        declare(permission, roles=roles, label=label)
+    visit_finished.connect(invoices.draft_for_finished_visit, sender=app)
+    app.register_blueprint(bp)
