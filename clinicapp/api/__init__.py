@@ -3,12 +3,25 @@ from __future__ import annotations
 
 from ..core.ratelimits import limit_api_blueprint
 from ..extensions import api, csrf, db
-from . import appointments, auth, calendar, catalog, health, live, org, patients, staff, visits
+from . import (
+    appointments,
+    auth,
+    billing,
+    calendar,
+    catalog,
+    health,
+    live,
+    org,
+    patients,
+    payments,
+    staff,
+    visits,
+)
 
 # Rate-limited per client (document 000); health stays reachable for probes.
 LIMITED = (*auth.BLUEPRINTS, *org.BLUEPRINTS, *staff.BLUEPRINTS, *patients.BLUEPRINTS,
            *catalog.BLUEPRINTS, *calendar.BLUEPRINTS, *appointments.BLUEPRINTS,
-           *visits.BLUEPRINTS)
+           *visits.BLUEPRINTS, *billing.BLUEPRINTS, *payments.BLUEPRINTS)
 BLUEPRINTS = (health.blp, *LIMITED)
 
 

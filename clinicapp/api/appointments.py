@@ -22,7 +22,7 @@ from ..scheduling.status import change_status
 from ..staff.queries import public_doctor
 from .base import ApiBlueprint, require_auth
 from .calendar import AppointmentSchema, BookedSchema, body_id, day, day_range, query_id, text
-from .representations import appointment_json
+from .representations import appointment_json, appointments_json
 
 ERRORS = {  # besides the defaults of ApiBlueprint
     403: "Записываться через приложение могут пациенты",
@@ -157,7 +157,7 @@ def my_appointments(query):
         patient.id, status=query["status"], date_from=query["date_from"],
         date_to=query["date_to"])
     rows, total = limit_offset(statement, query["limit"], query["offset"])
-    return [appointment_json(a) for a in rows], 200, total_header(total)
+    return appointments_json(rows), 200, total_header(total)
 
 
 @blp.route("/<int:appointment_id>", methods=["DELETE"])

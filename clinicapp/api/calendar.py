@@ -11,6 +11,7 @@ from datetime import date
 import marshmallow as ma
 from flask import g, request
 
+from ..billing.queries import PAYMENT_STATES
 from ..core.errors import PermissionDenied, ValidationFailed
 from ..core.permissions import can_see_branch, has_permission
 from ..core.routing import MAX_ID
@@ -23,7 +24,7 @@ from ..scheduling.rules import MAX_COMMENT, MAX_REASON, as_utc
 from ..scheduling.status import change_status
 from ..staff.queries import employee_for
 from .base import ApiBlueprint, require_auth
-from .representations import appointment_json
+from .representations import appointment_json, appointments_json
 
 ERRORS = {  # besides the defaults of ApiBlueprint
     403: "Недостаточно прав или чужой филиал",
@@ -121,6 +122,10 @@ class AppointmentSchema(ma.Schema):
     time = ma.fields.String(metadata={"example": "10:00", "description": "ЧЧ:ММ в поясе филиала"})
     duration = ma.fields.Integer(metadata={"description": "Минуты"})
     status = ma.fields.String(validate=ma.validate.OneOf(STATUSES))
+    payment_status = ma.fields.String(
+        validate=ma.validate.OneOf(PAYMENT_STATES), dump_only=True,
+        metadata={"description": "Оплата по счёту записи (только чтение): unpaid — не "
+                                 "оплачено или счёта нет, partially_paid, paid, refunded"})
     is_primary = ma.fields.Boolean()
     source = ma.fields.String(validate=ma.validate.OneOf(SOURCES))
     comment = ma.fields.String(allow_none=True)
@@ -241,7 +246,7 @@ def list_appointments(query):
     statement = queries.calendar_statement(
         g.api_user, branch_id=clinic.id if clinic else None, date_from=date_from,
         date_to=date_to, employee_id=query["employee"], status=query["status"])
-    return [appointment_json(a) for a in db.session.scalars(statement)]
+    return appointments_json(db.session.scalars(statement))
 
 
 @blp.route("/appointments", methods=["POST"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import g
 
+from ..billing.queries import payment_states
 from ..core.pagination import TOTAL_COUNT_DOC, LimitOffsetSchema, limit_offset, total_header
 from ..org.clock import branch_today
 from ..scheduling import queries as scheduling_queries
@@ -81,7 +82,7 @@ class VisitSchema(ma.Schema):
     appointment_details = ma.fields.Nested(AppointmentSchema)
 
 
-def visit_json(visit) -> dict:
+def visit_json(visit, *, payment_status: str | None = None) -> dict:
     appointment = visit.appointment
     return {
         "id": visit.id, "appointment": appointment.id, "status": visit.status,
@@ -93,7 +94,7 @@ def visit_json(visit) -> dict:
         "finished_by": visit.finished_by_id, "no_show_by": visit.no_show_by_id,
         "waiting_minutes": queries.waiting_minutes(visit),
         "created_at": iso_utc(visit.created_at), "updated_at": iso_utc(visit.updated_at),
-        "appointment_details": appointment_json(appointment),
+        "appointment_details": appointment_json(appointment, payment_status=payment_status),
     }
 
 
@@ -118,7 +119,9 @@ def list_visits(query):
                                          date_from=date_from, date_to=date_to,
                                          status=query["status"])
     rows, total = limit_offset(statement, query["limit"], query["offset"])
-    return [visit_json(v) for v in rows], 200, total_header(total)
+    states = payment_states(v.appointment_id for v in rows)
+    return [visit_json(v, payment_status=states[v.appointment_id]) for v in rows], 200, \
+        total_header(total)
 
 
 @blp.route("/visits", methods=["POST"])

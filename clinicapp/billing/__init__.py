@@ -31,9 +31,11 @@ PERMISSIONS = {
 
 
 def init_app(app) -> None:
-    from . import invoices
+    from . import cli, invoices, online_pages, sandbox_views  # noqa: F401 - routes on bp
 
     for permission, (roles, label) in PERMISSIONS.items():
         declare(permission, roles=roles, label=label)
     visit_finished.connect(invoices.draft_for_finished_visit, sender=app)
     app.register_blueprint(bp)
+    app.register_blueprint(sandbox_views.bp)
+    app.cli.add_command(cli.reconcile_payments_command)

@@ -128,7 +128,7 @@ def create_invoice(actor, appointment: Appointment, *, lines: list[LineInput] | 
             organization)).date()),
         created_by_id=getattr(actor, "id", None))
     db.session.add(invoice)
-    _write_lines(invoice, _default_lines(appointment, amount) if lines is None else lines, day)
+    _write_lines(invoice, default_lines(appointment, amount) if lines is None else lines, day)
     if amount is not None and invoice.total != amount:
         raise field_error("amount", _("Сумма %(amount)s не равна сумме строк %(total)s",
                                       amount=money_text(amount, invoice.currency),
@@ -142,7 +142,7 @@ def create_invoice(actor, appointment: Appointment, *, lines: list[LineInput] | 
     return invoice
 
 
-def _default_lines(appointment: Appointment, amount: Decimal | None) -> list[LineInput]:
+def default_lines(appointment: Appointment, amount: Decimal | None) -> list[LineInput]:
     """The appointment's service at its price (or at `amount`); a nameless visit if none."""
     service = appointment.service
     if amount is not None:

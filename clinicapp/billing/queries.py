@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.errors import NotFound, PermissionDenied
 from ..core.permissions import can_see_branch
+from ..core.routing import MAX_ID
 from ..extensions import db
 from ..org.branches import visible_branch_ids
 from ..org.models import Clinic
@@ -20,7 +21,7 @@ from .models import Invoice, Payment
 
 # An appointment's payment state (read-only, derived from its live invoice).
 PAYMENT_STATES = ("unpaid", "partially_paid", "paid", "refunded")
-_STATE_OF_INVOICE = {"draft": "unpaid", "issued": "unpaid", "partially_paid": "partially_paid",
+STATE_OF_INVOICE = {"draft": "unpaid", "issued": "unpaid", "partially_paid": "partially_paid",
                      "paid": "paid", "refunded": "refunded"}
 INVOICE_DETAIL = (selectinload(Invoice.lines), selectinload(Invoice.payments)
                   .selectinload(Payment.refunds), joinedload(Invoice.patient),
@@ -35,7 +36,7 @@ def payment_states(appointment_ids) -> dict[int, str]:
     rows = db.session.execute(select(Invoice.appointment_id, Invoice.status).where(
         Invoice.appointment_id.in_(ids), Invoice.status != "cancelled")).all()
     states = dict.fromkeys(ids, "unpaid")
-    states.update({appointment_id: _STATE_OF_INVOICE[status] for appointment_id, status in rows})
+    states.update({appointment_id: STATE_OF_INVOICE[status] for appointment_id, status in rows})
     return states
 
 
@@ -47,7 +48,8 @@ def payment_state(appointment_id: int) -> str:
 def invoice_for(user, invoice_id: int) -> Invoice:
     """The invoice the user may see: NotFound (unknown; a patient's look at another's),
     PermissionDenied (staff of another branch)."""
-    invoice = db.session.get(Invoice, invoice_id, options=INVOICE_DETAIL)
+    invoice = db.session.get(Invoice, invoice_id, options=INVOICE_DETAIL) \
+        if 0 < invoice_id <= MAX_ID else None
     if invoice is None or (not user.is_staff and not _own(user, invoice)):
         raise NotFound(_("Счёт не найден"))
     if user.is_staff and not can_see_branch(user, invoice.clinic_id):
@@ -62,7 +64,7 @@ def _own(user, invoice: Invoice) -> bool:
 
 def payment_for(user, payment_id: int) -> Payment:
     """The payment the user may see (as its invoice): NotFound / PermissionDenied."""
-    payment = db.session.get(Payment, payment_id)
+    payment = db.session.get(Payment, payment_id) if 0 < payment_id <= MAX_ID else None
     if payment is None:
         raise NotFound(_("Оплата не найдена"))
     try:

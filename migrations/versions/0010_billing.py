@@ -19,7 +19,8 @@ branch_labels = None
 depends_on = None
 
 
-# What a payment or refund row was written with and may never change afterwards.
+# What a payment or refund row was written with and may never change afterwards (a
+# column written NULL may be filled in once).
 LEDGER_COLUMNS = {"payments": ("invoice_id", "method", "amount", "provider", "external_id"),
                   "refunds": ("payment_id", "amount")}
 LEDGER_FUNCTION = """
@@ -32,7 +33,9 @@ BEGIN
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
     FOREACH name IN ARRAY TG_ARGV LOOP
-        IF (to_jsonb(OLD) -> name) IS DISTINCT FROM (to_jsonb(NEW) -> name) THEN
+        -- NULL may be filled in once (the bank's order id arrives after the insert).
+        IF jsonb_typeof(to_jsonb(OLD) -> name) <> 'null'
+           AND (to_jsonb(OLD) -> name) IS DISTINCT FROM (to_jsonb(NEW) -> name) THEN
             RAISE EXCEPTION '%.% is written once', TG_TABLE_NAME, name
                 USING ERRCODE = 'integrity_constraint_violation';
         END IF;
