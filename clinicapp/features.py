@@ -7,7 +7,7 @@ this list, never those below. Adding a feature is its package plus one line here
 """
 from __future__ import annotations
 
-from . import admin, api, auth, catalog, org, patients, scheduling, staff, visits, web
+from . import admin, api, auth, billing, catalog, org, patients, scheduling, staff, visits, web
 
 FEATURES = (
     web,  # the home page, uploads, template helpers
@@ -18,6 +18,7 @@ FEATURES = (
     catalog,  # services and prices
     scheduling,  # working hours, appointments, visits, the calendar
     visits,  # the front desk's «Сегодня»
+    billing,  # invoices, payments, the acquiring gateways
     admin,  # users
     api,  # the JSON API for apps, composing the features above; the live calendar
 )
