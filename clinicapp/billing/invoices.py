@@ -92,6 +92,13 @@ def live_invoice(appointment_id: int, *, lock: bool = False) -> Invoice | None:
     return db.session.scalar(statement)
 
 
+def _lock_appointment(appointment: Appointment) -> None:
+    """Writers of one appointment's invoice queue on its row: the second finds the first's
+    invoice instead of colliding with it (the unique index stays the last word)."""
+    db.session.execute(select(Appointment.id).where(Appointment.id == appointment.id)
+                       .with_for_update())
+
+
 def lock(invoice: Invoice) -> Invoice:
     """Take the invoice's row lock (read-modify-write of its money) and reread it."""
     return db.session.execute(
@@ -115,6 +122,7 @@ def create_invoice(actor, appointment: Appointment, *, lines: list[LineInput] | 
     Raises Conflict when the appointment already has an invoice that is not cancelled.
     """
     ensure_may_write(actor, appointment)
+    _lock_appointment(appointment)
     if live_invoice(appointment.id, lock=True) is not None:
         raise Conflict(_("У этой записи уже есть счёт"), code="invoice_exists")
     clinic = appointment.clinic
@@ -282,6 +290,7 @@ def settle_status(invoice: Invoice) -> None:
 def invoice_to_pay(actor, appointment: Appointment) -> Invoice:
     """The appointment's invoice ready for payment: the open one, a draft issued, or a new
     one from the service's price, issued. Raises ValidationFailed when nothing is due."""
+    _lock_appointment(appointment)
     invoice = live_invoice(appointment.id, lock=True)
     if invoice is None:
         invoice = create_invoice(actor, appointment, issue=True)
