@@ -27,6 +27,9 @@ from clinicapp.extensions import db
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "test-pass-123"
 
+# Fixture modules of features, shared by their test packages.
+pytest_plugins = ["tests.billing.api_world"]
+
 
 @pytest.fixture(scope="session")
 def database_server() -> str:

@@ -1,4 +1,5 @@
-"""The live calendar: every change to an appointment reaches the branch's open calendars.
+"""The live calendar: every change to an appointment (its payment included) reaches the
+branch's open calendars.
 
 Scheduling announces its changes with signals; this module, which composes the
 appointment's JSON for the API, publishes `{"type": <event>, "appointment":
@@ -38,12 +39,21 @@ def _cancelled(sender, appointment, **extra) -> None:
     publish_appointment("appointment_cancelled", appointment)
 
 
+def _paid(sender, invoice, **extra) -> None:
+    """Money moved on an appointment's invoice: its `payment_status` changed on every
+    open calendar."""
+    if invoice.appointment is not None:
+        publish_appointment("appointment_updated", invoice.appointment)
+
+
 RECEIVERS = (
     (signals.appointment_booked, _booked),
     (signals.appointment_moved, _moved),
     (signals.appointment_updated, _changed),
     (signals.appointment_status_changed, _changed),
     (signals.appointment_cancelled, _cancelled),
+    (signals.payment_completed, _paid),
+    (signals.payment_refunded, _paid),
 )
 
 

@@ -109,6 +109,7 @@ class ClinicInfoSchema(ma.Schema):
     correspondent_account = ma.fields.String(allow_none=True)
     phone = ma.fields.String(allow_none=True)
     email = ma.fields.String(allow_none=True)
+    currency = ma.fields.String(metadata={"description": "Валюта счетов, ISO 4217 (RUB, KZT…)"})
     logo_url = ma.fields.Function(lambda o: upload_url(o.logo_path), allow_none=True)
 
 
@@ -129,6 +130,8 @@ class ClinicInfoPatchSchema(ApiSchema):
                                              metadata={"description": "20 цифр"})
     phone = ma.fields.String(allow_none=True)
     email = ma.fields.String(allow_none=True)
+    currency = ma.fields.String(metadata={
+        "description": "Валюта новых счетов, ISO 4217; выставленные счета остаются в своей"})
 
 
 def clinic_payload(clinic, favorites: set[int] | None = None) -> dict:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from babel.numbers import get_currency_name
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,6 +19,8 @@ from wtforms.fields.choices import SelectChoice
 from ..core.forms import max_length
 from . import clock
 from .hours import DAYS
+from .models import DEFAULT_CURRENCY
+from .services import currency_codes
 
 IMAGE_TYPES = "image/png,image/jpeg,image/webp"
 # Russia's zones and the neighbours' where the network may open branches, west to east.
@@ -45,6 +49,23 @@ def timezone_choices(current: str | None = None) -> list[SelectChoice]:
     others = sorted((label if repeated[label] == 1 else f"{label} ({name})", name)
                     for name, label in rest.items())
     return common + [SelectChoice(name, label, optgroup=other_group) for label, name in others]
+
+
+# The region's currencies first; any ISO 4217 code is accepted (the service checks it).
+COMMON_CURRENCIES = ("RUB", "KZT", "UZS", "BYN", "KGS", "AMD", "AZN", "GEL", "TJS", "USD",
+                     "EUR")
+
+
+def currency_choices(current: str | None = None) -> list[SelectChoice]:
+    """«RUB — российский рубль» in the reader's language: the region's first, then all."""
+    locale = get_locale()
+    codes = [*COMMON_CURRENCIES, *sorted(currency_codes() - set(COMMON_CURRENCIES))]
+    if current and current not in codes:
+        codes.append(current)
+    common_group, other_group = _("Часто используемые"), _("Все валюты")
+    return [SelectChoice(code, f"{code} — {get_currency_name(code, locale=locale)}",
+                         optgroup=common_group if code in COMMON_CURRENCIES else other_group)
+            for code in codes]
 
 
 def _timezone_field() -> SelectField:
@@ -82,12 +103,17 @@ class OrganizationForm(_ZoneChoices, FlaskForm):
     phone = _text(_l("Телефон"), 32)
     email = _text(_l("E-mail"))
     timezone = _timezone_field()
+    currency = SelectField(_l("Валюта"), default=DEFAULT_CURRENCY, validate_choice=False)
     logo = FileField(_l("Логотип"))
     remove_logo = BooleanField(_l("Убрать логотип"))
 
     REQUISITES = ("name", "inn", "kpp", "ogrn", "legal_address", "postal_address", "bank_name",
                   "bik", "settlement_account", "correspondent_account", "phone", "email",
-                  "timezone")
+                  "timezone", "currency")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency.choices = currency_choices(self.currency.data)
 
 
 class ClinicForm(_ZoneChoices, FlaskForm):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
+from babel.numbers import list_currencies
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +32,7 @@ from .models import CLINIC_NAME_INDEX, Clinic, Organization
 MAX_PHOTOS = 10
 ORGANIZATION_FIELDS = ("name", "inn", "kpp", "ogrn", "legal_address", "postal_address",
                        "bank_name", "bik", "settlement_account", "correspondent_account",
-                       "phone", "email", "timezone")
+                       "phone", "email", "timezone", "currency")
 CLINIC_FIELDS = ("name", "address", "latitude", "longitude", "phone", "timezone",
                  "description", "rating", "opening_hours", "is_active")
 # Limits of the text columns (String(n)); Text columns get a generous cap.
@@ -193,6 +194,19 @@ def _boolean(field: str, value) -> bool:
     return value
 
 
+def clean_currency(value) -> str:
+    """An ISO 4217 code the world knows («rub» → «RUB»); else a named error. Invoices keep
+    the currency they were written in, so changing it affects only new ones."""
+    code = value.strip().upper() if isinstance(value, str) else ""
+    if code not in currency_codes():
+        raise ValueError(_("Валюта — трёхбуквенный код ISO 4217, например RUB, KZT или UZS"))
+    return code
+
+
+def currency_codes() -> frozenset[str]:
+    return frozenset(code for code in list_currencies() if len(code) == 3 and code.isalpha())
+
+
 ORGANIZATION_CLEANERS = {
     "name": lambda f, v: _text(f, v, is_required=True),
     "inn": _optional(requisites.clean_inn),
@@ -207,6 +221,7 @@ ORGANIZATION_CLEANERS = {
     "phone": _optional(_phone),
     "email": _optional(_email),
     "timezone": lambda f, v: clock.clean_zone(v),
+    "currency": lambda f, v: clean_currency(v),
 }
 CLINIC_CLEANERS = {
     "name": lambda f, v: _text(f, v, is_required=True),

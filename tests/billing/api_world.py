@@ -1,7 +1,7 @@
 """Fixtures of the billing API tests: a branch with a priced service, a doctor, a patient
 with an account, an appointment today, and callers of each role (bearer headers).
 
-Import the fixtures by name into a test module (`from .api_world import ...`).
+Registered for the whole suite in tests/conftest.py (`pytest_plugins`).
 """
 from __future__ import annotations
 

@@ -8,8 +8,6 @@ from clinicapp.audit.models import AuditEntry
 from clinicapp.billing.models import Invoice, Payment
 from clinicapp.extensions import db
 
-from .api_world import billing_desk, finished_visit, issued_invoice, make_appointment  # noqa: F401
-
 INVOICES, PAYMENTS = "/api/v1/billing/invoices", "/api/v1/billing/payments"
 
 

@@ -15,8 +15,6 @@ from clinicapp.extensions import db
 from clinicapp.org.models import Clinic, Organization
 from tests.conftest import csrf_token
 
-from .api_world import billing_desk, finished_visit, make_appointment  # noqa: F401
-
 CREATE, CONFIRM, CALLBACK = ("/api/v1/payment/create", "/api/v1/payment/confirm",
                              "/api/v1/payment/callback")
 
@@ -119,7 +117,7 @@ def test_confirm_asks_the_bank_not_the_client(client, billing_desk, make_appoint
     assert paid.get_json() == {"success": True, "status": "succeeded",
                                "payment_status": "paid"}
     assert _invoice_of(appointment).status == "paid"
-    mine = client.get(f"/api/v1/appointments", headers=billing_desk.patient_headers).get_json()
+    mine = client.get("/api/v1/appointments", headers=billing_desk.patient_headers).get_json()
     assert {a["id"]: a["payment_status"] for a in mine}[appointment.id] == "paid"
     # the page the bank sends the payer back to says so
     back = client.get(redirect.location)

@@ -192,3 +192,20 @@ def test_patch_rejects_unknown_fields_and_wrong_types(client, organization, api_
     missing = client.patch(INFO, headers=headers)
     assert missing.status_code == 400 and "json" in missing.get_json()["details"]
     assert client.patch(INFO, headers=headers, json={}).status_code == 200
+
+
+def test_the_organization_has_a_currency_roubles_by_default(client, organization,
+                                                            api_headers):
+    headers = api_headers("admin")
+    assert client.get(INFO, headers=headers).get_json()["currency"] == "RUB"
+    response = client.patch(INFO, headers=headers, json={"currency": " kzt "})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["currency"] == "KZT"
+    db.session.refresh(organization)
+    assert organization.currency == "KZT"
+    for bad in ("ABC", "рубль", "", None, 643):
+        refused = client.patch(INFO, headers=headers, json={"currency": bad})
+        assert refused.status_code == 400, (bad, refused.get_json())
+        assert "currency" in refused.get_json()["details"]
+    db.session.refresh(organization)
+    assert organization.currency == "KZT"

@@ -24,8 +24,8 @@ EXPECTED_RECEIVERS = {
     "appointment_cancelled": {"clinicapp.api.live._cancelled"},
     "appointment_status_changed": {"clinicapp.api.live._changed"},
     "visit_finished": {"clinicapp.billing.invoices.draft_for_finished_visit"},
-    "payment_completed": set(),  # loyalty's cashback will be the first
-    "payment_refunded": set(),
+    "payment_completed": {"clinicapp.api.live._paid"},  # loyalty's cashback will join
+    "payment_refunded": {"clinicapp.api.live._paid"},
 }
 
 

@@ -57,3 +57,20 @@ def test_refused_change_announces_nothing(demo, book):
     ws_silent(raw)
     raw.close()
 
+
+
+def test_a_payment_reaches_the_calendars_as_the_appointments_payment_status(demo, book):
+    appointment = book(demo.home)
+    ident = appointment["id"]
+    raw = ws_connect(demo.url, demo.home, f"?token={demo.manager}")
+    visit = api(demo.url, demo.reception, "POST", "/api/v1/visits/visits",
+                json={"appointment": ident, "status": "completed"})
+    invoice = api(demo.url, demo.reception, "POST", "/api/v1/billing/invoices",
+                  json={"visit": visit["id"], "amount": 1500})
+    assert ws_event(raw, ident, "appointment_updated")["appointment"]["payment_status"] == \
+        "unpaid"  # the visit's step
+    api(demo.url, demo.manager, "POST", "/api/v1/billing/payments",
+        json={"invoice": invoice["id"], "method": "card", "amount": 1500})
+    received = ws_event(raw, ident, "appointment_updated")
+    assert received["appointment"]["payment_status"] == "paid"
+    raw.close()
