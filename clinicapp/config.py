@@ -95,7 +95,7 @@ class Config:
         # names another (production: https://securepayments.sberbank.ru/payment/rest/).
         self.SBER_USERNAME = os.environ.get("SBER_USERNAME", "")
         self.SBER_PASSWORD = os.environ.get("SBER_PASSWORD", "")
-        self.SBER_BASE_URL = os.environ.get("SBER_BASE_URL", SBER_TEST_URL)
+        self.SBER_BASE_URL = os.environ.get("SBER_BASE_URL") or SBER_TEST_URL
         # The key of the callbacks' HMAC-SHA256 checksum; the sandbox signs with it too.
         self.SBER_CALLBACK_KEY = _persistent_secret("SBER_CALLBACK_KEY")
         # The bank's order timeout (sessionTimeoutSecs) and when reconcile-payments asks
