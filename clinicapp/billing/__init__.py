@@ -31,7 +31,7 @@ PERMISSIONS = {
 
 
 def init_app(app) -> None:
-    from . import invoices
+    from . import editor, fragments, invoices  # noqa: F401  (editor, fragments: pages)
 
     for permission, (roles, label) in PERMISSIONS.items():
         declare(permission, roles=roles, label=label)
