@@ -31,7 +31,14 @@ PERMISSIONS = {
 
 
 def init_app(app) -> None:
-    from . import cli, invoices, online_pages, sandbox_views  # noqa: F401 - routes on bp
+    from . import (  # noqa: F401 - the page modules' routes are on bp
+        cli,
+        editor,
+        fragments,
+        invoices,
+        online_pages,
+        sandbox_views,
+    )
 
     for permission, (roles, label) in PERMISSIONS.items():
         declare(permission, roles=roles, label=label)

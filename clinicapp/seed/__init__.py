@@ -12,7 +12,7 @@ from ..auth import services
 from ..auth.models import User
 from ..extensions import db
 from ..org.models import Clinic, Organization
-from . import catalog, patients, schedule, staff
+from . import billing, catalog, patients, schedule, staff
 
 DEMO_PASSWORD = "demo-pass-2026"
 # Published on purpose: add it to an authenticator app to sign in as the demo admin.
@@ -109,4 +109,5 @@ def seed_demo() -> list[dict]:
     catalog.seed(clinics, doctors)
     patients.seed(clinics)
     schedule.seed(clinics, doctors)
+    billing.seed(clinics)
     return accounts
