@@ -9,17 +9,12 @@ import requests
 
 from tests.scheduling.test_race import _disjoint, _json, _race, desk  # noqa: F401
 
+from .live_api import PATIENT, patient_books, token
+
 pytestmark = pytest.mark.live
 
 CLIENTS = 16
 MANAGER = {"username": "manager@clinic.test", "password": "demo-pass-2026"}
-PATIENT = {"username": "patient@clinic.test", "password": "demo-pass-2026"}
-
-
-def _token(live_server, credentials) -> dict:
-    token = _json(requests.post(live_server.url + "/api/v1/auth/login", json=credentials,
-                                timeout=30))["access"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _book(live_server, desk, slot, patient_id) -> int:  # noqa: F811 - the fixture's value
@@ -43,7 +38,7 @@ def test_16_clients_pay_one_invoice_at_once(live_server, desk):  # noqa: F811
                             timeout=10, json={"visit": visit.json()["id"], "amount": 1000})
     assert invoice.status_code == 201, invoice.text
     invoice_id = invoice.json()["id"]
-    manager = _token(live_server, MANAGER)
+    manager = token(live_server, MANAGER)
     url = live_server.url + "/api/v1/billing/payments"
     responses = _race(lambda session, _: session.post(url, headers=manager, timeout=60, json={
         "invoice": invoice_id, "method": "cash", "amount": 300}), range(CLIENTS))
@@ -58,32 +53,9 @@ def test_16_clients_pay_one_invoice_at_once(live_server, desk):  # noqa: F811
     assert final["paid"] == 900 and final["due"] == 100 and len(final["payments"]) == 3
 
 
-def _patient_books(live_server, patient, branch) -> tuple[int, float]:
-    """The demo patient books a priced service of some doctor of the branch through
-    document 001's API, at free time late in the list: (appointment id, the price)."""
-    doctors = _json(requests.get(live_server.url + "/api/v1/doctors", timeout=10,
-                                 params={"clinic_id": branch}))
-    for doctor in doctors:
-        services = _json(requests.get(live_server.url + "/api/v1/services", timeout=10,
-                                      params={"clinic_id": branch, "doctor_id": doctor["id"]}))
-        for service in (s for s in services if s["price"]):
-            found = _json(requests.get(f"{live_server.url}/api/v1/doctors/{doctor['id']}/slots",
-                                       timeout=10, params={"clinic_id": branch,
-                                                           "service_id": service["id"]}))
-            for slot in reversed(found):
-                response = requests.post(live_server.url + "/api/v1/appointments",
-                                         headers=patient, timeout=10, json={
-                                             "clinic_id": branch, "doctor_id": doctor["id"],
-                                             "service_id": service["id"], "date": slot["date"],
-                                             "time": slot["time"]})
-                if response.status_code == 201:
-                    return response.json()["id"], service["price"]
-    pytest.fail("the demo patient could not book a priced service")
-
-
 def test_16_simultaneous_payment_creates_register_one_order(live_server, desk):  # noqa: F811
-    patient = _token(live_server, PATIENT)
-    appointment, price = _patient_books(live_server, patient, desk[1])
+    patient = token(live_server, PATIENT)
+    appointment, price = patient_books(live_server, patient, desk[1])
     url = live_server.url + "/api/v1/payment/create"
     responses = _race(lambda session, _: session.post(url, headers=patient, timeout=60, json={
         "appointment_id": appointment, "amount": price}), range(CLIENTS))

@@ -272,8 +272,15 @@ def test_card_sections_and_empty_states(client, signed_in, make_patient):
     for text in ("Карточкин Иван", "31.12.1980", "мужской", "ivan@example.com", "Записи",
                  "не получено", str(patient.client_id)):
         assert text in page, text
-    # Billing is not here yet: no empty «Счета» that would read as "nothing owed".
-    assert "Счета" not in page and 'id="patient-invoices"' not in page
+    # «Счета» come from billing's own route, for those who may see invoices.
+    assert f'hx-get="/patients/{patient.id}/invoices"' in page
+
+
+def test_the_card_has_no_invoices_for_whom_may_not_see_them(client, signed_in, make_patient):
+    signed_in("doctor")
+    patient = make_patient(last_name="Карточкин", first_name="Иван")
+    page = html(client.get(f"/patients/{patient.id}"))
+    assert "/invoices" not in page and "Счета" not in page
 
 
 def test_invite_shows_the_one_time_password_once(client, signed_in, make_patient):
