@@ -11,8 +11,10 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from ..core.navigation import add_menu_entry
 from ..core.permissions import declare
 from ..core.signals import visit_finished
+from ..web import add_landing
 
 bp = Blueprint("billing", __name__)
 
@@ -31,9 +33,14 @@ PERMISSIONS = {
 
 
 def init_app(app) -> None:
-    from . import invoices
+    from . import desk, invoice_pages, invoices, refund_page  # noqa: F401  (the pages' routes)
+    from .forms import add_builtin_desk_methods
 
     for permission, (roles, label) in PERMISSIONS.items():
         declare(permission, roles=roles, label=label)
     visit_finished.connect(invoices.draft_for_finished_visit, sender=app)
     app.register_blueprint(bp)
+    add_builtin_desk_methods(app)  # cash and card; loyalty adds certificates and points
+    add_menu_entry(app, 41, "billing.desk", _l("Касса"), "payments.take")
+    add_menu_entry(app, 42, "billing.invoices", _l("Счета"), "invoices.view")
+    add_landing(app, "cashier", "billing.desk")  # the cashier's day starts at the desk
