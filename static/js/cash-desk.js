@@ -57,7 +57,8 @@
     // Kopecks as integers: no binary-float remainders in what the cashier reads.
     var change = Math.round(tendered * 100) - Math.round(amount * 100);
     var text = change >= 0 ? T.change : T.short;
-    out.textContent = (text || '{amount}').replace('{amount}', format(Math.abs(change) / 100));
+    var shown = format(Math.abs(change) / 100) + ' ' + (form.getAttribute('data-currency') || '');
+    out.textContent = (text || '{amount}').replace('{amount}', shown.trim());
     out.className = 'cash-change ' + (change >= 0 ? 'cash-change-ok' : 'cash-change-short');
   }
 

@@ -21,6 +21,9 @@ from clinicapp.patients.models import Patient
 from clinicapp.scheduling.models import Appointment
 from clinicapp.staff.models import Employee
 
+# The browser fixtures of the e2e tests, for test_desk_browser.py.
+from tests.e2e.conftest import browser, phone_browser  # noqa: F401
+
 PRICE = Decimal("1500.00")
 
 
