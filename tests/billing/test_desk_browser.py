@@ -17,6 +17,7 @@ from tests.e2e.test_login_browser import (
     wait_for_landing,
     wait_until,
 )
+from tests.e2e.test_small_screens import assert_tables_fold
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -120,3 +121,30 @@ def test_a_split_payment_on_a_phone(phone_browser, live_server, desk_invoice):
         "return document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scroll"
     screenshot(driver, "cash-desk-phone-receipt")
     assert_clean_console(driver, "receipt")
+
+    driver.get(f"{base}/invoices/{desk_invoice['id']}")
+    wait_until(driver, lambda d: d.find_elements(By.ID, "invoice-payments"), "the invoice page")
+    assert driver.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scroll"
+    assert_tables_fold(driver, "/invoices/<id>")
+    screenshot(driver, "invoice-phone")
+    assert_clean_console(driver, "the invoice page")
+
+
+def test_the_desk_on_a_desktop(browser, live_server, desk_invoice):
+    """List and open invoice side by side; the panel opens in place (htmx) and the URL
+    follows it, so a reload shows the same invoice."""
+    driver, base = browser, live_server.url
+    sign_in_with_password(driver, base, "cashier@clinic.test", DEMO_PASSWORD)
+    wait_for_landing(driver)
+    row = driver.find_element(By.XPATH, f"//tr[contains(., '{desk_invoice['number']}')]")
+    row.find_element(By.CSS_SELECTOR, "td.cell-title a").click()
+    wait_until(driver, lambda d: d.find_elements(By.ID, "desk-pay-form"), "the payment form")
+    assert driver.current_url.endswith(f"/cash-desk/invoices/{desk_invoice['id']}")
+    listed = driver.find_element(By.ID, "desk-list").rect
+    panel = driver.find_element(By.ID, "desk-invoice").rect
+    assert panel["x"] > listed["x"] + listed["width"] - 1, "side by side"
+    screenshot(driver, "cash-desk-desktop")
+    driver.refresh()
+    wait_until(driver, lambda d: d.find_elements(By.ID, "desk-pay-form"), "the same invoice")
+    assert_clean_console(driver, "/cash-desk/ (desktop)")
