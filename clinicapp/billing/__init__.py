@@ -11,8 +11,10 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from ..core.navigation import add_menu_entry
 from ..core.permissions import declare
 from ..core.signals import visit_finished
+from ..web import add_landing
 
 bp = Blueprint("billing", __name__)
 
@@ -33,12 +35,16 @@ PERMISSIONS = {
 def init_app(app) -> None:
     from . import (  # noqa: F401 - the page modules' routes are on bp
         cli,
+        desk,
         editor,
         fragments,
+        invoice_pages,
         invoices,
         online_pages,
+        refund_page,
         sandbox_views,
     )
+    from .forms import add_builtin_desk_methods
 
     for permission, (roles, label) in PERMISSIONS.items():
         declare(permission, roles=roles, label=label)
@@ -46,3 +52,7 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(sandbox_views.bp)
     app.cli.add_command(cli.reconcile_payments_command)
+    add_builtin_desk_methods(app)  # cash and card; loyalty adds certificates and points
+    add_menu_entry(app, 41, "billing.desk", _l("Касса"), "payments.take")
+    add_menu_entry(app, 42, "billing.invoices", _l("Счета"), "invoices.view")
+    add_landing(app, "cashier", "billing.desk")  # the cashier's day starts at the desk

@@ -174,6 +174,19 @@ def _value_of(argument: str, world: LatinWorld, user) -> int:
         "service_id": world.service.id, "clinic_id": world.clinic.id,
         "branch_id": world.clinic.id, "user_id": user.id,
     }
+    if argument in ("invoice_id", "payment_id"):
+        # Billing's pages: the appointment's invoice, issued and partly paid in cash (made
+        # once per world), so the desk, the invoice, the receipt and the refund all show.
+        if not hasattr(world, "payment"):
+            from clinicapp.billing.invoices import create_invoice
+            from clinicapp.billing.payments import record_payment
+
+            invoice = create_invoice(None, world.appointment, issue=True)
+            world.payment = record_payment(None, invoice, method="cash",
+                                           amount=Decimal("1000.00"),
+                                           tendered=Decimal("1200.00"))
+            db.session.commit()
+        values.update(invoice_id=world.payment.invoice_id, payment_id=world.payment.id)
     assert argument in values, (
         f"a page takes <{argument}>: give it a value in tests/platform/test_i18n.py so the "
         "page is checked in English")
