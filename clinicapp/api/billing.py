@@ -61,13 +61,15 @@ class Amount(ma.fields.Float):
             amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         except InvalidOperation:
             raise ma.ValidationError("Ожидается число") from None
-        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-            raise ma.ValidationError("Не больше двух знаков после запятой")
+        if not amount.is_finite():
+            raise ma.ValidationError("Ожидается число")
         if amount < 0 or (self.positive and amount == 0):
             raise ma.ValidationError("Сумма должна быть больше нуля" if self.positive
                                      else "Не меньше нуля")
-        if amount > MAX_AMOUNT:
+        if amount > MAX_AMOUNT:  # before quantize: 1e30 has no kopecks to round to
             raise ma.ValidationError("Слишком большая сумма")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ma.ValidationError("Не больше двух знаков после запятой")
         return amount
 
     def _serialize(self, value, attr, obj, **kwargs):

@@ -14,57 +14,35 @@ from decimal import Decimal
 from flask import make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import and_, false, or_, select
-from sqlalchemy.orm import joinedload
 
 from ..core.actions import answer, perform
 from ..core.errors import DomainError, field_error
 from ..core.htmx import wants_fragment
 from ..core.money import format_money
 from ..core.permissions import acting_user, require_permission
-from ..extensions import db
 from ..org.branches import chosen_branch, switcher_branches
 from ..org.clock import branch_today, branch_zone
 from ..org.models import Clinic
-from ..patients.models import Patient
-from ..patients.queries import search_conditions
 from . import bp
 from .forms import METHOD_LABELS, desk_methods, read_amount
 from .invoices import money_text
-from .models import OPEN_STATUSES, Invoice
-from .queries import invoice_for
+from .models import Invoice
+from .queries import MAX_OPEN_LISTED, invoice_for, open_invoices
 
-MAX_LISTED = 200  # a desk's open invoices; more means the search is the way
 PAID_EVENT = "desk-paid"
 # The payment form's own fields; a refusal naming another is shown above the form.
 FORM_FIELDS = ("method", "amount", "tendered")
 
 
-def open_invoices(clinic: Clinic, query: str = "") -> list[Invoice]:
-    """The branch's issued and partly paid invoices, oldest first; `query` matches the
-    number or the patient's name (words in any order, as the patient search)."""
-    statement = (select(Invoice).join(Patient, Patient.id == Invoice.patient_id)
-                 .where(Invoice.clinic_id == clinic.id, Invoice.status.in_(OPEN_STATUSES))
-                 .options(joinedload(Invoice.patient), joinedload(Invoice.issued_by))
-                 .order_by(Invoice.issued_at, Invoice.id).limit(MAX_LISTED))
-    if query:
-        escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        by_name = search_conditions(query)
-        statement = statement.where(or_(
-            Invoice.number.ilike(f"%{escaped}%", escape="\\"),
-            and_(*by_name) if by_name else false()))
-    return list(db.session.scalars(statement))
-
-
 def _list_context(clinic: Clinic, query: str) -> dict:
-    invoices = open_invoices(clinic, query)
+    invoices = open_invoices(clinic.id, query)
     today = branch_today(clinic)
     zone = branch_zone(clinic)
     issued_today = [i for i in invoices if i.issued_at and i.issued_at.astimezone(zone).date()
                     == today]
     earlier = [i for i in invoices if i not in issued_today]
     return {"clinic": clinic, "zone": zone, "q": query, "today": issued_today,
-            "earlier": earlier, "capped": len(invoices) >= MAX_LISTED,
+            "earlier": earlier, "capped": len(invoices) >= MAX_OPEN_LISTED,
             "list_url": url_for("billing.desk", branch=clinic.id, q=query or None)}
 
 

@@ -12,11 +12,10 @@ ask (no empty «nothing owed» block).
 """
 from __future__ import annotations
 
-from flask import current_app, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from werkzeug.routing import BuildError
 
 from ..core.actions import answer, perform
 from ..core.errors import NotAuthenticated, NotFound, PermissionDenied, field_error
@@ -44,10 +43,6 @@ PAYMENT_STATE_LABELS = {
 }
 PAYMENT_STATE_BADGES = {"unpaid": "badge-warning", "partially_paid": "badge-warning",
                         "paid": "badge-success", "refunded": "badge-muted"}
-# The cash desk's page of one invoice and the invoice page (another part of billing);
-# a link is left out while the endpoint is not there.
-DESK_INVOICE_ENDPOINT = "billing.desk_invoice"
-INVOICE_ENDPOINT = "billing.invoice"
 
 
 def sees_billing(user) -> bool:
@@ -70,16 +65,6 @@ def may_write_for(user, appointment: Appointment) -> bool:
         user.role not in OWN_PATIENTS_ONLY or is_own_appointment(user, appointment))
 
 
-def optional_url(endpoint: str, **values) -> str | None:
-    """url_for, or None while the endpoint is not registered."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 def _appointment_block(appointment: Appointment, error: str | None = None, status: int = 200):
     user = acting_user()
     invoice = live_invoice(appointment.id)
@@ -92,7 +77,7 @@ def _appointment_block(appointment: Appointment, error: str | None = None, statu
         may_write=may_write and (invoice is not None or appointment.status != "cancelled"),
         may_send=may_write and invoice is not None and invoice.status == "draft"
         and bool(invoice.lines),
-        desk_url=optional_url(DESK_INVOICE_ENDPOINT, invoice_id=invoice.id)
+        desk_url=url_for("billing.desk_invoice", invoice_id=invoice.id)
         if invoice is not None and invoice.status in OPEN_STATUSES
         and has_permission(user, "payments.take") else None,
         error=error), status
@@ -167,7 +152,7 @@ def patient_invoices(patient_id: int):
                 if visible is None or invoice.clinic_id in visible]
     rows = [{"invoice": invoice,
              "day": invoice.created_at.astimezone(branch_zone(invoice.clinic)).date(),
-             "url": optional_url(INVOICE_ENDPOINT, invoice_id=invoice.id)}
+             "url": url_for("billing.invoice", invoice_id=invoice.id)}
             for invoice in invoices]
     return render_template("billing/_patient_invoices.html", rows=rows,
                            status_labels=INVOICE_STATUS_LABELS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import and_, select
@@ -39,7 +39,6 @@ from .queries import invoice_for, invoices_statement
 
 PAGE_SIZE = 25
 MAX_PAGE = 4000
-EDITOR_ENDPOINT = "billing.edit_invoice"  # the draft's editor (the visit invoice pages)
 
 
 @bp.context_processor
@@ -148,11 +147,10 @@ def invoices():
 
 def _detail(invoice: Invoice, status: int = 200, **extra):
     user = acting_user()
-    editor = EDITOR_ENDPOINT in current_app.view_functions
     refunds = [(payment, refund) for payment in invoice.payments for refund in payment.refunds]
     refunds.sort(key=lambda pair: pair[1].id)
     context = {"invoice": invoice, "zone": branch_zone(invoice.clinic), "refunds": refunds,
-               "editor": editor, "errors": {}, "reason": "", "user": user, **extra}
+               "errors": {}, "reason": "", "user": user, **extra}
     return render_template("billing/invoice.html", **context), status
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, cast, exists, func, select
+from sqlalchemy import Date, and_, cast, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.errors import NotFound, PermissionDenied
@@ -17,12 +17,15 @@ from ..core.routing import MAX_ID
 from ..extensions import db
 from ..org.branches import visible_branch_ids
 from ..org.models import Clinic
-from .models import Invoice, Payment
+from ..patients.models import Patient
+from ..patients.queries import search_conditions
+from .models import OPEN_STATUSES, Invoice, Payment
 
 # An appointment's payment state (read-only, derived from its live invoice).
 PAYMENT_STATES = ("unpaid", "partially_paid", "paid", "refunded")
 STATE_OF_INVOICE = {"draft": "unpaid", "issued": "unpaid", "partially_paid": "partially_paid",
                      "paid": "paid", "refunded": "refunded"}
+MAX_OPEN_LISTED = 200  # a desk's open invoices; more means the search is the way
 INVOICE_DETAIL = (selectinload(Invoice.lines), selectinload(Invoice.payments)
                   .selectinload(Payment.refunds), joinedload(Invoice.patient),
                   joinedload(Invoice.clinic).joinedload(Clinic.organization))
@@ -99,7 +102,7 @@ def invoices_statement(user, *, branch_id: int | None = None, patient_id: int | 
             Payment.invoice_id == Invoice.id, Payment.method == method,
             Payment.status.in_(("succeeded", "refunded"))))
     if number:
-        statement = statement.where(Invoice.number.ilike(f"%{number.strip()}%"))
+        statement = statement.where(Invoice.number.ilike(_like(number.strip()), escape="\\"))
     if date_from is not None:
         statement = statement.where(_local_day(Invoice.created_at) >= date_from)
     if date_to is not None:
@@ -138,10 +141,21 @@ def patient_invoices(patient_id: int) -> list[Invoice]:
         .order_by(Invoice.created_at.desc(), Invoice.id.desc())))
 
 
-def open_invoices(clinic_id: int) -> list[Invoice]:
-    """Invoices waiting for money at a branch's cash desk, oldest first."""
-    return list(db.session.scalars(
-        select(Invoice).where(Invoice.clinic_id == clinic_id,
-                              Invoice.status.in_(("issued", "partially_paid")))
-        .options(joinedload(Invoice.patient))
-        .order_by(Invoice.issued_at, Invoice.id)))
+def _like(text: str) -> str:
+    """`text` as a LIKE pattern matching it anywhere, its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def open_invoices(clinic_id: int, query: str = "") -> list[Invoice]:
+    """The branch's issued and partly paid invoices, oldest first (the cash desk); `query`
+    matches the number or the patient's name (words in any order, as the patient search)."""
+    statement = (select(Invoice).join(Patient, Patient.id == Invoice.patient_id)
+                 .where(Invoice.clinic_id == clinic_id, Invoice.status.in_(OPEN_STATUSES))
+                 .options(joinedload(Invoice.patient), joinedload(Invoice.issued_by))
+                 .order_by(Invoice.issued_at, Invoice.id).limit(MAX_OPEN_LISTED))
+    if query:
+        by_name = search_conditions(query)
+        statement = statement.where(or_(Invoice.number.ilike(_like(query), escape="\\"),
+                                        and_(*by_name) if by_name else false()))
+    return list(db.session.scalars(statement))

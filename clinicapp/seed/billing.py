@@ -7,25 +7,25 @@ Written through billing's services (create_invoice, issue_invoice, record_paymen
 numbers, lines at the price in force, sums and statuses are theirs; only the moments are
 moved back to the visit's end (the services stamp "now"), so the days in the reports are
 the visits' days. The online payments are succeeded payments of the "sandbox" provider
-with a made-up order id, as if the patient had paid on the sandbox page.
+with their paid sandbox order, as if the patient had paid on the sandbox page.
 
 Idempotent: nothing is done when there is any invoice already.
 """
 from __future__ import annotations
 
 import random
-import uuid
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..billing.invoices import create_invoice, issue_invoice
 from ..billing.models import Invoice, Payment
 from ..billing.payments import record_payment
+from ..billing.providers.base import DEPOSITED
+from ..billing.providers.sandbox import SandboxOrder
 from ..core.models import utcnow
 from ..extensions import db
 from ..scheduling.models import Appointment
@@ -35,6 +35,9 @@ UNPAID_TODAY = 2  # per branch: the last visits' invoices, issued, waiting at th
 METHODS = (("cash", 45), ("card", 40), ("online", 15))
 CASH_NOTES = Decimal("500")
 SANDBOX = "sandbox"
+# The demo orders' addresses (no server name at seeding): a refund's callback to them is
+# lost, and reconcile-payments settles it, as with the bank.
+RETURN_PATH, CALLBACK_PATH = "/payment/return", "/api/v1/payment/callback"
 
 
 def _completed(now) -> list[Appointment]:
@@ -65,21 +68,20 @@ def _tendered(rng: random.Random, amount: Decimal) -> Decimal | None:
     return (amount // CASH_NOTES + 1) * CASH_NOTES
 
 
-@contextmanager
-def _order_id(order_id: str):
-    """The sandbox order id written with the payment's row: the ledger's trigger lets
-    `external_id` be written once, at the insert, and record_payment takes none (the
-    online flow has the gateway's answer only after the payment is held)."""
-
-    def stamp(_mapper, _connection, payment: Payment) -> None:
-        if payment.provider == SANDBOX and payment.external_id is None:
-            payment.external_id = order_id
-
-    event.listen(Payment, "before_insert", stamp)
-    try:
-        yield
-    finally:
-        event.remove(Payment, "before_insert", stamp)
+def _paid_online(invoice: Invoice, moment) -> Payment:
+    """Paid on the sandbox's page: the payment, and the order on the «bank's» side, paid,
+    so that refunds of demo payments go through the sandbox like any other."""
+    payment = record_payment(None, invoice, method="online", amount=invoice.total,
+                             provider=SANDBOX)
+    order = SandboxOrder(order_number=f"{invoice.number}-{payment.id}", amount=invoice.total,
+                         currency=invoice.currency, description=invoice.number,
+                         return_url=RETURN_PATH, fail_url=RETURN_PATH,
+                         callback_url=CALLBACK_PATH, status=DEPOSITED, created_at=moment,
+                         settled_at=moment)
+    db.session.add(order)
+    db.session.flush()
+    payment.external_id = order.id  # written once: the ledger lets an empty one be filled
+    return payment
 
 
 def _backdate(invoice: Invoice, payment: Payment | None, moment) -> None:
@@ -115,9 +117,7 @@ def seed(clinics: list) -> None:
             continue
         method = rng.choices([m for m, _ in METHODS], [w for _, w in METHODS])[0]
         if method == "online":
-            with _order_id(str(uuid.UUID(int=rng.getrandbits(128)))):
-                payment = record_payment(None, invoice, method="online",
-                                         amount=invoice.total, provider=SANDBOX)
+            payment = _paid_online(invoice, appointment.ends_at)
         else:
             payment = record_payment(
                 people.get(clinic.id, people.get(None)), invoice, method=method,

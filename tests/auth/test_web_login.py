@@ -108,7 +108,7 @@ def test_empty_form_is_a_400_with_field_errors(client):
 
 
 def test_success_redirects_home_and_greets_the_user(client, make_user):
-    user = make_user("cashier", full_name="Иванова Мария")  # a role without a landing
+    user = make_user("patient", full_name="Иванова Мария")  # a role without a landing
     response = post_login(client, user.email)
     assert response.status_code == 302
     assert response.location == "/"

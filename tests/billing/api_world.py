@@ -108,8 +108,8 @@ def finished_visit(client, billing_desk, make_appointment):
 
 
 @pytest.fixture
-def issued_invoice(client, billing_desk, finished_visit):
-    """issued_invoice(amount=2200) -> the JSON of an invoice issued for a finished visit."""
+def api_invoice(client, billing_desk, finished_visit):
+    """api_invoice(amount=2200) -> the JSON of an invoice issued for a finished visit."""
 
     def factory(amount: float = 2200) -> dict:
         visit = finished_visit()

@@ -95,8 +95,8 @@ def test_bad_invoice_input_names_the_field(client, billing_desk, finished_visit)
                        ).status_code == 404
 
 
-def test_an_issued_invoice_is_not_written_twice(client, billing_desk, issued_invoice):
-    invoice = issued_invoice()
+def test_an_issued_invoice_is_not_written_twice(client, billing_desk, api_invoice):
+    invoice = api_invoice()
     response = client.post(INVOICES, headers=billing_desk.headers["receptionist"],
                            json={"visit": invoice["visit"], "amount": 10})
     assert response.status_code == 409
@@ -104,8 +104,8 @@ def test_an_issued_invoice_is_not_written_twice(client, billing_desk, issued_inv
 
 
 def test_split_payment_to_paid_and_the_appointment_shows_it(client, billing_desk,
-                                                            issued_invoice):
-    invoice = issued_invoice(2200)
+                                                            api_invoice):
+    invoice = api_invoice(2200)
     card = _pay(client, billing_desk, invoice["id"], 1000, method="card")
     assert card.status_code == 201, card.get_json()
     assert card.get_json()["status"] == "succeeded"
@@ -126,8 +126,8 @@ def test_split_payment_to_paid_and_the_appointment_shows_it(client, billing_desk
         invoice["appointment"]] == "paid"
 
 
-def test_overpayment_is_refused_naming_the_amount_due(client, billing_desk, issued_invoice):
-    invoice = issued_invoice(2200)
+def test_overpayment_is_refused_naming_the_amount_due(client, billing_desk, api_invoice):
+    invoice = api_invoice(2200)
     assert _pay(client, billing_desk, invoice["id"], 2000).status_code == 201
     entries = db.session.scalar(db.select(db.func.count(AuditEntry.id)))
     response = _pay(client, billing_desk, invoice["id"], 500)
@@ -140,8 +140,8 @@ def test_overpayment_is_refused_naming_the_amount_due(client, billing_desk, issu
     assert db.session.scalar(db.select(db.func.count(AuditEntry.id))) == entries
 
 
-def test_bad_payments(client, billing_desk, issued_invoice):
-    invoice = issued_invoice()
+def test_bad_payments(client, billing_desk, api_invoice):
+    invoice = api_invoice()
     for body, status, field in [
             ({"invoice": invoice["id"], "method": "bitcoin", "amount": 1}, 400, "method"),
             ({"invoice": invoice["id"], "method": "online", "amount": 1}, 400, "method"),
@@ -157,8 +157,8 @@ def test_bad_payments(client, billing_desk, issued_invoice):
             assert field in response.get_json()["details"], response.get_json()
 
 
-def test_who_may_take_and_see_payments(client, billing_desk, issued_invoice):
-    invoice = issued_invoice()
+def test_who_may_take_and_see_payments(client, billing_desk, api_invoice):
+    invoice = api_invoice()
     assert _pay(client, billing_desk, invoice["id"], 100, role="doctor").status_code == 403
     assert _pay(client, billing_desk, invoice["id"], 100, role="receptionist"
                 ).status_code == 403
@@ -171,8 +171,8 @@ def test_who_may_take_and_see_payments(client, billing_desk, issued_invoice):
     assert client.get(INVOICES, headers=billing_desk.patient_headers).status_code == 403
 
 
-def test_refunds_full_partial_too_much_and_roles(client, billing_desk, issued_invoice):
-    invoice = issued_invoice(2200)
+def test_refunds_full_partial_too_much_and_roles(client, billing_desk, api_invoice):
+    invoice = api_invoice(2200)
     payment = _pay(client, billing_desk, invoice["id"], 2200, method="card").get_json()
     url = f"{PAYMENTS}/{payment['id']}/refund"
     for role in ("cashier", "receptionist", "doctor"):
@@ -200,8 +200,8 @@ def test_refunds_full_partial_too_much_and_roles(client, billing_desk, issued_in
     assert [entry.changes["reason"] for entry in audit] == ["Скидка", "Отказ от услуги"]
 
 
-def test_lists_filter_and_page(client, billing_desk, issued_invoice):
-    first, second, third = issued_invoice(100), issued_invoice(200), issued_invoice(300)
+def test_lists_filter_and_page(client, billing_desk, api_invoice):
+    first, second, third = api_invoice(100), api_invoice(200), api_invoice(300)
     _pay(client, billing_desk, second["id"], 200, method="card")
     headers = billing_desk.headers["manager"]
     page = client.get(INVOICES, headers=headers, query_string={"limit": 2})
@@ -221,8 +221,8 @@ def test_lists_filter_and_page(client, billing_desk, issued_invoice):
 
 
 def test_cancel_an_unpaid_invoice_with_a_reason_but_not_a_paid_one(client, billing_desk,
-                                                                   issued_invoice):
-    unpaid, paid = issued_invoice(), issued_invoice()
+                                                                   api_invoice):
+    unpaid, paid = api_invoice(), api_invoice()
     _pay(client, billing_desk, paid["id"], 100)
     headers = billing_desk.headers["receptionist"]
     no_reason = client.post(f"{INVOICES}/{unpaid['id']}/cancel", headers=headers, json={})
@@ -238,8 +238,8 @@ def test_cancel_an_unpaid_invoice_with_a_reason_but_not_a_paid_one(client, billi
         "payment_status"] == "unpaid"
 
 
-def test_numbers_are_unique_and_count_up(client, billing_desk, issued_invoice):
-    numbers = [issued_invoice()["number"] for _ in range(3)]
+def test_numbers_are_unique_and_count_up(client, billing_desk, api_invoice):
+    numbers = [api_invoice()["number"] for _ in range(3)]
     counts = [int(n.rsplit("-", 1)[1]) for n in numbers]
     assert counts == sorted(counts) and len(set(numbers)) == 3
     assert counts[1] == counts[0] + 1

@@ -236,8 +236,8 @@ def test_receptionist_enrols_in_totp_from_the_profile(browser, live_server, cli_
 def test_pages_at_phone_width(phone_browser, live_server, cli_user):
     """Login, 2FA, home and profile on a phone: screenshots, no horizontal scrolling."""
     secret = pyotp.random_base32()
-    # A cashier: a role whose `/` is the home page itself (the others land elsewhere).
-    user = cli_user("cashier", totp_secret=secret, full_name="Телефонов Пётр Андреевич")
+    # A patient: the role whose `/` is the home page itself (the others land elsewhere).
+    user = cli_user("patient", totp_secret=secret, full_name="Телефонов Пётр Андреевич")
     base = live_server.url
     browser = phone_browser
 

@@ -60,10 +60,12 @@ def test_every_feature_registers_itself(app):
     assert all(callable(getattr(feature, "init_app", None)) for feature in features.FEATURES)
     blueprints = set(app.blueprints)
     assert {"main", "auth", "profile", "org", "staff", "patients", "catalog", "scheduling",
-            "scheduling_live", "visits", "admin", "api_v1_visits"} <= blueprints
+            "scheduling_live", "visits", "billing", "billing_sandbox", "admin", "api_v1_visits",
+            "api_v1_billing", "api_v1_payment"} <= blueprints
     assert [entry.endpoint for entry in menu(app)] == [
         "main.home", "scheduling.calendar", "scheduling.confirm_tomorrow", "visits.today",
-        "patients.index", "staff.index", "catalog.index", "org.settings", "admin.users"]
+        "patients.index", "billing.desk", "billing.invoices", "staff.index", "catalog.index",
+        "org.settings", "admin.users"]
     assert {"calendar.manage", "visits.manage"} <= ROLE_PERMISSIONS["receptionist"]
     assert "visits.manage" in ROLE_PERMISSIONS["manager"]
     assert not {"calendar.manage", "visits.manage"} & ROLE_PERMISSIONS["cashier"]

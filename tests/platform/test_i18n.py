@@ -167,7 +167,7 @@ def latin_world(app) -> LatinWorld:
     return LatinWorld(organization, clinic, doctor, service, patient, appointment)
 
 
-def _value_of(argument: str, world: LatinWorld, user) -> int:
+def _value_of(argument: str, world: LatinWorld, user) -> int | str:
     values = {
         "appointment_id": world.appointment.id, "patient_id": world.patient.id,
         "doctor_id": world.doctor.id, "employee_id": world.doctor.id,
@@ -187,6 +187,18 @@ def _value_of(argument: str, world: LatinWorld, user) -> int:
                                            tendered=Decimal("1200.00"))
             db.session.commit()
         values.update(invoice_id=world.payment.invoice_id, payment_id=world.payment.id)
+    if argument == "order_id":
+        # The sandbox's card page: an order registered with it (made once per world).
+        if not hasattr(world, "order"):
+            from clinicapp.billing.providers.sandbox import SandboxOrder
+
+            world.order = SandboxOrder(
+                order_number=f"INV-TEST-{user.id}", amount=Decimal("1500.00"), currency="RUB",
+                description="Payment of invoice INV-TEST", return_url="http://localhost/",
+                fail_url="http://localhost/", callback_url="http://localhost/callback")
+            db.session.add(world.order)
+            db.session.commit()
+        values["order_id"] = world.order.id
     assert argument in values, (
         f"a page takes <{argument}>: give it a value in tests/platform/test_i18n.py so the "
         "page is checked in English")
