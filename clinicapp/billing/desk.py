@@ -25,7 +25,6 @@ from ..org.clock import branch_today, branch_zone
 from ..org.models import Clinic
 from . import bp
 from .forms import METHOD_LABELS, desk_methods, read_amount
-from .invoices import money_text
 from .models import Invoice
 from .queries import MAX_OPEN_LISTED, invoice_for, open_invoices
 
@@ -138,10 +137,10 @@ def take_payment(invoice_id: int):
 
 def _taken_text(payment) -> str:
     currency = payment.invoice.currency
-    said = _("Принято %(amount)s: %(method)s", amount=money_text(payment.amount, currency),
+    said = _("Принято %(amount)s: %(method)s", amount=format_money(payment.amount, currency),
              method=METHOD_LABELS.get(payment.method, payment.method))
     if payment.tendered is not None:
-        said += ". " + _("Сдача %(change)s", change=money_text(
+        said += ". " + _("Сдача %(change)s", change=format_money(
             payment.tendered - payment.amount, currency))
     return said
 
@@ -151,7 +150,7 @@ def _refusal(error: DomainError, invoice: Invoice) -> tuple[dict, str | None]:
     if error.code == "overpayment":
         due = Decimal(error.details.get("amount_due", invoice.due))
         return {"amount": [_("Больше, чем осталось оплатить: к оплате %(due)s",
-                             due=money_text(due, invoice.currency))]}, None
+                             due=format_money(due, invoice.currency))]}, None
     errors = {field: list(messages) for field, messages in error.details.items()
               if field in FORM_FIELDS and isinstance(messages, list)}
     return errors, None if errors else error.detail

@@ -26,6 +26,7 @@ from ..catalog.queries import prices_in_force, services_statement
 from ..core.actions import perform
 from ..core.errors import Conflict, DomainError
 from ..core.htmx import wants_fragment
+from ..core.money import format_money
 from ..core.permissions import acting_user, require_permission
 from ..core.routing import parse_id
 from ..extensions import db
@@ -51,7 +52,6 @@ from .invoices import (
     ensure_may_write,
     issue_invoice,
     live_invoice,
-    money_text,
     set_lines,
 )
 from .models import ZERO, Invoice
@@ -169,11 +169,11 @@ def _save(appointment_id: int, issue: bool):
     def saved(invoice: Invoice):
         if issue:
             flash(_("Счёт %(number)s выставлен на кассу: к оплате %(due)s",
-                    number=invoice.number, due=money_text(invoice.due, invoice.currency)),
+                    number=invoice.number, due=format_money(invoice.due, invoice.currency)),
                   "success")
         else:
             flash(_("Черновик счёта %(number)s сохранён: %(total)s", number=invoice.number,
-                    total=money_text(invoice.total, invoice.currency)), "success")
+                    total=format_money(invoice.total, invoice.currency)), "success")
         return redirect(back)
 
     return perform(

@@ -47,11 +47,6 @@ class LineInput:
     discount_percent: Decimal = ZERO
 
 
-def money_text(amount: Decimal, currency: str) -> str:
-    """«1 500,00 RUB»: an amount as messages name it."""
-    return f"{format_money(amount)} {currency}"
-
-
 def line_amount(unit_price: Decimal, quantity: int, discount_percent: Decimal) -> Decimal:
     """Price × quantity less the discount, rounded half up to kopecks."""
     gross = unit_price * quantity
@@ -139,8 +134,8 @@ def create_invoice(actor, appointment: Appointment, *, lines: list[LineInput] | 
     _write_lines(invoice, default_lines(appointment, amount) if lines is None else lines, day)
     if amount is not None and invoice.total != amount:
         raise field_error("amount", _("Сумма %(amount)s не равна сумме строк %(total)s",
-                                      amount=money_text(amount, invoice.currency),
-                                      total=money_text(invoice.total, invoice.currency)))
+                                      amount=format_money(amount, invoice.currency),
+                                      total=format_money(invoice.total, invoice.currency)))
     _flush_new(invoice)
     record(actor, "billing.invoice_created", invoice,
            {"number": invoice.number, "appointment": appointment.id,

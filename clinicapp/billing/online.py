@@ -16,9 +16,10 @@ from sqlalchemy import and_, or_, select
 from ..audit.services import record
 from ..core.errors import DomainError, ValidationFailed
 from ..core.models import utcnow
+from ..core.money import format_money
 from ..core.signals import payment_completed, payment_refunded, send
 from ..extensions import db
-from .invoices import lock, money_text
+from .invoices import lock
 from .models import Invoice, Payment, Refund
 from .payments import check_payable, credit, debit, online_payment_offered, record_payment
 from .providers import current_gateway
@@ -60,8 +61,8 @@ def start_online_payment(actor, invoice: Invoice, amount: Decimal, *, return_url
         invoice = lock(invoice)
     if amount != invoice.due:
         raise ValidationFailed(
-            _("amount: к оплате %(due)s", due=money_text(invoice.due, invoice.currency)),
-            code="amount_mismatch", details={"amount": [_("К оплате %(due)s", due=money_text(
+            _("amount: к оплате %(due)s", due=format_money(invoice.due, invoice.currency)),
+            code="amount_mismatch", details={"amount": [_("К оплате %(due)s", due=format_money(
                 invoice.due, invoice.currency))], "amount_due": str(invoice.due)})
     gateway = current_gateway()
     payment = record_payment(actor, invoice, method="online", amount=amount, pending=True,

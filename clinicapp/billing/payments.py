@@ -15,9 +15,10 @@ from flask_babel import gettext as _
 from ..audit.services import record
 from ..core.errors import Conflict, ValidationFailed, field_error
 from ..core.models import utcnow
+from ..core.money import format_money
 from ..core.signals import payment_completed, payment_refunded, send
 from ..extensions import db
-from .invoices import CENT, lock, money_text, settle_status
+from .invoices import CENT, lock, settle_status
 from .models import PAYMENT_METHODS, Invoice, Payment, Refund
 
 MAX_REASON = 255
@@ -38,9 +39,9 @@ def _check_amount(amount: Decimal, invoice: Invoice, field: str = "amount") -> N
     if amount > invoice.due:
         raise ValidationFailed(
             _("%(field)s: сумма %(amount)s больше остатка к оплате %(due)s", field=field,
-              amount=money_text(amount, invoice.currency),
-              due=money_text(invoice.due, invoice.currency)),
-            code="overpayment", details={field: [_("К оплате %(due)s", due=money_text(
+              amount=format_money(amount, invoice.currency),
+              due=format_money(invoice.due, invoice.currency)),
+            code="overpayment", details={field: [_("К оплате %(due)s", due=format_money(
                 invoice.due, invoice.currency))], "amount_due": str(invoice.due)})
 
 
@@ -127,8 +128,8 @@ def refund_payment(actor, payment: Payment, amount: Decimal, reason: str) -> Ref
     if amount > payment.refundable:
         raise ValidationFailed(
             _("amount: вернуть можно не больше %(most)s",
-              most=money_text(payment.refundable, invoice.currency)),
-            code="refund_too_large", details={"amount": [_("Не больше %(most)s", most=money_text(
+              most=format_money(payment.refundable, invoice.currency)),
+            code="refund_too_large", details={"amount": [_("Не больше %(most)s", most=format_money(
                 payment.refundable, invoice.currency))], "refundable": str(payment.refundable)})
     online = payment.external_id is not None
     refund = Refund(payment=payment, amount=amount, reason=reason,

@@ -17,7 +17,6 @@ from ..core.permissions import acting_user, require_permission
 from ..org.clock import branch_zone
 from . import bp
 from .forms import read_amount, read_reason
-from .invoices import money_text
 from .payments import refund_payment
 from .queries import payment_for
 
@@ -50,10 +49,10 @@ def refund(payment_id: int):
     def done(made):
         currency = made.payment.invoice.currency
         if made.status == "pending":
-            said = _("Возврат %(amount)s отправлен в банк", amount=money_text(made.amount,
+            said = _("Возврат %(amount)s отправлен в банк", amount=format_money(made.amount,
                                                                               currency))
         else:
-            said = _("Возврат %(amount)s оформлен", amount=money_text(made.amount, currency))
+            said = _("Возврат %(amount)s оформлен", amount=format_money(made.amount, currency))
         return answer(back, said)
 
     def refused(error: DomainError):
@@ -61,7 +60,7 @@ def refund(payment_id: int):
         errors = {field: list(messages) for field, messages in error.details.items()
                   if field in FORM_FIELDS and isinstance(messages, list)}
         if error.code == "refund_too_large":
-            errors["amount"] = [_("Вернуть можно не больше %(most)s", most=money_text(
+            errors["amount"] = [_("Вернуть можно не больше %(most)s", most=format_money(
                 fresh.refundable, fresh.invoice.currency))]
         return _page(fresh, error.status_code, values=values, errors=errors,
                      message=None if errors else error.detail)

@@ -34,12 +34,14 @@ class AmbiguousAmount(AmountError):
         self.text, self.whole, self.fraction = text, whole, fraction
 
 
-def format_money(value) -> str:
+def format_money(value, currency: str | None = None) -> str:
     """1500 → «1 500,00» (no-break space, decimal comma) in Russian, «1,500.00» in English:
-    the current locale's digits, always two decimals; "" for None."""
+    the current locale's digits, always two decimals; "" for None. With an ISO 4217
+    `currency` its code follows after a no-break space: «1 500,00 RUB»."""
     if value is None:
         return ""
-    return format_decimal(Decimal(value), format=MONEY_FORMAT)
+    text = format_decimal(Decimal(value), format=MONEY_FORMAT)
+    return f"{text}\u00a0{currency}" if currency else text
 
 
 def parse_amount(text: str) -> Decimal:
@@ -91,5 +93,5 @@ def _ungrouped(digits: str, group: str, text: str) -> str:
 
 
 def init_app(app) -> None:
-    """Register the `|money` template filter (format_money) on the app."""
+    """Register the `|money` template filter (format_money: `{{ total|money(currency) }}`)."""
     app.add_template_filter(format_money, "money")

@@ -31,7 +31,7 @@ def money_text(amount: str, currency: str = "RUB") -> str:
     """An amount as the Russian pages show it: «1 500,00 RUB» (no-break space in groups)."""
     whole, _dot, cents = f"{Decimal(amount):.2f}".partition(".")
     groups = f"{int(whole):,}".replace(",", "\u00a0")
-    return f"{groups},{cents} {currency}"
+    return f"{groups},{cents}\u00a0{currency}"
 
 
 @dataclass
