@@ -24,7 +24,8 @@ from ..org.branches import chosen_branch, switcher_branches
 from ..org.clock import branch_today, branch_zone
 from ..org.models import Clinic
 from . import bp
-from .forms import METHOD_LABELS, desk_methods, read_amount
+from .forms import desk_methods, read_amount
+from .labels import METHOD_LABELS
 from .models import Invoice
 from .queries import MAX_OPEN_LISTED, invoice_for, open_invoices
 

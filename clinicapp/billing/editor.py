@@ -46,7 +46,6 @@ from .editor_forms import (
     summary,
     without,
 )
-from .fragments import INVOICE_STATUS_LABELS
 from .invoices import (
     create_invoice,
     ensure_may_write,
@@ -54,6 +53,7 @@ from .invoices import (
     live_invoice,
     set_lines,
 )
+from .labels import INVOICE_STATUS_LABELS
 from .models import ZERO, Invoice
 
 SEARCH_LIMIT = 8

@@ -18,26 +18,13 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from ..core.errors import field_error
 from ..core.money import AmbiguousAmount, AmountError, parse_amount
 from .invoices import MAX_AMOUNT
+from .labels import METHOD_LABELS
 from .payments import record_payment
 
-INVOICE_STATUS_LABELS = {
-    "draft": _l("Черновик"), "issued": _l("Выставлен"), "partially_paid": _l("Оплачен частично"),
-    "paid": _l("Оплачен"), "refunded": _l("Возвращён"), "cancelled": _l("Отменён"),
-}
-INVOICE_STATUS_BADGES = {"draft": "badge-muted", "issued": "badge-warning",
-                         "partially_paid": "badge-warning", "paid": "badge-success",
-                         "refunded": "badge-muted", "cancelled": "badge-danger"}
-METHOD_LABELS = {"cash": _l("Наличные"), "card": _l("Карта"), "online": _l("Онлайн"),
-                 "certificate": _l("Сертификат"), "points": _l("Баллы")}
-PAYMENT_STATUS_LABELS = {"pending": _l("Ожидается"), "succeeded": _l("Прошла"),
-                         "failed": _l("Не прошла"), "refunded": _l("Возвращена")}
-REFUND_STATUS_LABELS = {"pending": _l("Отправлен в банк"), "succeeded": _l("Выполнен"),
-                        "failed": _l("Не выполнен")}
 MAX_REASON = 255
 
 

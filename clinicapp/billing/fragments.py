@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..core.actions import answer, perform
@@ -30,19 +29,8 @@ from ..scheduling.queries import appointment_for, day_appointments
 from ..scheduling.status import OWN_PATIENTS_ONLY, is_own_appointment
 from . import bp, queries
 from .invoices import issue_invoice, live_invoice
+from .labels import INVOICE_STATUS_LABELS, PAYMENT_STATE_BADGES, PAYMENT_STATE_LABELS
 from .models import OPEN_STATUSES, Invoice
-
-INVOICE_STATUS_LABELS = {
-    "draft": _l("Черновик"), "issued": _l("Выставлен"),
-    "partially_paid": _l("Оплачен частично"), "paid": _l("Оплачен"),
-    "refunded": _l("Возвращён"), "cancelled": _l("Отменён"),
-}
-PAYMENT_STATE_LABELS = {
-    "unpaid": _l("Не оплачено"), "partially_paid": _l("Оплачено частично"),
-    "paid": _l("Оплачено"), "refunded": _l("Возвращено"),
-}
-PAYMENT_STATE_BADGES = {"unpaid": "badge-warning", "partially_paid": "badge-warning",
-                        "paid": "badge-success", "refunded": "badge-muted"}
 
 
 def sees_billing(user) -> bool:

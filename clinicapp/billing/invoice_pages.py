@@ -24,16 +24,15 @@ from ..org.clock import branch_zone
 from ..patients.models import Patient
 from ..patients.queries import search_conditions
 from . import bp
-from .forms import (
+from .forms import read_date, read_reason
+from .invoices import cancel_invoice, issue_invoice
+from .labels import (
     INVOICE_STATUS_BADGES,
     INVOICE_STATUS_LABELS,
     METHOD_LABELS,
     PAYMENT_STATUS_LABELS,
     REFUND_STATUS_LABELS,
-    read_date,
-    read_reason,
 )
-from .invoices import cancel_invoice, issue_invoice
 from .models import INVOICE_STATUSES, PAYMENT_METHODS, Invoice
 from .queries import invoice_for, invoices_statement
 
