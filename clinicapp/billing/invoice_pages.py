@@ -16,7 +16,7 @@ from sqlalchemy import and_, select
 
 from ..core.actions import answer, perform
 from ..core.errors import DomainError, ValidationFailed, field_error
-from ..core.pagination import limit_offset, page_number
+from ..core.pagination import Page, limit_offset, page_number
 from ..core.permissions import acting_user, require_permission
 from ..core.routing import parse_id
 from ..org.branches import branch_for, switcher_branches
@@ -46,20 +46,6 @@ def _labels() -> dict:
             "invoice_status_badges": INVOICE_STATUS_BADGES, "method_labels": METHOD_LABELS,
             "payment_status_labels": PAYMENT_STATUS_LABELS,
             "refund_status_labels": REFUND_STATUS_LABELS}
-
-
-@dataclass
-class Page:
-    """One page of the list."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 @dataclass

@@ -5,6 +5,8 @@ Pages: `?page=` of a list, always a number the database can take (`page_number`)
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import marshmallow as ma
 
 from ..extensions import db
@@ -76,3 +78,34 @@ def page_number(raw, max_page: int = MAX_PAGE) -> int:
     except (TypeError, ValueError):
         return 1
     return min(max(number, 1), max(max_page, 1))
+
+
+@dataclass
+class Page:
+    """One page of a page's list; `capped` when there are more matches than were counted."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+    capped: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1

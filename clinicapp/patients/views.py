@@ -1,7 +1,6 @@
 """Patient pages: search-as-you-type list, the patient card, the form, the invitation."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request, url_for
@@ -14,7 +13,7 @@ from ..core.emails import recipient_language, written_for
 from ..core.errors import Conflict
 from ..core.forms import form_status
 from ..core.htmx import wants_fragment
-from ..core.pagination import page_number
+from ..core.pagination import Page, page_number
 from ..core.permissions import has_permission, require_permission
 from ..core.phones import display_phone
 from ..extensions import db
@@ -99,37 +98,6 @@ def _form_data(form: PatientForm, patient=None) -> dict:
         consent_at = patient.consent_at
     data["consent_at"] = consent_at
     return data
-
-
-@dataclass
-class Page:
-    """One page of the list; `capped` when there are more matches than are counted."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-    capped: bool
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 @bp.route("/")
