@@ -101,6 +101,10 @@ class Config:
         # The bank's order timeout (sessionTimeoutSecs) and when reconcile-payments asks
         # the bank about a payment still pending.
         self.SBER_ORDER_TIMEOUT_MINUTES = int(os.environ.get("SBER_ORDER_TIMEOUT_MINUTES", "20"))
+        # The sandbox gateway answers when there are no credentials: on for development and
+        # tests; a production install without a bank contract turns it off (then online
+        # payment is refused), so no one «pays» on a page that takes no money.
+        self.PAYMENT_SANDBOX = _env_bool("PAYMENT_SANDBOX", True)
         # The sandbox gateway's callbacks to us (off: a lost callback, for reconcile tests).
         self.PAYMENT_SANDBOX_CALLBACKS = _env_bool("PAYMENT_SANDBOX_CALLBACKS", True)
         self.PAYMENT_PENDING_MINUTES = int(os.environ.get("PAYMENT_PENDING_MINUTES", "15"))

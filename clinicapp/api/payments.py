@@ -28,6 +28,7 @@ ERRORS = {  # besides the defaults of ApiBlueprint
     404: "Запись или оплата не найдены",
     409: "Счёт отменён",
     502: "Банк не ответил или отказал; ничего не записано — повторите позже",
+    503: "Онлайн-оплата не подключена (нет договора эквайринга): оплата в клинике",
 }
 
 blp = ApiBlueprint("api_v1_payment", __name__, errors=ERRORS, tag="Оплата · 001",
@@ -102,7 +103,7 @@ def _payment(payment_id: int):
 @require_auth()
 @blp.arguments(CreateSchema, location="json")
 @blp.response(200, CreatedSchema)
-@blp.errors(400, 401, 403, 404, 409, 502)
+@blp.errors(400, 401, 403, 404, 409, 502, 503)
 def create(data):
     """Начать оплату записи: счёт записи (или новый — по цене услуги) и заказ в банке.
 

@@ -22,8 +22,15 @@ from ..extensions import db
 from .invoices import lock
 from .models import Invoice, Payment, Refund
 from .payments import check_payable, credit, debit, online_payment_offered, record_payment
-from .providers import current_gateway
+from .providers import current_gateway, online_payments_configured
 from .providers.base import GatewayError, OrderState, ReceiptLine
+
+
+class OnlinePaymentOff(DomainError):
+    """Neither the bank's credentials nor the sandbox: this install takes no online money."""
+
+    status_code = 503
+    code = "online_payment_unavailable"
 
 
 class GatewayUnavailable(DomainError):
@@ -47,6 +54,8 @@ def start_online_payment(actor, invoice: Invoice, amount: Decimal, *, return_url
     second order), unless the bank says it failed meanwhile. `amount` must equal what is
     due (ValidationFailed naming it). Only roubles are paid online.
     """
+    if not online_payments_configured():
+        raise OnlinePaymentOff(_("Онлайн-оплата не подключена: оплатить можно в клинике"))
     invoice = lock(invoice)
     if not online_payment_offered(invoice.currency):
         raise ValidationFailed(_("Онлайн-оплата принимается только в рублях, а счёт "

@@ -13,10 +13,17 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from flask import Blueprint, abort, redirect, render_template, url_for
 
 from ..extensions import db
-from .providers import sandbox
+from .providers import sandbox, sandbox_in_use
 from .providers.base import DEPOSITED
 
 bp = Blueprint("billing_sandbox", __name__, url_prefix="/payment/sandbox")
+
+
+@bp.before_request
+def _only_while_the_sandbox_answers():
+    """With the bank's credentials, or PAYMENT_SANDBOX off, there is no sandbox page."""
+    if not sandbox_in_use():
+        abort(404)
 
 
 @bp.get("/<order_id>")

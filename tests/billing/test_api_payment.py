@@ -243,3 +243,22 @@ def test_an_organization_in_tenge_is_not_offered_sber(client, billing_desk, make
     written = create_invoice(None, appointment, issue=True)
     db.session.commit()
     assert written.currency == "KZT" and written.number.startswith("INV-")
+
+
+def test_without_a_bank_or_the_sandbox_online_payment_is_refused(app, client, billing_desk,
+                                                                 make_appointment):
+    """A production install with no acquiring contract (PAYMENT_SANDBOX=0): no page that
+    takes no money, and payment/create says so without writing anything."""
+    created = _create(client, billing_desk, make_appointment()).get_json()
+    app.config["PAYMENT_SANDBOX"] = False
+    try:
+        appointment = make_appointment()
+        refused = _create(client, billing_desk, appointment)
+        assert refused.status_code == 503
+        assert refused.get_json()["error"] == "online_payment_unavailable"
+        assert db.session.scalar(db.select(Invoice).where(
+            Invoice.appointment_id == appointment.id)) is None
+        order_id = _order_id(created["payment_url"])
+        assert client.get(f"/payment/sandbox/{order_id}").status_code == 404
+    finally:
+        app.config["PAYMENT_SANDBOX"] = True

@@ -9,12 +9,26 @@ from .sandbox import SandboxGateway
 from .sber import SberGateway
 
 __all__ = ["Gateway", "GatewayError", "OrderState", "ReceiptLine", "Registered",
-           "current_gateway"]
+           "current_gateway", "online_payments_configured", "sandbox_in_use"]
+
+
+def online_payments_configured() -> bool:
+    """Whether there is a gateway at all: the bank's credentials, or the sandbox allowed."""
+    config = current_app.config
+    return bool(config.get("SBER_USERNAME")) or config.get("PAYMENT_SANDBOX", True)
+
+
+def sandbox_in_use() -> bool:
+    """Whether the sandbox answers (no credentials, and PAYMENT_SANDBOX on)."""
+    return not current_app.config.get("SBER_USERNAME") and \
+        current_app.config.get("PAYMENT_SANDBOX", True)
 
 
 def current_gateway() -> Gateway:
     """The bank when SBER_USERNAME is set (SBER_BASE_URL: its test environment by
-    default), else the sandbox gateway."""
+    default), else the sandbox gateway (when PAYMENT_SANDBOX allows it; else GatewayError)."""
     if current_app.config.get("SBER_USERNAME"):
         return SberGateway.from_config(current_app.config)
+    if not sandbox_in_use():
+        raise GatewayError("Онлайн-оплата не настроена")
     return SandboxGateway()
