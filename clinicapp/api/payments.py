@@ -35,8 +35,10 @@ blp = ApiBlueprint("api_v1_payment", __name__, errors=ERRORS, tag="Оплата 
                    url_prefix="/api/v1/payment",
                    description="Онлайн-оплата приёма через эквайринг Сбербанка (документ 001)")
 
-SUCCESS_WORDS = ("success", "succeeded", "paid", "ok")
-FAILURE_WORDS = ("failure", "failed", "fail", "declined", "cancelled", "canceled", "error")
+# What an app may say it saw (document 001: «успех/неудача»); the answer is the bank's anyway.
+SUCCESS_WORDS = ("success", "succeeded", "paid", "ok", "успех")
+FAILURE_WORDS = ("failure", "failed", "fail", "declined", "cancelled", "canceled", "error",
+                 "неудача")
 REQUIRED = {"required": "Обязательное поле", "null": "Обязательное поле"}
 
 

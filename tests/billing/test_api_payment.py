@@ -113,7 +113,7 @@ def test_confirm_asks_the_bank_not_the_client(client, billing_desk, make_appoint
     redirect = _on_bank_page(client, retry["payment_url"], "pay")
     assert redirect.status_code == 302 and "/payment/return" in redirect.location
     paid = client.post(CONFIRM, headers=billing_desk.patient_headers,
-                       json={"payment_id": retry["payment_id"], "status": "failure"})
+                       json={"payment_id": retry["payment_id"], "status": "неудача"})
     assert paid.get_json() == {"success": True, "status": "succeeded",
                                "payment_status": "paid"}
     assert _invoice_of(appointment).status == "paid"
