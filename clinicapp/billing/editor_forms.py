@@ -174,11 +174,6 @@ def line_inputs(rows: list[Row]) -> list:
     return lines
 
 
-def field_label(field: str) -> str:
-    return {"name": _("услуга"), "price": _("цена"), "quantity": _("количество"),
-            "discount": _("скидка в процентах")}.get(field, field)
-
-
 def line_errors(details: dict) -> tuple[dict[tuple[int, str], list[str]], list[str]]:
     """A refusal's details split: {(line, input): messages} and the rest (whole invoice)."""
     by_field: dict[tuple[int, str], list[str]] = {}
@@ -194,19 +189,18 @@ def line_errors(details: dict) -> tuple[dict[tuple[int, str], list[str]], list[s
 
 
 def summary(rows: list[Row], by_field: dict[tuple[int, str], list[str]]) -> list[str]:
-    """«Строка 2 (Анализ крови), количество: от 1 до 999» for every bad field, in order."""
+    """«Строка 2 (Анализ крови): количество — от 1 до 999» for every bad field, in order
+    (each message names its field itself)."""
     texts = []
-    for (position, field), messages in sorted(by_field.items()):
+    for (position, _field), messages in sorted(by_field.items()):
         row = rows[position] if position < len(rows) else None
-        title = row.title if row else ""
-        message = messages[0]
-        if title:
-            texts.append(_("Строка %(number)d (%(title)s), %(field)s: %(message)s",
-                           number=position + 1, title=title, field=field_label(field),
-                           message=message[:1].lower() + message[1:]))
+        message = messages[0][:1].lower() + messages[0][1:]
+        if row is not None and row.title:
+            texts.append(_("Строка %(number)d (%(title)s): %(message)s", number=position + 1,
+                           title=row.title, message=message))
         else:
-            texts.append(_("Строка %(number)d, %(field)s: %(message)s", number=position + 1,
-                           field=field_label(field), message=message[:1].lower() + message[1:]))
+            texts.append(_("Строка %(number)d: %(message)s", number=position + 1,
+                           message=message))
     return texts
 
 

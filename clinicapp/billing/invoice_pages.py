@@ -16,6 +16,7 @@ from sqlalchemy import and_, select
 
 from ..core.actions import answer, perform
 from ..core.errors import DomainError, ValidationFailed, field_error
+from ..core.money import format_money
 from ..core.pagination import Page, limit_offset, page_number
 from ..core.permissions import acting_user, require_permission
 from ..core.routing import parse_id
@@ -130,12 +131,51 @@ def invoices():
         400 if errors else 200
 
 
+def _who(user) -> str:
+    return (user.full_name or user.email) if user is not None else ""
+
+
+def history(invoice: Invoice) -> list[tuple]:
+    """The invoice's events in time order: (when, what, who) — written, issued, each
+    payment and refund, paid in full, cancelled."""
+    events = [(invoice.created_at, _("Создан"), _who(invoice.created_by))]
+    if invoice.issued_at:
+        events.append((invoice.issued_at, _("Выставлен"), _who(invoice.issued_by)))
+    for payment in invoice.payments:
+        amount = format_money(payment.amount, invoice.currency)
+        method = METHOD_LABELS.get(payment.method, payment.method)
+        if payment.status in ("succeeded", "refunded"):
+            events.append((payment.settled_at or payment.created_at,
+                           _("Оплата %(amount)s: %(method)s", amount=amount, method=method),
+                           _who(payment.taken_by)))
+        elif payment.status == "failed":
+            events.append((payment.settled_at or payment.created_at,
+                           _("Оплата %(amount)s не прошла: %(method)s", amount=amount,
+                             method=method), ""))
+        for refund in payment.refunds:
+            events.append((refund.created_at, _("Возврат %(amount)s (%(status)s): %(reason)s",
+                                                amount=format_money(refund.amount,
+                                                                    invoice.currency),
+                                                status=REFUND_STATUS_LABELS.get(
+                                                    refund.status, refund.status),
+                                                reason=refund.reason),
+                           _who(refund.created_by)))
+    if invoice.paid_at:
+        events.append((invoice.paid_at, _("Оплачен полностью"), ""))
+    if invoice.cancelled_at:
+        events.append((invoice.cancelled_at, _("Отменён: %(reason)s",
+                                               reason=invoice.cancel_reason or ""),
+                       _who(invoice.cancelled_by)))
+    return sorted(events, key=lambda event: event[0])
+
+
 def _detail(invoice: Invoice, status: int = 200, **extra):
     user = acting_user()
     refunds = [(payment, refund) for payment in invoice.payments for refund in payment.refunds]
     refunds.sort(key=lambda pair: pair[1].id)
     context = {"invoice": invoice, "zone": branch_zone(invoice.clinic), "refunds": refunds,
-               "errors": {}, "reason": "", "user": user, **extra}
+               "history": history(invoice), "errors": {}, "reason": "", "user": user,
+               **extra}
     return render_template("billing/invoice.html", **context), status
 
 

@@ -170,40 +170,49 @@ def _visit_id(appointment: Appointment) -> int | None:
 
 
 def _write_lines(invoice: Invoice, lines: list[LineInput], day: date) -> None:
+    """Replace the invoice's lines and total; every bad field of every line is named at
+    once (ValidationFailed with details {"lines[i].field": [message]})."""
     if len(lines) > MAX_LINES:
         raise field_error("lines", _("Не больше %(count)d строк в счёте", count=MAX_LINES))
     prices = prices_in_force([line.service for line in lines if line.service], day)
-    invoice.lines.clear()
-    db.session.flush()
-    total = ZERO
-    for position, line in enumerate(lines):
-        written = _line(line, position, prices)
-        invoice.lines.append(written)
-        total += written.amount
+    problems: dict[str, list[str]] = {}
+    written = [_line(line, position, prices, problems) for position, line in enumerate(lines)]
+    if problems:
+        field, [message] = next(iter(problems.items()))
+        raise ValidationFailed(f"{field}: {message[:1].lower()}{message[1:]}",
+                               details=problems)
+    total = sum((line.amount for line in written), ZERO)
     if total > MAX_AMOUNT:
         raise field_error("lines", _("Сумма счёта слишком велика"))
+    invoice.lines.clear()
+    db.session.flush()
+    invoice.lines.extend(written)
     invoice.total = total
 
 
-def _line(line: LineInput, position: int, prices: dict[int, Decimal]) -> InvoiceLine:
+def _line(line: LineInput, position: int, prices: dict[int, Decimal],
+          problems: dict[str, list[str]]) -> InvoiceLine | None:
+    """The line to write, or None with its problems added to `problems`."""
     field = f"lines[{position}]"
+    found: dict[str, str] = {}
     service = line.service
     name = (line.name or (service.name if service else "")).strip()
     if not name:
-        raise field_error(f"{field}.name", _("Укажите услугу"))
+        found["name"] = _("Укажите услугу")
     price = line.unit_price if line.unit_price is not None else prices.get(
         service.id) if service else None
     if price is None:
-        raise field_error(f"{field}.unit_price", _("Укажите цену"))
-    if price < 0 or price > MAX_AMOUNT or price != price.quantize(CENT):
-        raise field_error(f"{field}.unit_price",
-                          _("Цена — неотрицательная сумма с точностью до копеек"))
+        found["unit_price"] = _("Укажите цену")
+    elif price < 0 or price > MAX_AMOUNT or price != price.quantize(CENT):
+        found["unit_price"] = _("Цена — неотрицательная сумма с точностью до копеек")
     if not 1 <= line.quantity <= MAX_QUANTITY:
-        raise field_error(f"{field}.quantity",
-                          _("Количество — от 1 до %(max)d", max=MAX_QUANTITY))
+        found["quantity"] = _("Количество — от 1 до %(max)d", max=MAX_QUANTITY)
     discount = line.discount_percent
     if not ZERO <= discount <= 100 or discount != discount.quantize(CENT):
-        raise field_error(f"{field}.discount_percent", _("Скидка — от 0 до 100 %%"))
+        found["discount_percent"] = _("Скидка — от 0 до 100 процентов")
+    if found:
+        problems.update({f"{field}.{name_}": [message] for name_, message in found.items()})
+        return None
     return InvoiceLine(
         position=position, service_id=service.id if service else None,
         code=service.code if service else None, name=name[:255], unit_price=price,
@@ -268,16 +277,19 @@ def cancel_invoice(actor, invoice: Invoice, reason: str) -> Invoice:
 
 
 def settle_status(invoice: Invoice) -> None:
-    """The status an issued invoice's money says: issued, partially paid, paid, refunded."""
+    """The status an issued invoice's money says: issued, partially paid, paid (also after
+    a partial refund: what went back is not due again), refunded (all of it went back)."""
     if invoice.status in ("draft", "cancelled"):
         return
-    if invoice.paid >= invoice.total:
-        invoice.status = "paid"
+    if invoice.paid == 0 and invoice.refunded > 0:
+        invoice.status = "refunded"  # everything paid went back
+    elif invoice.paid + invoice.refunded >= invoice.total:
+        invoice.status = "paid"  # a partial refund leaves it settled: nothing is due again
         invoice.paid_at = invoice.paid_at or utcnow()
     elif invoice.paid > 0:
         invoice.status = "partially_paid"
     else:
-        invoice.status = "refunded" if invoice.refunded > 0 else "issued"
+        invoice.status = "issued"
     if invoice.status != "paid":
         invoice.paid_at = None
 
@@ -291,7 +303,7 @@ def invoice_to_pay(actor, appointment: Appointment) -> Invoice:
         invoice = create_invoice(actor, appointment, issue=True)
     elif invoice.status == "draft":
         invoice = issue_invoice(actor, invoice)
-    if invoice.status not in ("issued", "partially_paid") or invoice.total - invoice.paid <= 0:
+    if invoice.status not in ("issued", "partially_paid") or invoice.due + invoice.pending <= 0:
         raise ValidationFailed(_("По этой записи нечего оплачивать: счёт %(number)s оплачен",
                                  number=invoice.number), code="nothing_due")
     return invoice

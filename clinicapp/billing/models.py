@@ -4,8 +4,9 @@ What the database keeps true, whoever writes:
 - an invoice's number is unique in its organization;
 - an appointment has at most one invoice that is not cancelled;
 - the money on an invoice never goes wrong: `paid` (succeeded payments minus refunds)
-  stays between 0 and the total, `pending` (online payments under way) never takes it
-  over the total, and a payment's refunds never exceed the payment;
+  stays between 0 and the total, `paid + refunded + pending` (online payments under way)
+  never passes the total (refunded money is not asked for again), and a payment's refunds
+  never exceed the payment;
 - amounts are NUMERIC(12, 2), never negative.
 
 Payments and refunds are a ledger: their amounts are written once. A payment's status
@@ -36,7 +37,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..catalog.models import Service
-from ..core.models import TimestampMixin
+from ..core.models import TimestampMixin, utcnow
 from ..extensions import db
 from ..org.models import Clinic, Organization
 from ..patients.models import Patient
@@ -76,7 +77,10 @@ class Invoice(TimestampMixin, db.Model):
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso"),
         CheckConstraint("total >= 0", name="total_not_negative"),
         CheckConstraint("paid >= 0 AND paid <= total", name="paid_within_total"),
-        CheckConstraint("pending >= 0 AND paid + pending <= total", name="pending_within_due"),
+        # Money refunded is never asked for again: what is collected and under way, with
+        # what went back, stays within the total.
+        CheckConstraint("pending >= 0 AND paid + refunded + pending <= total",
+                        name="pending_within_due"),
         CheckConstraint("refunded >= 0", name="refunded_not_negative"),
         UniqueConstraint("organization_id", "number", name="uq_invoices_organization_number"),
         # One live invoice per appointment: paying online and the desk meet on it.
@@ -128,8 +132,9 @@ class Invoice(TimestampMixin, db.Model):
 
     @property
     def due(self) -> Decimal:
-        """What is still to be paid, online payments under way aside."""
-        return self.total - self.paid - self.pending
+        """What is still to be paid: the total less what was paid, what was refunded (a
+        refund is never asked for again) and online payments under way."""
+        return self.total - self.paid - self.refunded - self.pending
 
     @property
     def is_open(self) -> bool:
@@ -196,7 +201,9 @@ class Payment(db.Model):
     # What the paying feature names it by: a certificate's code, a points transaction.
     reference: Mapped[str | None] = mapped_column(String(64))
     failure_reason: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+    # Python's clock, as settled_at and the invoice's issued_at: the events of one
+    # transaction keep their order (the database's now() is the transaction's start).
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  server_default=text("now()"))
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -226,7 +233,9 @@ class Refund(db.Model):
     status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(255))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+    # Python's clock, as settled_at and the invoice's issued_at: the events of one
+    # transaction keep their order (the database's now() is the transaction's start).
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  server_default=text("now()"))
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failure_reason: Mapped[str | None] = mapped_column(String(255))

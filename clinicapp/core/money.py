@@ -8,9 +8,10 @@ decimals, a maximum) belong to the feature that owns it (catalog.fields for pric
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from flask_babel import format_decimal
+from babel.numbers import get_decimal_symbol
+from flask_babel import format_decimal, get_locale
 
 MONEY_FORMAT = "#,##0.00"
 # What people put between thousands: a space of any kind (the no-break ones come from
@@ -44,6 +45,13 @@ def format_money(value, currency: str | None = None) -> str:
     return f"{text}\u00a0{currency}" if currency else text
 
 
+def format_percent(value) -> str:
+    """10 → «10 %», 12.5 → «12,5 %» (Russian) or «12.5 %» (English): no trailing zeros."""
+    if value is None:
+        return ""
+    return f"{format_decimal(Decimal(value), format='#,##0.##')}\u00a0%"
+
+
 def parse_amount(text: str) -> Decimal:
     """What a person typed as an amount, as a Decimal (not rounded, not range-checked).
 
@@ -71,8 +79,11 @@ def parse_amount(text: str) -> Decimal:
     elif commas + dots == 1:
         point = "," if commas else "."
         whole, fraction = body.split(point)
-        if len(fraction) == 3 and whole.lstrip("0"):
-            raise AmbiguousAmount(text.strip(), whole + fraction, f"{whole}{point}{fraction[:2]}")
+        # Spaces already group the thousands («1 500,555»): the separator is the point.
+        grouped_by_spaces = any(ch in GROUP_SPACES for ch in text.strip())
+        if len(fraction) == 3 and whole.lstrip("0") and not grouped_by_spaces:
+            raise AmbiguousAmount(text.strip(), whole + fraction, _decimal_reading(whole,
+                                                                                fraction))
     elif commas + dots > 1:
         whole, fraction = _ungrouped(body, "," if commas else ".", text), ""
     else:
@@ -85,6 +96,14 @@ def parse_amount(text: str) -> Decimal:
         raise AmountError(text) from exc
 
 
+def _decimal_reading(whole: str, fraction: str) -> str:
+    """«1,505» read with a decimal point, to kopecks (half up), written as the reader writes
+    decimals: «1,51» in Russian, «1.51» in English."""
+    value = Decimal(f"{whole}.{fraction}").quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    units, cents = f"{value:.2f}".split(".")
+    return f"{units}{get_decimal_symbol(get_locale())}{cents}"
+
+
 def _ungrouped(digits: str, group: str, text: str) -> str:
     """«1.500.000» with group "." → «1500000»; groups of other sizes are not an amount."""
     if not _GROUPED.fullmatch(digits.replace(group, "X")):
@@ -93,5 +112,7 @@ def _ungrouped(digits: str, group: str, text: str) -> str:
 
 
 def init_app(app) -> None:
-    """Register the `|money` template filter (format_money: `{{ total|money(currency) }}`)."""
+    """Register the `|money` (format_money: `{{ total|money(currency) }}`) and `|percent`
+    template filters."""
     app.add_template_filter(format_money, "money")
+    app.add_template_filter(format_percent, "percent")

@@ -80,7 +80,7 @@ def upgrade():
     sa.CheckConstraint("currency ~ '^[A-Z]{3}$'", name=op.f('ck_invoices_currency_iso')),
     sa.CheckConstraint("status IN ('draft', 'issued', 'partially_paid', 'paid', 'refunded', 'cancelled')", name=op.f('ck_invoices_status_known')),
     sa.CheckConstraint('paid >= 0 AND paid <= total', name=op.f('ck_invoices_paid_within_total')),
-    sa.CheckConstraint('pending >= 0 AND paid + pending <= total', name=op.f('ck_invoices_pending_within_due')),
+    sa.CheckConstraint('pending >= 0 AND paid + refunded + pending <= total', name=op.f('ck_invoices_pending_within_due')),
     sa.CheckConstraint('refunded >= 0', name=op.f('ck_invoices_refunded_not_negative')),
     sa.CheckConstraint('total >= 0', name=op.f('ck_invoices_total_not_negative')),
     sa.ForeignKeyConstraint(['appointment_id'], ['appointments.id'], name=op.f('fk_invoices_appointment_id_appointments'), ondelete='RESTRICT'),

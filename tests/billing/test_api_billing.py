@@ -186,8 +186,14 @@ def test_refunds_full_partial_too_much_and_roles(client, billing_desk, api_invoi
     too_much = client.post(url, headers=manager, json={"amount": 2001, "reason": "Всё"})
     assert too_much.status_code == 400
     assert too_much.get_json()["details"]["refundable"] == "2000.00"
+    # what went back is not asked for again: the invoice stays settled, nothing is due
     assert _appointment_json(client, billing_desk, invoice["appointment"])[
-        "payment_status"] == "partially_paid"
+        "payment_status"] == "paid"
+    settled = client.get(f"{INVOICES}/{invoice['id']}", headers=manager).get_json()
+    assert (settled["status"], settled["paid"], settled["refunded"], settled["due"]) == (
+        "paid", 2000, 200, 0)
+    assert client.post(PAYMENTS, headers=billing_desk.headers["cashier"], json={
+        "invoice": invoice["id"], "method": "cash", "amount": 200}).status_code == 400
     rest = client.post(url, headers=manager, json={"reason": "Отказ от услуги"})
     assert rest.status_code == 201 and rest.get_json()["amount"] == 2000
     body = client.get(f"{INVOICES}/{invoice['id']}", headers=manager).get_json()

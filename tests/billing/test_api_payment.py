@@ -218,7 +218,8 @@ def test_online_refund_goes_to_the_bank_and_settles_on_its_word(app, client, bil
     assert client.get(CALLBACK, query_string=_signed_callback(
         order_id, "refunded")).status_code == 200
     invoice = _invoice_of(appointment)
-    assert invoice.paid == Decimal("1500.00") and invoice.status == "partially_paid"
+    assert invoice.paid == Decimal("1500.00") and invoice.status == "paid"
+    assert invoice.refunded == Decimal("700.00") and invoice.due == 0
     assert db.session.get(sandbox.SandboxOrder, order_id).refunded == Decimal("700.00")
 
 

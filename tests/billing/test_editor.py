@@ -105,7 +105,7 @@ def test_lines_added_removed_and_recomputed_on_the_server(client, world, web_as,
                       ("", "Анализ крови", "350", "1", ""), csrf=csrf)
     totals = text(client.post(url(appointment, "/preview"), data=form, headers=headers))
     assert "Итого: 4 310,00 RUB" in plain(totals)
-    assert re.search(r'id="invoice-line-amount-0" hx-swap-oob="true">3\s960,00<', totals)
+    assert re.search(r'id="invoice-line-amount-0" hx-swap-oob="true">3\s960,00\sRUB<', totals)
     # Remove the first line: only the free one is left.
     left = text(client.post(url(appointment, "/lines/0/remove"), data=form, headers=headers))
     assert "Анализ крови" in left and 'name="lines-1-' not in left
@@ -133,17 +133,24 @@ def test_a_bad_field_names_its_line_and_nothing_is_written(client, world, web_as
         response = client.post(url(appointment), data=form)
         assert response.status_code == 400, quantity
         page = plain(text(response))
-        assert "Строка 2 (Перевязка), количество:" in page
+        assert "Строка 2 (Перевязка): количество" in page
         assert 'name="lines-1-quantity" value="%s"' % quantity in text(response)  # as typed
     bad_price = lines_form(("", "Перевязка", "пятьсот", "1", "0"), csrf=csrf)
     page = plain(text(client.post(url(appointment, "/issue"), data=bad_price)))
-    assert "Строка 1 (Перевязка), цена:" in page
+    assert "Строка 1 (Перевязка): цена" in page
     no_name = lines_form(("", "", "500", "1", "0"), csrf=csrf)
     response = client.post(url(appointment), data=no_name)
-    assert response.status_code == 400 and "Строка 1, услуга:" in plain(text(response))
+    assert response.status_code == 400 and "Строка 1: укажите услугу" in plain(text(response))
     too_much = lines_form((world.service.id, "", "2200", "1", "101"), csrf=csrf)
     response = client.post(url(appointment), data=too_much)
-    assert response.status_code == 400 and "скидка в процентах" in plain(text(response))
+    assert response.status_code == 400 and "скидка — от 0 до 100 процентов" in plain(
+        text(response))
+    # every bad field at once, each named, not one per attempt
+    all_bad = lines_form(("", "Перевязка", "-5", "1000", "150"), csrf=csrf)
+    page = plain(text(client.post(url(appointment), data=all_bad)))
+    for said in ("цена — неотрицательная", "количество — от 1 до 999",
+                 "скидка — от 0 до 100 процентов"):
+        assert said in page, said
     again = invoice_of(appointment.id)
     assert again.id == invoice.id and again.status == "draft" and len(again.lines) == 1
     assert again.total == Decimal("2200.00")

@@ -107,10 +107,15 @@ def test_the_invoice_page_says_who_took_and_who_returned(client, web_as, make_us
 
     assert "Приём терапевта первичный" in html
     assert "Кассирова Елена" in html and "Наличные" in html
-    assert "получено 2\u00a0000,00, сдача 500,00" in html
+    assert "получено 2\u00a0000,00\u00a0RUB, сдача 500,00\u00a0RUB" in html
     assert "Начальникова Анна" in html and "Не сделали снимок" in html
     assert money_text("300.00") in html and "Выполнен" in html
-    assert "Выставлен " in html, "the history"
+    history = html[html.index('class="bill-history"'):]
+    history = history[:history.index("</ul>")]
+    for event in ("Создан", "Выставлен", "Оплата " + money_text("1500.00") + ": Наличные",
+                  "Возврат " + money_text("300.00") + " (Выполнен): Не сделали снимок"):
+        assert event in history, event
+    assert history.index("Выставлен") < history.index("Оплата") < history.index("Возврат")
     assert f'/payments/{payment.id}/refund' in html, "the manager may return the rest"
 
 

@@ -80,7 +80,7 @@ def test_the_form_takes_a_dot_a_comma_and_spaces(client, catalog, web_as, typed,
 @pytest.mark.parametrize("typed, message", [
     ("полторы тысячи", "Цена не число"),
     ("1,500", "Цена «1,500» неоднозначна: напишите 1500 или 1,50"),
-    ("1500,505", "Цена «1500,505» неоднозначна: напишите 1500505 или 1500,50"),
+    ("1500,505", "Цена «1500,505» неоднозначна: напишите 1500505 или 1500,51"),
     ("12,345.678", "У цены больше двух знаков после запятой"),
     ("-1", "Цена меньше нуля"),
     ("100 000 000 000", "Цена слишком большая"),
@@ -118,3 +118,22 @@ def test_the_russian_form_shows_the_price_as_russians_write_it(client, catalog, 
     web_as("manager")
     page = client.get(f"/catalog/services/{catalog.canal.id}").get_data(as_text=True)
     assert f'value="4{NBSP}500,50"' in page and f"Например, 1{NBSP}500,00" in page
+
+
+def test_an_ambiguous_amount_is_read_back_in_the_readers_decimals(app):
+    """«1,500» at an English desk offers «1.50», not the Russian «1,50»; spaces grouping
+    the thousands («1 500,555») leave no doubt which separator is the point."""
+    from flask_babel import force_locale
+
+    from clinicapp.core.money import AmbiguousAmount, parse_amount
+
+    with app.test_request_context():
+        with force_locale("en"):
+            with pytest.raises(AmbiguousAmount) as english:
+                parse_amount("1,500")
+        with force_locale("ru"):
+            with pytest.raises(AmbiguousAmount) as russian:
+                parse_amount("1.505")
+        assert (english.value.whole, english.value.fraction) == ("1500", "1.50")
+        assert (russian.value.whole, russian.value.fraction) == ("1505", "1,51")
+        assert parse_amount("1 500,555") == Decimal("1500.555")  # three decimals: the caller's rule
