@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import get_decimal_symbol
 from flask_babel import format_decimal, get_locale
+from jinja2 import pass_context
 
 MONEY_FORMAT = "#,##0.00"
 # What people put between thousands: a space of any kind (the no-break ones come from
@@ -114,5 +115,17 @@ def _ungrouped(digits: str, group: str, text: str) -> str:
 def init_app(app) -> None:
     """Register the `|money` (format_money: `{{ total|money(currency) }}`) and `|percent`
     template filters."""
-    app.add_template_filter(format_money, "money")
-    app.add_template_filter(format_percent, "percent")
+    app.add_template_filter(_per_render(format_money), "money")
+    app.add_template_filter(_per_render(format_percent), "percent")
+
+
+def _per_render(format_function):
+    """The filter as Jinja must call it on every render: a context filter is never folded
+    into the compiled template, so `{{ 1500|money }}` follows the reader's language instead
+    of keeping the language of whoever rendered the template first."""
+
+    @pass_context
+    def filter_(_context, value, *args):
+        return format_function(value, *args)
+
+    return filter_

@@ -137,3 +137,15 @@ def test_an_ambiguous_amount_is_read_back_in_the_readers_decimals(app):
         assert (english.value.whole, english.value.fraction) == ("1500", "1.50")
         assert (russian.value.whole, russian.value.fraction) == ("1505", "1,51")
         assert parse_amount("1 500,555") == Decimal("1500.555")  # three decimals: the caller's rule
+
+
+def test_a_constant_amount_on_a_page_follows_each_readers_language(client, catalog, web_as):
+    """`{{ 1500|money }}` is formatted on every render: Jinja must not fold it into the
+    compiled template in the language of whoever opened the page first."""
+    web_as("manager")
+    url = f"/catalog/services/{catalog.canal.id}"
+    english = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    russian = client.get(url, headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    english_again = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "1,500.00" in english and "1,500.00" in english_again
+    assert f"Например, 1{NBSP}500,00" in russian
