@@ -49,5 +49,5 @@ def test_the_english_report_names_the_english_column(client, catalog, web_as, in
                            content_type="multipart/form-data")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert ("the price “1,500” is ambiguous: write 1500 or 1,50; the “Active” column expects "
+    assert ("the price “1,500” is ambiguous: write 1500 or 1.50; the “Active” column expects "
             "“yes” or “no”") in page
