@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.scheduling.test_race import _disjoint, _json, _race, desk  # noqa: F401
+from tests.scheduling.test_race import _json, _race, desk  # noqa: F401
 
-from .live_api import PATIENT, patient_books, token
+from .live_api import PATIENT, patient_books, staff_books, token
 
 pytestmark = pytest.mark.live
 
@@ -17,20 +17,9 @@ CLIENTS = 16
 MANAGER = {"username": "manager@clinic.test", "password": "demo-pass-2026"}
 
 
-def _book(live_server, desk, slot, patient_id) -> int:  # noqa: F811 - the fixture's value
-    headers, branch, doctor, _, _ = desk
-    response = requests.post(live_server.url + "/api/v1/calendar/appointments",
-                             headers=headers, timeout=10, json={
-                                 "branch": branch, "employee": doctor, "patient": patient_id,
-                                 "start_datetime": slot["start_datetime"],
-                                 "end_datetime": slot["end_datetime"]})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
 def test_16_clients_pay_one_invoice_at_once(live_server, desk):  # noqa: F811
-    headers, _, _, patients, found = desk
-    appointment = _book(live_server, desk, _disjoint(found, 8)[-2], patients[0])
+    headers, branch, _, patients, _ = desk
+    appointment = staff_books(live_server, headers, branch, patients[0])
     visit = requests.post(live_server.url + "/api/v1/visits/visits", headers=headers,
                           timeout=10, json={"appointment": appointment, "status": "completed"})
     assert visit.status_code == 201, visit.text
