@@ -115,17 +115,24 @@ def desk_marks():
     clinic = branch_for(user, branch_id)
     doctor_id = parse_id(request.args.get("doctor"), "doctor")
     appointments = day_appointments(clinic.id, branch_today(clinic), employee_id=doctor_id)
-    states = queries.payment_states([a.id for a in appointments])
-    invoiced = set(db.session.scalars(db.select(Invoice.appointment_id).where(
-        Invoice.appointment_id.in_(list(states)), Invoice.status != "cancelled"))) \
-        if states else set()
-    marks = [{"appointment": a, "state": states[a.id],
-              "label": PAYMENT_STATE_LABELS[states[a.id]],
-              "badge": PAYMENT_STATE_BADGES[states[a.id]],
-              "shown": a.id in invoiced or a.status == "completed",
+    statuses = dict(db.session.execute(db.select(Invoice.appointment_id, Invoice.status).where(
+        Invoice.appointment_id.in_([a.id for a in appointments]),
+        Invoice.status != "cancelled")).all()) if appointments else {}
+    marks = [{"appointment": a, **_mark(statuses.get(a.id)),
+              "shown": a.id in statuses or a.status == "completed",
               "editor": a.status == "completed" and may_write_for(user, a)}
              for a in appointments]
     return render_template("billing/_desk_marks.html", marks=marks)
+
+
+def _mark(invoice_status: str | None) -> dict:
+    """A card's mark: the payment state, and while unpaid where the invoice stands (a draft
+    still being written, or issued and waiting at the cash desk)."""
+    state = queries.STATE_OF_INVOICE.get(invoice_status, "unpaid")
+    label = PAYMENT_STATE_LABELS[state]
+    if invoice_status in ("draft", "issued"):
+        label = f"{INVOICE_STATUS_LABELS[invoice_status]} · {label}"
+    return {"state": state, "label": label, "badge": PAYMENT_STATE_BADGES[state]}
 
 
 @bp.route("/patients/<int:patient_id>/invoices")

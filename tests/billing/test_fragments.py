@@ -125,13 +125,25 @@ def test_the_desk_board_loads_its_marks_in_one_request(client, world, web_as, vi
     slot = re.search(rf'<div class="desk-bill" id="desk-bill-{done.id}" hx-swap-oob="true">'
                      r'(.*?)</div>', marks, re.S).group(1)
     assert "Оплачено" in slot and f'/appointments/{done.id}/invoice' in slot
+    # an unpaid card says where its invoice stands: still a draft, or waiting at the desk
+    drafted = visit_today("completed", clock="08:00")
+    draft(drafted)
+    issued = visit_today("completed", clock="08:30")
+    issue_invoice(None, draft(issued))
+    db.session.commit()
+    marks = text(client.get(marks_url, headers=HTMX))
+    for appointment, label in ((drafted, "Черновик · Не оплачено"),
+                               (issued, "Выставлен · Не оплачено")):
+        slot = re.search(rf'id="desk-bill-{appointment.id}" hx-swap-oob="true">(.*?)</div>',
+                         marks, re.S).group(1)
+        assert label in slot, slot
     db.session.expire_all()  # as a new request finds it: nothing loaded yet
     few = selects(lambda: client.get(marks_url, headers=HTMX))
     for n, status in enumerate(("completed", "in_progress", "arrived", "booked", "completed")):
         visit_today(status, clock=f"{10 + n}:00")
     db.session.expire_all()
     many = selects(lambda: client.get(marks_url, headers=HTMX))
-    assert text(client.get(marks_url, headers=HTMX)).count("hx-swap-oob") == 6
+    assert text(client.get(marks_url, headers=HTMX)).count("hx-swap-oob") == 8
     assert many == few
 
 
