@@ -120,6 +120,9 @@ class RefundSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=ma.validate.Length(
         min=1, max=MAX_REASON, error="От 1 до {max} символов"), error_messages=REQUIRED)
     status = ma.fields.String(dump_only=True, validate=ma.validate.OneOf(REFUND_STATUSES))
+    written_off = ma.fields.Boolean(dump_only=True, metadata={
+        "description": "true — счёт был оплачен: сумма не к оплате снова (скидка задним "
+                       "числом); false — ошибочная оплата возвращена, сумма снова к оплате"})
     created_by = ma.fields.Integer(dump_only=True, allow_none=True)
     created_at = ma.fields.String(dump_only=True, metadata={"format": "date-time"})
     settled_at = ma.fields.String(dump_only=True, allow_none=True,
@@ -173,6 +176,8 @@ class InvoiceSchema(ma.Schema):
     pending = Amount(positive=False, metadata={"description": "Онлайн-оплата в пути"})
     due = Amount(positive=False, metadata={"description": "Осталось оплатить"})
     refunded = Amount(positive=False)
+    written_off = Amount(positive=False, metadata={
+        "description": "Из возвращённого — не к оплате снова (возвраты по оплаченному счёту)"})
     lines = ma.fields.List(ma.fields.Nested(LineSchema))
     payments = ma.fields.List(ma.fields.Nested(PaymentSchema))
     issued_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
@@ -211,6 +216,7 @@ class PaymentListQuerySchema(ListQuerySchema):
 def refund_json(refund) -> dict:
     return {"id": refund.id, "payment": refund.payment_id, "amount": refund.amount,
             "reason": refund.reason, "status": refund.status,
+            "written_off": refund.written_off,
             "created_by": refund.created_by_id, "created_at": iso_utc(refund.created_at),
             "settled_at": iso_utc(refund.settled_at)}
 
@@ -238,6 +244,7 @@ def invoice_json(invoice) -> dict:
         "branch": invoice.clinic_id, "currency": invoice.currency,
         "amount": invoice.total, "total": invoice.total, "paid": invoice.paid,
         "pending": invoice.pending, "due": invoice.due, "refunded": invoice.refunded,
+        "written_off": invoice.written_off,
         "lines": [{"id": line.id, "service": line.service_id, "code": line.code,
                    "name": line.name, "unit_price": line.unit_price,
                    "quantity": line.quantity, "discount_percent": line.discount_percent,

@@ -95,6 +95,10 @@ def _appointment(appointment_id: int):
 
 
 def _payment(payment_id: int):
+    """A patient's own online payment (another's: 404); staff: their branch's, if they take
+    payments."""
+    if g.api_user.is_staff and not has_permission(g.api_user, "payments.take"):
+        raise PermissionDenied("Проверять оплату за пациента может кассир")
     payment = billing_queries.payment_for(g.api_user, payment_id)
     if payment.method != "online":
         raise NotFound("Онлайн-оплата не найдена")
@@ -128,7 +132,7 @@ def create(data):
 @require_auth()
 @blp.arguments(ConfirmSchema, location="json")
 @blp.response(200, ConfirmedSchema)
-@blp.errors(400, 401, 404, 502)
+@blp.errors(400, 401, 403, 404, 502)
 def confirm(data):
     """Узнать, прошла ли оплата. Ответ — по данным банка (getOrderStatusExtended), а не по
     `status` приложения: `success: true` только если банк подтвердил (orderStatus 1 или 2)."""

@@ -43,6 +43,11 @@ def reconcile_payments_command(older_than: int | None):
             log.warning("reconcile: payment %s not checked: %s", payment_id, error.detail)
             settled["errors"] += 1
             continue
+        except Exception:  # one payment's trouble (a deadlock, say) must not stop the rest
+            db.session.rollback()
+            log.exception("reconcile: payment %s not settled", payment_id)
+            settled["errors"] += 1
+            continue
         # A payment whose refund settled counts with the paid ones.
         settled["succeeded" if payment.status == "refunded" else payment.status] += 1
     click.echo(_("Проверено оплат: %(total)s; прошли: %(succeeded)s, не прошли: %(failed)s, "

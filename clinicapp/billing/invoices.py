@@ -31,6 +31,9 @@ CENT = Decimal("0.01")
 MAX_LINES = 50
 MAX_AMOUNT = Decimal("9999999999.99")  # NUMERIC(12, 2)
 MAX_QUANTITY = 999
+# Appointments nobody pays for in advance (an invoice already written stays payable).
+NOT_TO_PAY = {"cancelled": lambda: _("Запись отменена: оплачивать нечего"),
+              "no_show": lambda: _("Пациент не пришёл на приём: оплачивать нечего")}
 # Roles that write invoices only for their own patients' appointments.
 OWN_PATIENTS_ONLY = ("doctor",)
 
@@ -277,14 +280,16 @@ def cancel_invoice(actor, invoice: Invoice, reason: str) -> Invoice:
 
 
 def settle_status(invoice: Invoice) -> None:
-    """The status an issued invoice's money says: issued, partially paid, paid (also after
-    a partial refund: what went back is not due again), refunded (all of it went back)."""
+    """The status an issued invoice's money says: issued (nothing paid; also when mistaken
+    payments went back), partially paid, paid (also after a written-off refund), refunded
+    (settled, then all of it went back)."""
     if invoice.status in ("draft", "cancelled"):
         return
-    if invoice.paid == 0 and invoice.refunded > 0:
-        invoice.status = "refunded"  # everything paid went back
-    elif invoice.paid + invoice.refunded >= invoice.total:
-        invoice.status = "paid"  # a partial refund leaves it settled: nothing is due again
+    if invoice.paid + invoice.written_off >= invoice.total and invoice.total > 0 \
+            and invoice.paid == 0 and invoice.written_off > 0:
+        invoice.status = "refunded"
+    elif invoice.paid + invoice.written_off >= invoice.total:
+        invoice.status = "paid"
         invoice.paid_at = invoice.paid_at or utcnow()
     elif invoice.paid > 0:
         invoice.status = "partially_paid"
@@ -299,6 +304,8 @@ def invoice_to_pay(actor, appointment: Appointment) -> Invoice:
     one from the service's price, issued. Raises ValidationFailed when nothing is due."""
     _lock_appointment(appointment)
     invoice = live_invoice(appointment.id, lock=True)
+    if invoice is None and appointment.status in NOT_TO_PAY:
+        raise Conflict(NOT_TO_PAY[appointment.status](), code=f"appointment_{appointment.status}")
     if invoice is None:
         invoice = create_invoice(actor, appointment, issue=True)
     elif invoice.status == "draft":

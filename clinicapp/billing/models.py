@@ -4,9 +4,11 @@ What the database keeps true, whoever writes:
 - an invoice's number is unique in its organization;
 - an appointment has at most one invoice that is not cancelled;
 - the money on an invoice never goes wrong: `paid` (succeeded payments minus refunds)
-  stays between 0 and the total, `paid + refunded + pending` (online payments under way)
-  never passes the total (refunded money is not asked for again), and a payment's refunds
-  never exceed the payment;
+  stays between 0 and the total, `paid + written_off + pending` (online payments under
+  way) never passes the total, and a payment's refunds never exceed the payment. A refund
+  of a settled invoice is written off (a discount after the fact: not asked for again);
+  one of an invoice still being paid returns the money and leaves it due (a payment
+  taken by mistake, to be taken again);
 - amounts are NUMERIC(12, 2), never negative.
 
 Payments and refunds are a ledger: their amounts are written once. A payment's status
@@ -21,6 +23,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -31,6 +34,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -77,11 +81,12 @@ class Invoice(TimestampMixin, db.Model):
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso"),
         CheckConstraint("total >= 0", name="total_not_negative"),
         CheckConstraint("paid >= 0 AND paid <= total", name="paid_within_total"),
-        # Money refunded is never asked for again: what is collected and under way, with
-        # what went back, stays within the total.
-        CheckConstraint("pending >= 0 AND paid + refunded + pending <= total",
+        # What is collected and under way, with what was written off, stays within the total.
+        CheckConstraint("pending >= 0 AND paid + written_off + pending <= total",
                         name="pending_within_due"),
         CheckConstraint("refunded >= 0", name="refunded_not_negative"),
+        CheckConstraint("written_off >= 0 AND written_off <= refunded",
+                        name="written_off_within_refunded"),
         UniqueConstraint("organization_id", "number", name="uq_invoices_organization_number"),
         # One live invoice per appointment: paying online and the desk meet on it.
         Index("uq_invoices_appointment_live", "appointment_id", unique=True,
@@ -106,6 +111,8 @@ class Invoice(TimestampMixin, db.Model):
     paid: Mapped[Decimal] = mapped_column(MONEY, default=ZERO, server_default="0")
     pending: Mapped[Decimal] = mapped_column(MONEY, default=ZERO, server_default="0")
     refunded: Mapped[Decimal] = mapped_column(MONEY, default=ZERO, server_default="0")
+    # Of what was refunded, what is not asked for again (refunds of a settled invoice).
+    written_off: Mapped[Decimal] = mapped_column(MONEY, default=ZERO, server_default="0")
     comment: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -132,9 +139,9 @@ class Invoice(TimestampMixin, db.Model):
 
     @property
     def due(self) -> Decimal:
-        """What is still to be paid: the total less what was paid, what was refunded (a
-        refund is never asked for again) and online payments under way."""
-        return self.total - self.paid - self.refunded - self.pending
+        """What is still to be paid: the total less what was paid, what was written off
+        (refunds of a settled invoice) and online payments under way."""
+        return self.total - self.paid - self.written_off - self.pending
 
     @property
     def is_open(self) -> bool:
@@ -232,6 +239,8 @@ class Refund(db.Model):
     amount: Mapped[Decimal] = mapped_column(MONEY)
     status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(255))
+    # Whether the refund lowers what is owed (the invoice was settled when it was made).
+    written_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Python's clock, as settled_at and the invoice's issued_at: the events of one
     # transaction keep their order (the database's now() is the transaction's start).

@@ -22,7 +22,7 @@ from ..extensions import db
 from .invoices import lock
 from .models import Invoice, Payment, Refund
 from .payments import check_payable, credit, debit, online_payment_offered, record_payment
-from .providers import current_gateway, online_payments_configured
+from .providers import current_gateway, gateway_for, online_payments_configured
 from .providers.base import GatewayError, OrderState, ReceiptLine
 
 
@@ -82,7 +82,7 @@ def start_online_payment(actor, invoice: Invoice, amount: Decimal, *, return_url
             currency=invoice.currency, description=_("Оплата счёта %(number)s",
                                                      number=invoice.number),
             return_url=return_url, fail_url=fail_url, callback_url=callback_url,
-            lines=_receipt(invoice))
+            lines=receipt_lines(invoice, amount))
     except GatewayError as error:
         raise GatewayUnavailable(_("Банк не принял заказ: %(reason)s", reason=str(error))) \
             from None
@@ -92,11 +92,20 @@ def start_online_payment(actor, invoice: Invoice, amount: Decimal, *, return_url
     return payment
 
 
-def _receipt(invoice: Invoice) -> list[ReceiptLine]:
-    return [ReceiptLine(name=line.name, quantity=Decimal(line.quantity),
-                        unit_price=line.unit_price, amount=line.amount,
-                        code=line.code or str(line.service_id or line.position + 1))
-            for line in invoice.lines]
+def receipt_lines(invoice: Invoice, amount: Decimal) -> list[ReceiptLine]:
+    """The 54-FZ receipt of this payment: the bank wants its items to add up to the order's
+    amount, each at price × quantity. The invoice's lines when they are paid in full and
+    carry no discount; else one item, «Оплата по счёту N», for the amount."""
+    whole = amount == invoice.total and all(
+        line.amount == line.unit_price * line.quantity for line in invoice.lines)
+    if whole:
+        return [ReceiptLine(name=line.name, quantity=Decimal(line.quantity),
+                            unit_price=line.unit_price, amount=line.amount,
+                            code=line.code or str(line.service_id or line.position + 1))
+                for line in invoice.lines]
+    return [ReceiptLine(name=_("Оплата по счёту %(number)s", number=invoice.number),
+                        quantity=Decimal(1), unit_price=amount, amount=amount,
+                        code=invoice.number)]
 
 
 def payment_by_order(order_id: str) -> Payment | None:
@@ -111,7 +120,7 @@ def sync_payment(payment: Payment, *, actor=None) -> OrderState:
     succeed as far as the bank has refunded. Idempotent: asking twice changes nothing.
     """
     try:
-        state = current_gateway().status(payment.external_id)
+        state = gateway_for(payment.provider).status(payment.external_id)
     except GatewayError as error:
         raise GatewayUnavailable(_("Банк не ответил: %(reason)s", reason=str(error))) from None
     settle(payment, state, actor=actor)
@@ -153,7 +162,7 @@ def _settle_refunds(payment: Payment, invoice: Invoice, bank_refunded: Decimal, 
             continue
         refund.status = "succeeded"
         refund.settled_at = utcnow()
-        debit(payment, invoice, refund.amount)
+        debit(payment, invoice, refund)
         db.session.flush()
         record(actor, "billing.refund_settled", refund, {"payment": payment.id,
                                                           "amount": str(refund.amount)})
@@ -176,7 +185,7 @@ def stale_pending(older_than_minutes: int) -> list[Payment]:
 def ask_bank_refund(payment: Payment, amount: Decimal) -> None:
     """refund.do for an online payment; the refund settles on the bank's callback."""
     try:
-        current_gateway().refund(payment.external_id, amount)
+        gateway_for(payment.provider).refund(payment.external_id, amount)
     except GatewayError as error:
         raise GatewayUnavailable(_("Банк не принял возврат: %(reason)s",
                                    reason=str(error))) from None

@@ -95,12 +95,16 @@ def credit(invoice: Invoice, amount: Decimal) -> None:
     settle_status(invoice)
 
 
-def debit(payment: Payment, invoice: Invoice, amount: Decimal) -> None:
-    payment.refunded += amount
+def debit(payment: Payment, invoice: Invoice, refund: Refund) -> None:
+    """Money went back: off the payment and the invoice's paid sum; a written-off refund
+    also off what is owed."""
+    payment.refunded += refund.amount
     if payment.refunded == payment.amount:
         payment.status = "refunded"
-    invoice.paid -= amount
-    invoice.refunded += amount
+    invoice.paid -= refund.amount
+    invoice.refunded += refund.amount
+    if refund.written_off:
+        invoice.written_off += refund.amount
     settle_status(invoice)
 
 
@@ -132,13 +136,16 @@ def refund_payment(actor, payment: Payment, amount: Decimal, reason: str) -> Ref
             code="refund_too_large", details={"amount": [_("Не больше %(most)s", most=format_money(
                 payment.refundable, invoice.currency))], "refundable": str(payment.refundable)})
     online = payment.external_id is not None
+    # A settled invoice's refund is a discount after the fact; one of an invoice still
+    # being paid gives a mistaken payment back, and the money is due again.
     refund = Refund(payment=payment, amount=amount, reason=reason,
                     status="pending" if online else "succeeded",
+                    written_off=invoice.status == "paid",
                     created_by_id=getattr(actor, "id", None))
     db.session.add(refund)
     if not online:
         refund.settled_at = utcnow()
-        debit(payment, invoice, amount)
+        debit(payment, invoice, refund)
     db.session.flush()
     record(actor, "billing.refund_created", refund,
            {"payment": payment.id, "invoice": invoice.number, "method": payment.method,

@@ -22,7 +22,7 @@ depends_on = None
 # What a payment or refund row was written with and may never change afterwards (a
 # column written NULL may be filled in once).
 LEDGER_COLUMNS = {"payments": ("invoice_id", "method", "amount", "provider", "external_id"),
-                  "refunds": ("payment_id", "amount")}
+                  "refunds": ("payment_id", "amount", "written_off")}
 LEDGER_FUNCTION = """
 CREATE FUNCTION billing_ledger_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -67,6 +67,7 @@ def upgrade():
     sa.Column('paid', sa.Numeric(precision=12, scale=2), server_default='0', nullable=False),
     sa.Column('pending', sa.Numeric(precision=12, scale=2), server_default='0', nullable=False),
     sa.Column('refunded', sa.Numeric(precision=12, scale=2), server_default='0', nullable=False),
+    sa.Column('written_off', sa.Numeric(precision=12, scale=2), server_default='0', nullable=False),
     sa.Column('comment', sa.Text(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('issued_at', sa.DateTime(timezone=True), nullable=True),
@@ -80,7 +81,8 @@ def upgrade():
     sa.CheckConstraint("currency ~ '^[A-Z]{3}$'", name=op.f('ck_invoices_currency_iso')),
     sa.CheckConstraint("status IN ('draft', 'issued', 'partially_paid', 'paid', 'refunded', 'cancelled')", name=op.f('ck_invoices_status_known')),
     sa.CheckConstraint('paid >= 0 AND paid <= total', name=op.f('ck_invoices_paid_within_total')),
-    sa.CheckConstraint('pending >= 0 AND paid + refunded + pending <= total', name=op.f('ck_invoices_pending_within_due')),
+    sa.CheckConstraint('pending >= 0 AND paid + written_off + pending <= total', name=op.f('ck_invoices_pending_within_due')),
+    sa.CheckConstraint('written_off >= 0 AND written_off <= refunded', name=op.f('ck_invoices_written_off_within_refunded')),
     sa.CheckConstraint('refunded >= 0', name=op.f('ck_invoices_refunded_not_negative')),
     sa.CheckConstraint('total >= 0', name=op.f('ck_invoices_total_not_negative')),
     sa.ForeignKeyConstraint(['appointment_id'], ['appointments.id'], name=op.f('fk_invoices_appointment_id_appointments'), ondelete='RESTRICT'),
@@ -151,6 +153,7 @@ def upgrade():
     sa.Column('amount', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.String(length=255), nullable=False),
+    sa.Column('written_off', sa.Boolean(), server_default=sa.text('false'), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('settled_at', sa.DateTime(timezone=True), nullable=True),

@@ -249,3 +249,20 @@ def test_numbers_are_unique_and_count_up(client, billing_desk, api_invoice):
     counts = [int(n.rsplit("-", 1)[1]) for n in numbers]
     assert counts == sorted(counts) and len(set(numbers)) == 3
     assert counts[1] == counts[0] + 1
+
+
+def test_a_mistaken_payment_given_back_is_due_again(client, billing_desk, api_invoice):
+    """Card taken by mistake on an invoice still being paid, refunded to take cash instead:
+    the money is owed again and the invoice is back at the desk (nothing written off)."""
+    invoice = api_invoice(2200)
+    card = _pay(client, billing_desk, invoice["id"], 1000, method="card").get_json()
+    refund = client.post(f"{PAYMENTS}/{card['id']}/refund", headers=billing_desk.headers[
+        "manager"], json={"reason": "Не тот способ оплаты"})
+    assert refund.status_code == 201 and refund.get_json()["written_off"] is False
+    body = client.get(f"{INVOICES}/{invoice['id']}", headers=billing_desk.headers[
+        "cashier"]).get_json()
+    assert (body["status"], body["paid"], body["refunded"], body["written_off"],
+            body["due"]) == ("issued", 0, 1000, 0, 2200)
+    assert _pay(client, billing_desk, invoice["id"], 2200).status_code == 201
+    assert _appointment_json(client, billing_desk, invoice["appointment"])[
+        "payment_status"] == "paid"

@@ -263,3 +263,64 @@ def test_without_a_bank_or_the_sandbox_online_payment_is_refused(app, client, bi
         assert client.get(f"/payment/sandbox/{order_id}").status_code == 404
     finally:
         app.config["PAYMENT_SANDBOX"] = True
+
+
+def test_a_cancelled_appointment_is_not_paid_online(client, billing_desk, make_appointment):
+    appointment = make_appointment()
+    appointment.status = "cancelled"
+    db.session.commit()
+    refused = _create(client, billing_desk, appointment)
+    assert refused.status_code == 409 and refused.get_json()["error"] == "appointment_cancelled"
+    assert db.session.scalar(db.select(Invoice).where(
+        Invoice.appointment_id == appointment.id)) is None
+    assert db.session.scalar(db.select(db.func.count(sandbox.SandboxOrder.id))) == 0
+
+
+def test_the_receipt_sent_to_the_bank_adds_up_to_what_is_charged(client, billing_desk,
+                                                                 make_appointment):
+    """After part of it was paid at the desk, the order is for the rest, and its 54-FZ
+    receipt (one item for the remainder) adds up to it: the bank refuses one that does not."""
+    from clinicapp.billing.invoices import invoice_to_pay
+    from clinicapp.billing.online import receipt_lines
+    from clinicapp.billing.payments import record_payment
+
+    appointment = make_appointment()
+    invoice = invoice_to_pay(None, appointment)
+    assert [(line.name, line.amount) for line in receipt_lines(invoice, invoice.total)] == [
+        ("Приём терапевта", Decimal("2200.00"))]
+    record_payment(None, invoice, method="cash", amount=Decimal("1000.00"))
+    db.session.commit()
+    created = _create(client, billing_desk, appointment, amount=1200)
+    assert created.status_code == 200, created.get_json()
+    [item] = receipt_lines(invoice, Decimal("1200.00"))
+    assert (item.amount, item.unit_price, item.quantity) == (Decimal("1200.00"),
+                                                             Decimal("1200.00"), 1)
+    assert invoice.number in item.name
+
+
+def test_a_sandbox_payment_stays_the_sandboxs_after_the_bank_is_configured(
+        app, client, billing_desk, make_appointment):
+    """A demo install's payment under way when Sber's credentials arrive is still asked of
+    the sandbox that registered it (the bank has never heard of it)."""
+    created = _create(client, billing_desk, make_appointment()).get_json()
+    _on_bank_page(client, created["payment_url"], "pay")
+    saved = {name: app.config[name] for name in ("SBER_USERNAME", "SBER_PASSWORD",
+                                                 "SBER_BASE_URL")}
+    app.config.update(SBER_USERNAME="clinic-api", SBER_PASSWORD="secret",
+                      SBER_BASE_URL="http://127.0.0.1:9/payment/rest/")  # nobody listens
+    try:
+        confirmed = client.post(CONFIRM, headers=billing_desk.patient_headers,
+                                json={"payment_id": created["payment_id"], "status": "success"})
+    finally:
+        app.config.update(saved)
+    assert confirmed.status_code == 200 and confirmed.get_json()["success"] is True
+
+
+def test_staff_who_take_no_payments_do_not_confirm_them(client, billing_desk,
+                                                        make_appointment):
+    created = _create(client, billing_desk, make_appointment()).get_json()
+    body = {"payment_id": created["payment_id"], "status": "success"}
+    assert client.post(CONFIRM, headers=billing_desk.headers["doctor"], json=body
+                       ).status_code == 403
+    assert client.post(CONFIRM, headers=billing_desk.headers["cashier"], json=body
+                       ).status_code == 200

@@ -9,7 +9,7 @@ from .sandbox import SandboxGateway
 from .sber import SberGateway
 
 __all__ = ["Gateway", "GatewayError", "OrderState", "ReceiptLine", "Registered",
-           "current_gateway", "online_payments_configured", "sandbox_in_use"]
+           "current_gateway", "gateway_for", "online_payments_configured", "sandbox_in_use"]
 
 
 def online_payments_configured() -> bool:
@@ -32,3 +32,16 @@ def current_gateway() -> Gateway:
     if not sandbox_in_use():
         raise GatewayError("Онлайн-оплата не настроена")
     return SandboxGateway()
+
+
+def gateway_for(provider: str | None) -> Gateway:
+    """The gateway a payment was registered with: its order is asked of it (and refunded
+    through it) whatever the settings say now. A sandbox payment of a demo install stays
+    the sandbox's after the bank's credentials arrive."""
+    if provider == SandboxGateway.name:
+        return SandboxGateway()
+    if provider == SberGateway.name:
+        if not current_app.config.get("SBER_USERNAME"):
+            raise GatewayError("Нет ключей эквайринга Сбербанка (SBER_USERNAME)")
+        return SberGateway.from_config(current_app.config)
+    return current_gateway()

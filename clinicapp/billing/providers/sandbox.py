@@ -105,6 +105,11 @@ class SandboxGateway(Gateway):
         currency_code(currency)
         require_positive(amount)
         to_minor_units(amount)  # a fraction of a kopeck is the caller's bug, as with the bank
+        # As the bank: the receipt's items add up to the order, each at price × quantity.
+        if lines and (sum((line.amount for line in lines), Decimal(0)) != Decimal(amount)
+                      or any(line.amount != line.unit_price * line.quantity
+                             for line in lines)):
+            raise GatewayError(_("Сумма позиций чека не равна сумме заказа."), code="5")
         taken = db.session.scalar(db.select(SandboxOrder.id)
                                   .where(SandboxOrder.order_number == order_number))
         if taken is not None:
@@ -120,11 +125,17 @@ class SandboxGateway(Gateway):
                                            _external=True))
 
     def status(self, order_id: str) -> OrderState:
-        order = db.session.get(SandboxOrder, order_id, with_for_update=True)
+        # A read, as at the bank: the row is locked only to decline an order that timed out
+        # (billing asks under the invoice's lock, and the pay and refund paths lock the order
+        # first: a lock taken on every read could meet them in the other order).
+        order = db.session.get(SandboxOrder, order_id)
         if order is None:
             return OrderState(order_status=None, amount=Decimal("0.00"),
                               refunded=Decimal("0.00"), order_number="", error_code="6")
-        expire(order)
+        if order.status == REGISTERED and order.timed_out():
+            order = db.session.get(SandboxOrder, order_id, with_for_update=True,
+                                   populate_existing=True)
+            expire(order)
         return OrderState(order_status=order.status, amount=order.amount,
                           refunded=order.refunded, order_number=order.order_number,
                           error_code="0")
