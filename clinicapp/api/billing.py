@@ -238,7 +238,7 @@ def payment_json(payment) -> dict:
 def invoice_json(invoice) -> dict:
     return {
         "id": invoice.id, "number": invoice.number, "status": invoice.status,
-        "payment_status": queries.STATE_OF_INVOICE.get(invoice.status, "unpaid"),
+        "payment_status": queries.state_of(invoice.status),
         "visit": invoice.visit_id, "appointment": invoice.appointment_id,
         "patient": invoice.patient_id, "patient_name": invoice.patient.full_name,
         "branch": invoice.clinic_id, "currency": invoice.currency,

@@ -139,8 +139,7 @@ def confirm(data):
     payment = _payment(data["payment_id"])
     state = online.sync_payment(payment, actor=g.api_user)
     return {"success": state.paid, "status": payment.status,
-            "payment_status": billing_queries.STATE_OF_INVOICE.get(payment.invoice.status,
-                                                                   "unpaid")}
+            "payment_status": billing_queries.state_of(payment.invoice.status)}
 
 
 @blp.route("/callback", methods=["GET", "POST"])

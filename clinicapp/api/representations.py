@@ -10,7 +10,7 @@ scheduling never imports billing. The live calendar's events carry the same JSON
 """
 from __future__ import annotations
 
-from ..billing.queries import payment_states
+from ..billing.queries import payment_state, payment_states
 from ..scheduling.serializers import iso_utc, local_date_time
 
 
@@ -44,7 +44,7 @@ def appointment_json(appointment, *, payment_status: str | None = None) -> dict:
         "time": clock,
         "duration": minutes,
         "status": appointment.status,
-        "payment_status": payment_status or payment_states([appointment.id])[appointment.id],
+        "payment_status": payment_status or payment_state(appointment.id),
         "is_primary": appointment.is_primary,
         "source": appointment.source,
         "comment": appointment.comment,

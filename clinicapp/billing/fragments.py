@@ -56,7 +56,7 @@ def may_write_for(user, appointment: Appointment) -> bool:
 def _appointment_block(appointment: Appointment, error: str | None = None, status: int = 200):
     user = acting_user()
     invoice = live_invoice(appointment.id)
-    state = queries.payment_state(appointment.id)
+    state = queries.state_of(invoice.status if invoice else None)
     may_write = may_write_for(user, appointment)
     return render_template(
         "billing/_appointment_billing.html", appointment=appointment, invoice=invoice,
@@ -128,7 +128,7 @@ def desk_marks():
 def _mark(invoice_status: str | None) -> dict:
     """A card's mark: the payment state, and while unpaid where the invoice stands (a draft
     still being written, or issued and waiting at the cash desk)."""
-    state = queries.STATE_OF_INVOICE.get(invoice_status, "unpaid")
+    state = queries.state_of(invoice_status)
     label = PAYMENT_STATE_LABELS[state]
     if invoice_status in ("draft", "issued"):
         label = f"{INVOICE_STATUS_LABELS[invoice_status]} · {label}"

@@ -33,9 +33,14 @@ def online_payment_offered(currency: str) -> bool:
     return currency in ONLINE_CURRENCIES
 
 
-def _check_amount(amount: Decimal, invoice: Invoice, field: str = "amount") -> None:
+def _check_shape(amount: Decimal, field: str = "amount") -> None:
+    """More than zero, whole kopecks."""
     if amount <= 0 or amount != amount.quantize(CENT):
         raise field_error(field, _("Сумма — больше нуля, с точностью до копеек"))
+
+
+def _check_amount(amount: Decimal, invoice: Invoice, field: str = "amount") -> None:
+    _check_shape(amount, field)
     if amount > invoice.due:
         raise ValidationFailed(
             _("%(field)s: сумма %(amount)s больше остатка к оплате %(due)s", field=field,
@@ -127,8 +132,7 @@ def refund_payment(actor, payment: Payment, amount: Decimal, reason: str) -> Ref
         raise field_error("reason", _("Причина — не длиннее %(max)d символов", max=MAX_REASON))
     if payment.status not in ("succeeded", "refunded"):
         raise Conflict(_("Вернуть можно только прошедшую оплату"), code="payment_not_succeeded")
-    if amount <= 0 or amount != amount.quantize(CENT):
-        raise field_error("amount", _("Сумма — больше нуля, с точностью до копеек"))
+    _check_shape(amount)
     if amount > payment.refundable:
         raise ValidationFailed(
             _("amount: вернуть можно не больше %(most)s",

@@ -23,8 +23,13 @@ from .models import OPEN_STATUSES, Invoice, Payment
 
 # An appointment's payment state (read-only, derived from its live invoice).
 PAYMENT_STATES = ("unpaid", "partially_paid", "paid", "refunded")
-STATE_OF_INVOICE = {"draft": "unpaid", "issued": "unpaid", "partially_paid": "partially_paid",
-                     "paid": "paid", "refunded": "refunded"}
+_STATE_OF_INVOICE = {"draft": "unpaid", "issued": "unpaid", "partially_paid": "partially_paid",
+                      "paid": "paid", "refunded": "refunded"}
+
+
+def state_of(invoice_status: str | None) -> str:
+    """The payment state an appointment's live invoice gives it (none yet: unpaid)."""
+    return _STATE_OF_INVOICE.get(invoice_status, "unpaid")
 MAX_OPEN_LISTED = 200  # a desk's open invoices; more means the search is the way
 INVOICE_DETAIL = (selectinload(Invoice.lines), selectinload(Invoice.payments)
                   .selectinload(Payment.refunds), joinedload(Invoice.patient),
@@ -39,7 +44,7 @@ def payment_states(appointment_ids) -> dict[int, str]:
     rows = db.session.execute(select(Invoice.appointment_id, Invoice.status).where(
         Invoice.appointment_id.in_(ids), Invoice.status != "cancelled")).all()
     states = dict.fromkeys(ids, "unpaid")
-    states.update({appointment_id: STATE_OF_INVOICE[status] for appointment_id, status in rows})
+    states.update({appointment_id: state_of(status) for appointment_id, status in rows})
     return states
 
 
