@@ -108,6 +108,16 @@ class Config:
         # The sandbox gateway's callbacks to us (off: a lost callback, for reconcile tests).
         self.PAYMENT_SANDBOX_CALLBACKS = _env_bool("PAYMENT_SANDBOX_CALLBACKS", True)
         self.PAYMENT_PENDING_MINUTES = int(os.environ.get("PAYMENT_PENDING_MINUTES", "15"))
+        # Notifications (docs/notifications.md). E-mail through SMTP_URL
+        # (smtp://user:pass@host:587?starttls=1, smtps://… for implicit TLS); SMS through
+        # SMS_PROVIDER ("smsru"). Unset: written under MAIL_DEV_DIR and listed on /admin/mail.
+        self.SMTP_URL = os.environ.get("SMTP_URL", "")
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "")
+        self.SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "")
+        self.SMS_API_ID = os.environ.get("SMS_API_ID", "")
+        self.SMS_BASE_URL = os.environ.get("SMS_BASE_URL") or "https://sms.ru"
+        self.SMS_FROM = os.environ.get("SMS_FROM", "")
+        self.MAIL_DEV_DIR = os.environ.get("MAIL_DEV_DIR") or str(INSTANCE_DIR / "mail")
 
     # Values that never come from the environment.
     # hide_parameters: a logged SQL error names the statement, never the values
