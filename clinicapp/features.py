@@ -7,12 +7,28 @@ this list, never those below. Adding a feature is its package plus one line here
 """
 from __future__ import annotations
 
-from . import admin, api, auth, billing, catalog, org, patients, scheduling, staff, visits, web
+from . import (
+    admin,
+    api,
+    auth,
+    billing,
+    catalog,
+    org,
+    outbox,
+    patients,
+    scheduler,
+    scheduling,
+    staff,
+    visits,
+    web,
+)
 
 FEATURES = (
     web,  # the home page, uploads, template helpers
     auth,  # users, sign-in, 2FA, tokens, the realtime identity
     org,  # the organization and its branches
+    outbox,  # outbound jobs (Chatwoot, 1C, e-mail, SMS) and their worker
+    scheduler,  # periodic jobs the features below register
     staff,  # employees and doctors
     patients,
     catalog,  # services and prices
