@@ -13,6 +13,7 @@ from . import (
     auth,
     billing,
     catalog,
+    notifications,
     org,
     outbox,
     patients,
@@ -35,6 +36,7 @@ FEATURES = (
     scheduling,  # working hours, appointments, visits, the calendar
     visits,  # the front desk's «Сегодня»
     billing,  # invoices, the cash desk, online payment, refunds
+    notifications,  # e-mail and SMS in the reader's language; appointment reminders
     admin,  # users
     api,  # the JSON API for apps, composing the features above; the live calendar
 )

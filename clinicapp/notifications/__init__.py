@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from ..core.navigation import add_section_tab
 from ..core.permissions import declare
 from ..core.signals import appointment_booked
 from .services import notify
@@ -20,6 +21,7 @@ __all__ = ["init_app", "notify"]
 
 def init_app(app) -> None:
     from ..outbox import register_handler
+    from ..scheduler import register_job
     from . import appointments, cli, mail, sms, views
 
     declare("mail.view", roles=(),
@@ -28,4 +30,7 @@ def init_app(app) -> None:
     register_handler(app, "sms.send", sms.send_sms, label=_l("SMS"))
     appointment_booked.connect(appointments.confirm_booking, sender=app)
     app.cli.add_command(cli.send_reminders_command)
+    register_job(app, "send-reminders", cli.send_reminders_job, every_minutes=60,
+                 label=_l("Напомнить о завтрашних приёмах"))
     app.register_blueprint(views.bp)
+    add_section_tab(app, "admin", 40, "notifications.mail", _l("Письма и SMS"), "mail.view")

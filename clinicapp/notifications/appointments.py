@@ -12,12 +12,16 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timedelta
 
+from sqlalchemy import String
+from sqlalchemy import cast as sa_cast
+
 from ..core.models import utcnow
 from ..extensions import db
 from ..org.clock import branch_today, zone
 from ..org.models import Clinic
+from ..outbox.models import OutboxJob
 from ..scheduling.models import Appointment
-from .services import notify
+from .services import EMAIL_TOPIC, SMS_TOPIC, contacts, notify
 
 log = logging.getLogger(__name__)
 
@@ -66,25 +70,38 @@ def tomorrow_bounds(clinic: Clinic, now: datetime) -> tuple[datetime, datetime]:
 
 
 def due_reminders(now: datetime) -> list[Appointment]:
-    """Tomorrow's appointments (each branch's own tomorrow) still booked or confirmed."""
+    """Tomorrow's appointments (each branch's own tomorrow) still booked or confirmed and not
+    reminded yet (no outbox job under their reminder key)."""
+    reminded = db.select(OutboxJob.id).where(
+        OutboxJob.topic.in_((EMAIL_TOPIC, SMS_TOPIC)),
+        OutboxJob.key == "reminder:" + sa_cast(Appointment.id, String)).exists()
     due: list[Appointment] = []
     for clinic in db.session.scalars(db.select(Clinic).where(Clinic.is_active)):
         start, end = tomorrow_bounds(clinic, now)
         due.extend(db.session.scalars(
             db.select(Appointment)
             .where(Appointment.clinic_id == clinic.id, Appointment.status.in_(AHEAD),
-                   Appointment.starts_at >= start, Appointment.starts_at < end)
+                   Appointment.starts_at >= start, Appointment.starts_at < end, ~reminded)
             .order_by(Appointment.starts_at, Appointment.id)))
     return due
 
 
 def send_day_before_reminders(now: datetime | None = None) -> int:
-    """Remind every patient of tomorrow's appointment, once: the outbox key
-    `reminder:<appointment id>` makes the hourly repeats no-ops. Returns how many
-    appointments were looked at. The caller commits."""
-    appointments = due_reminders(now or utcnow())
-    for appointment in appointments:
+    """Remind every patient of tomorrow's appointment (on the branch's clock), once.
+
+    Run hourly by the scheduler: appointments already reminded are not looked at again,
+    and the outbox key `reminder:<appointment id>` keeps even two runs at once to one
+    message per channel. A patient with neither e-mail nor phone is skipped (and looked at
+    again next time: an address added meanwhile still gets the reminder). Returns how
+    many patients were reminded; the caller commits.
+    """
+    reminded = 0
+    for appointment in due_reminders(now or utcnow()):
+        where = contacts(appointment.patient)
+        if not where.email and not where.phone:
+            continue
         notify(appointment.patient, "appointment_reminder",
                context=appointment_context(appointment), key=reminder_key(appointment))
-    log.info("day-before reminders: %s appointments due", len(appointments))
-    return len(appointments)
+        reminded += 1
+    log.info("day-before reminders queued: %s", reminded)
+    return reminded
