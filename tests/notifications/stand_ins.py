@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import warnings
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from urllib.parse import parse_qsl
@@ -82,9 +81,7 @@ class SmtpStandIn:
         if self.login:
             options = {"authenticator": self._authenticate, "auth_require_tls": False,
                        "auth_required": True}
-        with warnings.catch_warnings():  # AUTH without TLS: fine on loopback, in a test
-            warnings.simplefilter("ignore", UserWarning)
-            self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
         self.controller.start()
         return self
 

@@ -11,6 +11,9 @@ from clinicapp.notifications import notify
 from .conftest import jobs, make_due
 from .stand_ins import SmsRuStandIn, SmtpStandIn
 
+# aiosmtpd warns of AUTH without TLS on every connection: loopback, in a test.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH:UserWarning")
+
 
 @pytest.fixture
 def patient(world):
