@@ -1,13 +1,10 @@
 """Fixtures of the notification tests: a clinic with a doctor and patients (scheduling's
-world), development mode's folder, the outbox worker, and the English of this branch's
-messages until the lead merges the parts file into the catalogue."""
+world), development mode's folder, the outbox worker."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from clinicapp.extensions import db
 from clinicapp.outbox.models import OutboxJob
@@ -18,34 +15,6 @@ from tests.scheduling.conftest import (  # noqa: F401 - fixtures shared with sch
     patient_api,
     world,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
-PARTS = ROOT / "clinicapp" / "translations" / "parts" / "notifications.en.po"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _parts_translated(app, tmp_path_factory):
-    """Our English, compiled beside the main catalogue when it does not hold it yet.
-
-    Helpers write their English in a parts file the lead merges into messages.po; until
-    then the app would write to an English patient in Russian. Once merged this adds
-    nothing (flask-babel merges catalogues, the main one already has every message).
-    """
-    with PARTS.open("rb") as handle:
-        catalogue = read_po(handle, locale="en")
-    folder = tmp_path_factory.mktemp("parts-catalogue")
-    target = folder / "en" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    with (target / "messages.mo").open("wb") as handle:
-        write_mo(handle, catalogue)
-    babel = app.extensions["babel"]
-    with app.app_context():
-        babel.translation_directories.append(str(folder))
-        babel.instance.domain_instance.cache.clear()
-    yield
-    with app.app_context():
-        babel.translation_directories.remove(str(folder))
-        babel.instance.domain_instance.cache.clear()
 
 
 @pytest.fixture
