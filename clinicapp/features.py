@@ -7,7 +7,20 @@ this list, never those below. Adding a feature is its package plus one line here
 """
 from __future__ import annotations
 
-from . import admin, api, auth, billing, catalog, org, patients, scheduling, staff, visits, web
+from . import (
+    admin,
+    api,
+    auth,
+    billing,
+    catalog,
+    consultations,
+    org,
+    patients,
+    scheduling,
+    staff,
+    visits,
+    web,
+)
 
 FEATURES = (
     web,  # the home page, uploads, template helpers
@@ -19,6 +32,7 @@ FEATURES = (
     scheduling,  # working hours, appointments, visits, the calendar
     visits,  # the front desk's «Сегодня»
     billing,  # invoices, the cash desk, online payment, refunds
+    consultations,  # document 004: clients, tickets, Chatwoot and 1С:ЦЛ sync
     admin,  # users
     api,  # the JSON API for apps, composing the features above; the live calendar
 )
