@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..core.navigation import add_menu_entry
 from ..core.permissions import declare
+from ..scheduler import register_job
 
 STAFF = ("receptionist", "manager")  # and the admin, who holds everything
 
@@ -21,3 +22,5 @@ def init_app(app) -> None:
     app.cli.add_command(cli.sync_question_directory_command)
     add_menu_entry(app, 45, "consultations.inbox", _l("Консультации"), "consultations.view")
     sync.register(app)
+    register_job(app, "sync-question-directory", cli.question_directory_job,
+                 every_minutes=360, label=_l("Справочник вопросов из 1С:ЦЛ"))

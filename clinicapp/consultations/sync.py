@@ -10,6 +10,7 @@ whether its work is already done, so a job delivered again changes nothing.
 from __future__ import annotations
 
 from ..extensions import db
+from ..outbox import enqueue, register_handler
 from . import chatwoot, onec_cl
 from .models import Ticket, TicketEvent
 from .targets import NotReachable
@@ -19,15 +20,8 @@ SYNC_ONEC_CL = "onec_cl.sync_ticket"
 SEND_MESSAGE = "chatwoot.send_message"
 
 
-def _outbox():
-    from .. import outbox  # until the outbox is merged into this branch
-
-    return outbox
-
-
 def enqueue_ticket_sync(ticket: Ticket) -> None:
     """Queue the ticket's sync to Chatwoot and 1С:ЦЛ in the caller's transaction."""
-    enqueue = _outbox().enqueue
     key = str(ticket.cons_id)
     enqueue(SYNC_CHATWOOT, {"ticket_id": ticket.id}, key=key)
     enqueue(SYNC_ONEC_CL, {"ticket_id": ticket.id}, key=key)
@@ -35,7 +29,7 @@ def enqueue_ticket_sync(ticket: Ticket) -> None:
 
 def enqueue_answer(event: TicketEvent) -> None:
     """Queue a staff answer to the ticket's Chatwoot conversation."""
-    _outbox().enqueue(SEND_MESSAGE, {"event_id": event.id}, key=str(event.id))
+    enqueue(SEND_MESSAGE, {"event_id": event.id}, key=str(event.id))
 
 
 def _ticket(payload: dict) -> Ticket | None:
@@ -101,4 +95,4 @@ HANDLERS = (
 
 def register(app) -> None:
     for topic, handler, label in HANDLERS:
-        _outbox().register_handler(app, topic, handler, label=label)
+        register_handler(app, topic, handler, label=label)

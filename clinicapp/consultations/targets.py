@@ -8,9 +8,7 @@ from __future__ import annotations
 import requests
 from flask import current_app
 
-# Until the outbox lands on this branch; then: from ..outbox import NotConfigured
-class NotConfigured(RuntimeError):  # noqa: N818 - the outbox's name
-    pass
+from ..outbox import NotConfigured  # noqa: F401 - re-exported for the clients
 
 
 class NotReachable(RuntimeError):

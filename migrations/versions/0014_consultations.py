@@ -1,20 +1,20 @@
 """Consultations (document 004): clients, tickets and their history, 1С:ЦЛ's question directory
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-08
 
 Clients are upserted through `identity_key` (unique: the client_id_hash, else
 e-mail|phone|INN), so racing duplicates resolve to one row (INSERT … ON CONFLICT).
 A ticket's `cons_id` is ours and stable; `chatwoot_conversation_id` is filled by the
-outbox and unique too. down_revision is "0011" on this branch; the lead chains it
+outbox and unique too. down_revision is "0012" on this branch; the lead chains it
 after chat's 0013 at the merge.
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
