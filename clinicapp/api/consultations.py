@@ -173,8 +173,10 @@ class TicketSchema(ma.Schema):
         "description": "Номер в 1С:ЦЛ; null, пока 1С не ответила"})
     status = ma.fields.String(metadata={"enum": ["new", "pending", "closed", "other"]})
     org_inn = ma.fields.String(allow_none=True)
-    create_date = ma.fields.DateTime(attribute="created_at")
-    start_date = ma.fields.DateTime(attribute="scheduled_at", allow_none=True)
+    create_date = ma.fields.Method("get_create_date", metadata={
+        "type": "string", "format": "date-time"})
+    start_date = ma.fields.Method("get_start_date", allow_none=True, metadata={
+        "type": "string", "format": "date-time", "description": "scheduled_at запроса"})
     end_date = ma.fields.DateTime(allow_none=True)
     lang = ma.fields.String()
     comment = ma.fields.String()
@@ -185,6 +187,12 @@ class TicketSchema(ma.Schema):
     source = ma.fields.String()
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()
+
+    def get_create_date(self, ticket) -> str:
+        return ticket.created_at.isoformat()
+
+    def get_start_date(self, ticket) -> str | None:
+        return ticket.scheduled_at.isoformat() if ticket.scheduled_at else None
 
 
 class ConsultationAnswerSchema(ma.Schema):
