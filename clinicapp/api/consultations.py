@@ -88,7 +88,7 @@ def _text(size: int) -> ma.fields.String:
     return ma.fields.String(allow_none=True, validate=ma.validate.Length(max=size))
 
 
-class ClientFieldsSchema(ApiSchema):
+class ConsultationClientFieldsSchema(ApiSchema):
     email = ma.fields.Email(allow_none=True, validate=ma.validate.Length(max=255),
                             metadata={"example": "user@example.com"})
     phone_number = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=32),
@@ -131,17 +131,17 @@ SOURCE = ma.fields.String(load_default=None, validate=ma.validate.OneOf(SOURCES)
                    "кто спрашивает: пациент — MOBILE, сотрудник — STAFF, OpenID — SITE"})
 
 
-class CreateSchema(ApiSchema):
-    client = ma.fields.Nested(ClientFieldsSchema, allow_none=True)
+class ConsultationCreateSchema(ApiSchema):
+    client = ma.fields.Nested(ConsultationClientFieldsSchema, allow_none=True)
     consultation = ma.fields.Nested(ConsultationFieldsSchema, required=True)
     source = SOURCE
 
 
-class SimpleSchema(ConsultationFieldsSchema):
+class ConsultationSimpleSchema(ConsultationFieldsSchema):
     source = SOURCE
 
 
-class ClientSchema(ma.Schema):
+class ConsultationClientSchema(ma.Schema):
     client_id = ma.fields.UUID()
     email = ma.fields.String(allow_none=True)
     phone_number = ma.fields.String(allow_none=True)
@@ -219,7 +219,7 @@ def _created(ticket) -> dict:
 
 @blp.route("/consultations/create", methods=["POST"])
 @consultations_auth("consultations.write")
-@blp.arguments(CreateSchema, location="json")
+@blp.arguments(ConsultationCreateSchema, location="json")
 @blp.response(200, ConsultationAnswerSchema)
 @blp.errors(400, 401, 403, 404)
 def create_consultation(data):
@@ -233,7 +233,7 @@ def create_consultation(data):
 
 @blp.route("/consultations/simple", methods=["POST"])
 @consultations_auth("consultations.write")
-@blp.arguments(SimpleSchema, location="json")
+@blp.arguments(ConsultationSimpleSchema, location="json")
 @blp.response(200, ConsultationAnswerSchema)
 @blp.errors(400, 401, 403, 404)
 def create_simple(data):
@@ -245,8 +245,8 @@ def create_simple(data):
 
 @blp.route("/clients", methods=["POST"])
 @consultations_auth("consultations.write")
-@blp.arguments(ClientFieldsSchema, location="json")
-@blp.response(200, ClientSchema)
+@blp.arguments(ConsultationClientFieldsSchema, location="json")
+@blp.response(200, ConsultationClientSchema)
 @blp.errors(400, 401, 403, 404)
 def upsert_client(data):
     """Создать или обновить клиента (по `client_id`, `client_id_hash` или
@@ -265,7 +265,7 @@ def _uuid(text: str):
 
 @blp.route("/clients/<string:client_id>", methods=["GET"])
 @consultations_auth("consultations.view")
-@blp.response(200, ClientSchema)
+@blp.response(200, ConsultationClientSchema)
 @blp.errors(401, 403, 404)
 def get_client(client_id):
     """Клиент по UUID."""
@@ -274,7 +274,7 @@ def get_client(client_id):
 
 @blp.route("/clients/by-hash/<string:client_hash>", methods=["GET"])
 @consultations_auth("consultations.view")
-@blp.response(200, ClientSchema)
+@blp.response(200, ConsultationClientSchema)
 @blp.errors(401, 403, 404)
 def get_client_by_hash(client_hash: str):
     """Клиент по `client_id_hash`."""

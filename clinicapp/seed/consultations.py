@@ -2,7 +2,7 @@
 `flask sync-question-directory` replaces them with the real ones."""
 from __future__ import annotations
 
-from ..consultations.directory import store
+from ..consultations.directory import has_rows, store
 
 FOLDERS = (
     ("5f0c7d2e-4b1a-4c3e-9a51-0d6a1b2c3d01", "Бухгалтерия и налоги"),
@@ -17,6 +17,8 @@ QUESTIONS = (
 
 
 def seed() -> None:
+    if has_rows():  # demo rows already there, or the real directory fetched from 1С:ЦЛ
+        return
     entries = [{"Ref_Key": key, "Description": name, "IsFolder": True} for key, name in FOLDERS]
     entries += [{"Ref_Key": key, "Description": name, "IsFolder": False,
                  "Parent_Key": FOLDERS[folder][0]} for key, name, folder in QUESTIONS]
