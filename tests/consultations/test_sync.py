@@ -144,3 +144,25 @@ def test_webhook_unknown_conversation_is_ignored(client, targets):
                               "status": "resolved"})
     assert response.status_code == 200 and response.get_json()["status"] is None
     assert _hook(client, {"event": "message_created", "id": 1}).status_code == 200
+
+
+def test_a_staff_answer_reaches_the_conversation_once(client, staff_token, targets,
+                                                      deliver_once, web_as):
+    from ..conftest import csrf_token
+
+    chatwoot, _ = targets
+    ticket = _create(client, staff_token)
+    web_as("receptionist")
+    page = client.get(f"/consultations/{ticket['cons_id']}").get_data(as_text=True)
+    client.post(f"/consultations/{ticket['cons_id']}/answer",
+                data={"csrf_token": csrf_token(page), "body": "Ответ клиенту"})
+    deliver_once()
+    _make_due()  # the answer may have waited for the conversation
+    deliver_once()
+    assert [m["content"] for m in chatwoot.messages] == ["Ответ клиенту"]
+    assert chatwoot.messages[0]["message_type"] == "outgoing"
+    assert chatwoot.messages[0]["conversation_id"] == chatwoot.conversations[0]["id"]
+    deliver_once()
+    assert len(chatwoot.messages) == 1
+    assert "доставлен в Chatwoot" in client.get(
+        f"/consultations/{ticket['cons_id']}").get_data(as_text=True)
