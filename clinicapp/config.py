@@ -131,6 +131,23 @@ class Config:
         self.SMS_BASE_URL = os.environ.get("SMS_BASE_URL") or "https://sms.ru"
         self.SMS_FROM = os.environ.get("SMS_FROM", "")
         self.MAIL_DEV_DIR = os.environ.get("MAIL_DEV_DIR") or str(INSTANCE_DIR / "mail")
+        # Consultations (document 004). Chatwoot: empty base URL -> the sync waits (outbox).
+        self.CHATWOOT_BASE_URL = os.environ.get("CHATWOOT_BASE_URL", "").rstrip("/")
+        self.CHATWOOT_API_TOKEN = os.environ.get("CHATWOOT_API_TOKEN", "")
+        self.CHATWOOT_ACCOUNT_ID = os.environ.get("CHATWOOT_ACCOUNT_ID", "")
+        self.CHATWOOT_INBOX_ID = os.environ.get("CHATWOOT_INBOX_ID", "")
+        # The secret in the webhook URL Chatwoot calls (?token=); empty: every call is refused.
+        self.CHATWOOT_WEBHOOK_TOKEN = os.environ.get("CHATWOOT_WEBHOOK_TOKEN", "")
+        # 1С:ЦЛ (consultations) over 1C's standard OData interface; empty -> the sync waits.
+        self.ONEC_CL_BASE_URL = os.environ.get("ONEC_CL_BASE_URL", "").rstrip("/")
+        self.ONEC_CL_USERNAME = os.environ.get("ONEC_CL_USERNAME", "")
+        self.ONEC_CL_PASSWORD = os.environ.get("ONEC_CL_PASSWORD", "")
+        # Seconds an outbound call to Chatwoot or 1C may take.
+        self.INTEGRATIONS_TIMEOUT = float(os.environ.get("INTEGRATIONS_TIMEOUT", "10"))
+        # An OpenID issuer whose bearer tokens the consultations API accepts besides ours
+        # (empty: only ours). Its discovery document and JWKS are cached in the process.
+        self.OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+        self.OIDC_AUDIENCE = os.environ.get("OIDC_AUDIENCE", "")
 
     # Values that never come from the environment.
     # hide_parameters: a logged SQL error names the statement, never the values

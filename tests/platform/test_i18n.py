@@ -199,6 +199,18 @@ def _value_of(argument: str, world: LatinWorld, user) -> int | str:
             db.session.add(world.order)
             db.session.commit()
         values["order_id"] = world.order.id
+    if argument == "cons_id":
+        # A consultation ticket of the Latin patient (made once per world).
+        if not hasattr(world, "ticket"):
+            from clinicapp.consultations.clients import Caller, upsert_client
+            from clinicapp.consultations.tickets import create_ticket
+
+            caller = Caller(user=user)
+            client = upsert_client(caller, {"email": "alice@example.test"})
+            world.ticket = create_ticket(caller, client, {"comment": "Need my results",
+                                                          "topic": "Results"}, "SITE")
+            db.session.commit()
+        values["cons_id"] = str(world.ticket.cons_id)
     if argument == "name":
         # /admin/mail/<name>: a development-mode SMS to the Latin patient, in English.
         if not hasattr(world, "mail_name"):

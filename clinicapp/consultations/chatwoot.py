@@ -1,0 +1,98 @@
+"""Chatwoot's Application API, as the consultations sync uses it.
+
+The contact is found (`GET …/contacts/search?q=`) or created (`POST …/contacts` with our
+inbox), its contact inbox gives the `source_id`, and the conversation is created with it
+(`POST …/conversations`); a staff answer is an outgoing message
+(`POST …/conversations/{id}/messages`). Header `api_access_token`. Settings
+CHATWOOT_BASE_URL, CHATWOOT_API_TOKEN, CHATWOOT_ACCOUNT_ID, CHATWOOT_INBOX_ID.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from .targets import NotConfigured, NotReachable, call
+
+TARGET = "chatwoot"
+SETTINGS = ("CHATWOOT_BASE_URL", "CHATWOOT_API_TOKEN", "CHATWOOT_ACCOUNT_ID",
+            "CHATWOOT_INBOX_ID")
+
+
+@dataclass(frozen=True)
+class Chatwoot:
+    base_url: str
+    token: str
+    account_id: str
+    inbox_id: int
+
+    def _url(self, path: str) -> str:
+        return f"{self.base_url}/api/v1/accounts/{self.account_id}/{path}"
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        return call(method, self._url(path), target=TARGET,
+                    headers={"api_access_token": self.token}, **kwargs)
+
+    def search_contact(self, query: str) -> dict | None:
+        """The first contact whose e-mail or phone is exactly `query`, else None."""
+        answer = self._call("GET", "contacts/search", params={"q": query})
+        for contact in answer.get("payload") or []:
+            if query in (contact.get("email"), contact.get("phone_number")):
+                return contact
+        return None
+
+    def create_contact(self, *, name: str, email: str | None, phone: str | None,
+                       identifier: str) -> tuple[dict, str | None]:
+        """A new contact in our inbox: (contact, its source_id there)."""
+        body = {"inbox_id": self.inbox_id, "name": name, "identifier": identifier}
+        if email:
+            body["email"] = email
+        if phone:
+            body["phone_number"] = phone
+        answer = self._call("POST", "contacts", json=body)
+        payload = answer.get("payload", answer)
+        contact = payload.get("contact", payload)
+        inbox = payload.get("contact_inbox") or {}
+        return contact, inbox.get("source_id")
+
+    def source_id(self, contact: dict) -> str:
+        """The contact's source_id in our inbox, creating the contact inbox when missing."""
+        for contact_inbox in contact.get("contact_inboxes") or []:
+            if (contact_inbox.get("inbox") or {}).get("id") == self.inbox_id:
+                return contact_inbox["source_id"]
+        answer = self._call("POST", f"contacts/{contact['id']}/contact_inboxes",
+                            json={"inbox_id": self.inbox_id})
+        if not answer.get("source_id"):
+            raise NotReachable("chatwoot: no source_id for the contact inbox")
+        return answer["source_id"]
+
+    def create_conversation(self, *, source_id: str, contact_id: int, message: str,
+                            attributes: dict) -> int:
+        """A new open conversation in our inbox, opened by the client's question: its id."""
+        answer = self._call("POST", "conversations", json={
+            "source_id": source_id, "inbox_id": self.inbox_id, "contact_id": contact_id,
+            "status": "open", "message": {"content": message},
+            "custom_attributes": attributes})
+        if not isinstance(answer.get("id"), int):
+            raise NotReachable("chatwoot: the conversation has no id")
+        return answer["id"]
+
+    def create_message(self, conversation_id: int, content: str) -> int | None:
+        """An outgoing (agent's) public message in the conversation: its id."""
+        answer = self._call("POST", f"conversations/{conversation_id}/messages", json={
+            "content": content, "message_type": "outgoing", "private": False})
+        return answer.get("id")
+
+
+def client() -> Chatwoot:
+    """The client from the settings; NotConfigured while any of them is empty."""
+    config = current_app.config
+    missing = [name for name in SETTINGS if not config.get(name)]
+    if missing:
+        raise NotConfigured(", ".join(missing) + " unset")
+    try:
+        inbox_id = int(config["CHATWOOT_INBOX_ID"])
+    except ValueError as exc:
+        raise NotConfigured("CHATWOOT_INBOX_ID is not a number") from exc
+    return Chatwoot(config["CHATWOOT_BASE_URL"].rstrip("/"), config["CHATWOOT_API_TOKEN"],
+                    str(config["CHATWOOT_ACCOUNT_ID"]), inbox_id)

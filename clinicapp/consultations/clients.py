@@ -1,0 +1,250 @@
+"""Clients of document 004: the upsert, the link to a patient, who may read which.
+
+One identity: a client whose e-mail or phone matches a patient of the organization when
+it is created carries that patient's `client_id` (and `patient_id`). A client created
+unlinked keeps its own UUID for good (the id is stable; it never changes later).
+
+The upsert looks a client up by `client_id`, then `client_id_hash`, then
+e-mail + phone + INN; when none matches it inserts with `identity_key` (unique):
+INSERT … ON CONFLICT DO NOTHING, then reads the row that won. Two requests racing with
+the same data therefore end with one row, whichever commits first.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert
+
+from ..audit.services import record
+from ..core.errors import Conflict, NotFound, field_error
+from ..core.phones import InvalidPhone, normalize_phone
+from ..extensions import db
+from ..org.queries import organization_for
+from ..patients.models import Patient
+from .models import Client
+
+CLIENT_NOT_FOUND = "Client not found"  # document 004's words, kept in English
+# Fields a caller may set on a client (identity ones included).
+FIELDS = ("email", "phone_number", "country", "region", "city", "org_inn", "org_id", "subs_id",
+          "subs_start", "subs_end", "tariff_id", "tariffperiod_id", "cl_ref_key",
+          "client_id_hash")
+# What a patient may not change on their own client: it is their identity.
+IDENTITY_FIELDS = ("email", "phone_number", "client_id_hash")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: a user of ours (staff or patient) or an OpenID subject (`iss|sub`)."""
+
+    user: object | None = None
+    subject: str | None = None
+
+    @property
+    def is_patient(self) -> bool:
+        return self.user is not None and self.user.role == "patient"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.user is not None and self.user.role != "patient"
+
+
+def normalize(data: dict) -> dict:
+    """The client fields with e-mail lower-cased and the phone in E.164; blanks are None.
+
+    Raises ValidationFailed naming `phone_number` for a number that is not one.
+    """
+    values = {key: data[key] for key in FIELDS if key in data}
+    for key, value in values.items():
+        if isinstance(value, str):
+            values[key] = value.strip() or None
+    if values.get("email"):
+        values["email"] = values["email"].lower()
+    if values.get("phone_number"):
+        try:
+            values["phone_number"] = normalize_phone(values["phone_number"])
+        except InvalidPhone as exc:
+            raise field_error("phone_number", str(exc)) from exc
+    return values
+
+
+def contact_key(values: dict) -> str | None:
+    """e-mail|phone|INN as stored (None when all three are empty)."""
+    parts = [values.get(name) or "" for name in ("email", "phone_number", "org_inn")]
+    return "contact:" + "|".join(parts) if any(parts) else None
+
+
+def identity_key(values: dict) -> str | None:
+    """The unique key a new client is inserted under: its hash, else its contact."""
+    if values.get("client_id_hash"):
+        return "hash:" + values["client_id_hash"]
+    return contact_key(values)
+
+
+def _by_contact(values: dict) -> Client | None:
+    if contact_key(values) is None:
+        return None
+    conditions = [getattr(Client, name).is_not_distinct_from(values.get(name))
+                  for name in ("email", "phone_number", "org_inn")]
+    return db.session.scalar(select(Client).where(*conditions).order_by(Client.id).limit(1))
+
+
+def find_client(client_id=None, client_id_hash=None) -> Client | None:
+    """The client with this UUID (or a patient's client_id) or this hash."""
+    if client_id is not None:
+        return db.session.scalar(select(Client).where(Client.client_id == client_id))
+    if client_id_hash:
+        return db.session.scalar(select(Client).where(Client.client_id_hash == client_id_hash))
+    return None
+
+
+def matching_patient(caller: Caller, values: dict) -> Patient | None:
+    """The organization's patient with this e-mail (first) or phone, the oldest one."""
+    organization = organization_for(caller.user)
+    if organization is None:
+        return None
+    for column, value in ((Patient.email, values.get("email")),
+                          (Patient.phone, values.get("phone_number"))):
+        if value:
+            patient = db.session.scalar(select(Patient).where(
+                Patient.organization_id == organization.id, column == value)
+                .order_by(Patient.id).limit(1))
+            if patient is not None:
+                return patient
+    return None
+
+
+def _insert(values: dict, key: str | None, patient: Patient | None) -> Client:
+    """Insert a client, or read the one a concurrent request inserted first."""
+    row = {**values, "identity_key": key,
+           "client_id": patient.client_id if patient is not None else uuid.uuid4(),
+           "patient_id": patient.id if patient is not None else None}
+    new_id = db.session.scalar(insert(Client).values(**row).on_conflict_do_nothing()
+                               .returning(Client.id))
+    if new_id is not None:
+        return db.session.get(Client, new_id)
+    # Lost a race (or the patient already has a client): the winner is committed by now.
+    conditions = [Client.client_id == row["client_id"]]
+    if key is not None:
+        conditions.append(Client.identity_key == key)
+    if values.get("client_id_hash"):
+        conditions.append(Client.client_id_hash == values["client_id_hash"])
+    winner = db.session.scalar(select(Client).where(or_(*conditions)).order_by(Client.id)
+                               .limit(1).execution_options(populate_existing=True))
+    if winner is None:  # the conflicting row went away meanwhile: a true conflict
+        raise Conflict(_("Клиент изменён одновременно другим запросом, повторите"))
+    return winner
+
+
+def _apply(client: Client, values: dict) -> dict:
+    """Set the given fields; return {field: [before, after]} of what changed."""
+    changes = {}
+    new_hash = values.get("client_id_hash")
+    if new_hash and new_hash != client.client_id_hash:
+        other = find_client(client_id_hash=new_hash)
+        if other is not None and other.id != client.id:
+            raise field_error("client_id_hash", _("Этот хеш уже у другого клиента"))
+    for name, value in values.items():
+        if value is None and name in IDENTITY_FIELDS:
+            continue  # an omitted contact never erases the one we have
+        before = getattr(client, name)
+        if before != value:
+            setattr(client, name, value)
+            changes[name] = [str(before) if before is not None else None,
+                             str(value) if value is not None else None]
+    return changes
+
+
+def may_read(caller: Caller, client: Client) -> bool:
+    """Staff read every client; a patient their own; an OpenID subject those it created."""
+    if caller.is_staff:
+        return True
+    if caller.is_patient:
+        patient = _patient_of(caller.user)
+        return patient is not None and client.patient_id == patient.id
+    return caller.subject is not None and client.external_subject == caller.subject
+
+
+def readable_client(caller: Caller, client_id=None, client_id_hash=None) -> Client:
+    """The client the caller may read, else NotFound("Client not found") (also for others')."""
+    client = find_client(client_id, client_id_hash)
+    if client is None or not may_read(caller, client):
+        raise NotFound(CLIENT_NOT_FOUND)
+    return client
+
+
+def _patient_of(user) -> Patient | None:
+    return db.session.scalar(select(Patient).where(Patient.user_id == user.id))
+
+
+def own_client(caller: Caller) -> Client:
+    """A patient's own client (its client_id is the patient's), created on first use.
+
+    Raises NotFound when the account has no patient record.
+    """
+    patient = _patient_of(caller.user)
+    if patient is None:
+        raise NotFound(CLIENT_NOT_FOUND)
+    client = db.session.scalar(select(Client).where(Client.patient_id == patient.id))
+    if client is not None:
+        return client
+    values = {"email": patient.email, "phone_number": patient.phone}
+    return _insert(values, f"patient:{patient.id}", patient)
+
+
+def upsert_client(caller: Caller, data: dict) -> Client:
+    """Create or update a client (document 004's rule), as `caller` may.
+
+    Looks up by `client_id`, then `client_id_hash`, then e-mail + phone + INN; creates
+    one otherwise (linked to a matching patient). A patient always gets their own client
+    (identity fields are theirs; another `client_id` is NotFound). An OpenID subject may
+    not touch a client another subject created (NotFound). Raises ValidationFailed for a
+    bad phone or a hash taken by another client.
+    """
+    values = normalize(data)
+    wanted_id = data.get("client_id")
+    if caller.is_patient:
+        client = own_client(caller)
+        if wanted_id is not None and wanted_id != client.client_id:
+            raise NotFound(CLIENT_NOT_FOUND)
+        for name in IDENTITY_FIELDS:
+            values.pop(name, None)
+    else:
+        client = _lookup_or_create(caller, values, wanted_id)
+        if caller.subject is not None:
+            if client.external_subject not in (None, caller.subject):
+                raise NotFound(CLIENT_NOT_FOUND)
+            client.external_subject = caller.subject
+    changes = _apply(client, values)
+    db.session.flush()
+    if changes:
+        record(caller.user, "consultation_client.saved", client, changes)
+    return client
+
+
+def _lookup_or_create(caller: Caller, values: dict, wanted_id) -> Client:
+    client = find_client(client_id=wanted_id) if wanted_id is not None else None
+    if client is None and wanted_id is not None:
+        # A patient's client_id (document 003) whose client does not exist yet.
+        patient = db.session.scalar(select(Patient).where(Patient.client_id == wanted_id))
+        if patient is not None:
+            client = db.session.scalar(select(Client).where(Client.patient_id == patient.id))
+            if client is None:
+                merged = {"email": patient.email, "phone_number": patient.phone, **{
+                    k: v for k, v in values.items() if v is not None}}
+                return _insert(merged, f"patient:{patient.id}", patient)
+        elif not any(values.values()):
+            raise NotFound(CLIENT_NOT_FOUND)
+    if client is None:
+        client = find_client(client_id_hash=values.get("client_id_hash"))
+    if client is None:
+        client = _by_contact(values)
+    if client is None:
+        patient = matching_patient(caller, values)
+        if patient is not None:
+            client = db.session.scalar(select(Client).where(Client.patient_id == patient.id))
+        if client is None:
+            client = _insert(values, identity_key(values), patient)
+    return client

@@ -1,0 +1,100 @@
+"""The consultations' outbound sync, through the outbox.
+
+Creating a ticket enqueues `chatwoot.sync_ticket` and `onec_cl.sync_ticket` (keyed by
+the ticket, so never twice); a staff answer enqueues `chatwoot.send_message`. Payloads
+carry ids only (the rows are shown on /admin/outbox). The worker runs each handler in
+one transaction with the job's "delivered" mark: what a handler stores (the conversation
+id, 1C's Ref_Key and number, the message id) commits with it. Each handler first checks
+whether its work is already done, so a job delivered again changes nothing.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..outbox import enqueue, register_handler
+from . import chatwoot, onec_cl
+from .models import Ticket, TicketEvent
+from .targets import NotReachable
+
+SYNC_CHATWOOT = "chatwoot.sync_ticket"
+SYNC_ONEC_CL = "onec_cl.sync_ticket"
+SEND_MESSAGE = "chatwoot.send_message"
+
+
+def enqueue_ticket_sync(ticket: Ticket) -> None:
+    """Queue the ticket's sync to Chatwoot and 1С:ЦЛ in the caller's transaction."""
+    key = str(ticket.cons_id)
+    enqueue(SYNC_CHATWOOT, {"ticket_id": ticket.id}, key=key)
+    enqueue(SYNC_ONEC_CL, {"ticket_id": ticket.id}, key=key)
+
+
+def enqueue_answer(event: TicketEvent) -> None:
+    """Queue a staff answer to the ticket's Chatwoot conversation."""
+    enqueue(SEND_MESSAGE, {"event_id": event.id}, key=str(event.id))
+
+
+def _ticket(payload: dict) -> Ticket | None:
+    return db.session.get(Ticket, payload["ticket_id"], with_for_update=True)
+
+
+def sync_ticket_to_chatwoot(payload: dict) -> None:
+    """Find or create the client's Chatwoot contact and open the ticket's conversation."""
+    ticket = _ticket(payload)
+    if ticket is None or ticket.chatwoot_conversation_id is not None:
+        return
+    api = chatwoot.client()
+    client = ticket.client
+    contact = None
+    for query in (client.email, client.phone_number):
+        if query and contact is None:
+            contact = api.search_contact(query)
+    source_id = None
+    if contact is None:
+        contact, source_id = api.create_contact(
+            name=client.email or client.phone_number or str(client.client_id),
+            email=client.email, phone=client.phone_number, identifier=str(client.client_id))
+    if source_id is None:
+        source_id = api.source_id(contact)
+    ticket.chatwoot_conversation_id = api.create_conversation(
+        source_id=source_id, contact_id=contact["id"], message=ticket.comment,
+        attributes={"cons_id": str(ticket.cons_id), "lang": ticket.lang,
+                    "source": ticket.source})
+    client.chatwoot_contact_id = contact["id"]
+    db.session.flush()
+
+
+def sync_ticket_to_onec_cl(payload: dict) -> None:
+    """Post the consultation to 1С:ЦЛ and keep its Ref_Key and number."""
+    ticket = _ticket(payload)
+    if ticket is None or ticket.cl_ref_key is not None:
+        return
+    ticket.cl_ref_key, ticket.number = onec_cl.client().post_consultation(ticket)
+    db.session.flush()
+
+
+def send_answer_to_chatwoot(payload: dict) -> None:
+    """Post a staff answer as an outgoing message; waits (retried) until the ticket's
+    conversation exists."""
+    event = db.session.get(TicketEvent, payload["event_id"], with_for_update=True)
+    if event is None or event.chatwoot_message_id is not None:
+        return
+    api = chatwoot.client()
+    ticket = db.session.get(Ticket, event.ticket_id)
+    if ticket.chatwoot_conversation_id is None:
+        raise NotReachable("chatwoot: the ticket's conversation is not created yet")
+    event.chatwoot_message_id = api.create_message(ticket.chatwoot_conversation_id,
+                                                   event.body) or 0
+    db.session.flush()
+
+
+HANDLERS = (
+    (SYNC_CHATWOOT, sync_ticket_to_chatwoot, _l("Консультация → Chatwoot")),
+    (SYNC_ONEC_CL, sync_ticket_to_onec_cl, _l("Консультация → 1С:ЦЛ")),
+    (SEND_MESSAGE, send_answer_to_chatwoot, _l("Ответ на консультацию → Chatwoot")),
+)
+
+
+def register(app) -> None:
+    for topic, handler, label in HANDLERS:
+        register_handler(app, topic, handler, label=label)

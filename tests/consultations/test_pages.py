@@ -1,0 +1,76 @@
+"""The staff's consultations pages: inbox filters, the ticket, status change, answer."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from clinicapp.consultations.models import Ticket, TicketEvent
+from clinicapp.extensions import db
+from clinicapp.outbox.models import OutboxJob
+
+from ..conftest import csrf_token
+
+
+def _ticket(client, headers, comment, lang="ru", source="SITE", email="page@firm.uz"):
+    response = client.post("/api/consultations/create", headers=headers, json={
+        "client": {"email": email}, "consultation": {"comment": comment, "lang": lang},
+        "source": source})
+    assert response.status_code == 200
+    return response.get_json()["consultation"]["cons_id"]
+
+
+def test_inbox_filters(client, staff_token, web_as):
+    _ticket(client, staff_token, "Вопрос про НДС", lang="ru", source="SITE")
+    _ticket(client, staff_token, "Savol <b>uz</b>", lang="uz", source="MOBILE")
+    web_as("receptionist")
+    page = client.get("/consultations/").get_data(as_text=True)
+    assert "Вопрос про НДС" in page and "Savol &lt;b&gt;uz&lt;/b&gt;" in page
+    only_uz = client.get("/consultations/?lang=uz").get_data(as_text=True)
+    assert "Savol" in only_uz and "Вопрос про НДС" not in only_uz
+    mobile = client.get("/consultations/?source=MOBILE&status=new").get_data(as_text=True)
+    assert "Savol" in mobile and "Вопрос про НДС" not in mobile
+    assert "Вопрос про НДС" not in client.get("/consultations/?status=closed").get_data(
+        as_text=True)
+    assert "Вопрос про НДС" not in client.get("/consultations/?date_to=2000-01-01").get_data(
+        as_text=True)
+    assert client.get("/consultations/?lang=en").status_code == 400
+    assert client.get("/consultations/?date_from=junk").status_code == 400
+
+
+def test_status_change_and_answer(client, staff_token, web_as):
+    cons_id = _ticket(client, staff_token, "Нужен ответ")
+    web_as("manager")
+    page = client.get(f"/consultations/{cons_id}")
+    assert page.status_code == 200 and "Нужен ответ" in page.get_data(as_text=True)
+    token = csrf_token(page.get_data(as_text=True))
+    changed = client.post(f"/consultations/{cons_id}/status",
+                          data={"csrf_token": token, "status": "pending"})
+    assert changed.status_code == 302
+    assert db.session.scalar(select(Ticket.status)) == "pending"
+    answered = client.post(f"/consultations/{cons_id}/answer",
+                           data={"csrf_token": token, "body": "Ответ <script>x</script>"})
+    assert answered.status_code == 302
+    history = client.get(f"/consultations/{cons_id}").get_data(as_text=True)
+    assert "Ответ &lt;script&gt;x&lt;/script&gt;" in history
+    assert "в очереди на отправку" in history
+    event = db.session.scalar(select(TicketEvent).where(TicketEvent.kind == "answer"))
+    job = db.session.scalar(select(OutboxJob).where(OutboxJob.topic == "chatwoot.send_message"))
+    assert job.payload == {"event_id": event.id}
+    empty = client.post(f"/consultations/{cons_id}/answer", data={"csrf_token": token,
+                                                                  "body": "  "})
+    assert empty.status_code == 302
+    assert db.session.query(TicketEvent).filter_by(kind="answer").count() == 1
+
+
+def test_chat_link_for_a_patient_with_a_login(client, staff_token, patient_world, web_as):
+    patient, _ = patient_world
+    cons_id = _ticket(client, staff_token, "Пациент спрашивает", email="petr@patient.test")
+    web_as("receptionist")
+    page = client.get(f"/consultations/{cons_id}").get_data(as_text=True)
+    assert f"/chat/?patient={patient.id}" in page
+
+
+def test_who_sees_the_pages(client, staff_token, web_as):
+    cons_id = _ticket(client, staff_token, "x")
+    web_as("cashier")
+    assert client.get("/consultations/").status_code == 403
+    assert client.get(f"/consultations/{cons_id}").status_code == 403

@@ -1,0 +1,189 @@
+"""The sync through the outbox against loopback Chatwoot and 1С:ЦЛ, and Chatwoot's
+webhook: token rules, the status table, an unknown conversation."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text, update
+
+from clinicapp.consultations.models import Ticket
+from clinicapp.consultations.statuses import from_chatwoot
+from clinicapp.extensions import db
+from clinicapp.outbox.models import OutboxJob
+
+from .stubs import ChatwootStub, OnecClStub
+
+BODY = {"client": {"email": "sync@firm.uz", "phone_number": "+998901234569"},
+        "consultation": {"comment": "Нужна консультация", "lang": "uz"}, "source": "SITE"}
+
+
+@pytest.fixture
+def targets(settings):
+    with ChatwootStub() as chatwoot, OnecClStub() as onec:
+        settings(CHATWOOT_BASE_URL=chatwoot.base_url, CHATWOOT_API_TOKEN="cw-token",
+                 CHATWOOT_ACCOUNT_ID="3", CHATWOOT_INBOX_ID="7",
+                 ONEC_CL_BASE_URL=onec.base_url, ONEC_CL_USERNAME="cl-user",
+                 ONEC_CL_PASSWORD="cl-pass", CHATWOOT_WEBHOOK_TOKEN="hook-secret")
+        yield chatwoot, onec
+
+
+def _create(client, headers) -> dict:
+    response = client.post("/api/consultations/create", json=BODY, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["consultation"]
+
+
+def _jobs():
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboxJob).order_by(OutboxJob.id)))
+
+
+def _make_due():
+    db.session.execute(update(OutboxJob).values(
+        not_before=func.now() - text("interval '1 second'")))
+    db.session.commit()
+
+
+def test_created_ticket_is_synced_once_and_keeps_its_cons_id(client, staff_token, targets,
+                                                             deliver_once):
+    chatwoot, onec = targets
+    ticket = _create(client, staff_token)
+    assert {job.topic for job in _jobs()} == {"chatwoot.sync_ticket", "onec_cl.sync_ticket"}
+    assert "Доставлено: 2" in deliver_once()
+    assert "Доставлено: 0" in deliver_once()
+    assert len(chatwoot.contacts) == 1 and len(chatwoot.conversations) == 1
+    assert chatwoot.conversations[0]["message"] == {"content": "Нужна консультация"}
+    assert len(onec.documents) == 1
+    assert onec.documents[0]["ИдентификаторКонсультации"] == ticket["cons_id"]
+    after = client.get(f"/api/tickets/{ticket['cons_id']}", headers=staff_token).get_json()
+    assert after["cons_id"] == ticket["cons_id"]  # stable
+    conversation_id = chatwoot.conversations[0]["id"]
+    assert after["chatwoot_conversation_id"] == conversation_id
+    assert after["number"] == onec.documents[0]["Number"]
+    assert after["cl_ref_key"] == onec.documents[0]["Ref_Key"]
+    by_conversation = client.get(f"/api/tickets/{conversation_id}", headers=staff_token)
+    assert by_conversation.get_json()["cons_id"] == ticket["cons_id"]
+    # A second ticket of the same client finds the Chatwoot contact instead of a new one.
+    _create(client, staff_token)
+    deliver_once()
+    assert len(chatwoot.contacts) == 1 and len(chatwoot.conversations) == 2
+
+
+def test_retried_after_the_targets_come_back(client, staff_token, targets, deliver_once):
+    chatwoot, onec = targets
+    chatwoot.down = onec.down = True
+    ticket = _create(client, staff_token)
+    assert "ошибок: 2" in deliver_once()
+    assert {(job.status, job.attempts) for job in _jobs()} == {("queued", 1)}
+    assert all("503" in job.last_error for job in _jobs())
+    chatwoot.down = onec.down = False
+    _make_due()
+    assert "Доставлено: 2" in deliver_once()
+    after = client.get(f"/api/tickets/{ticket['cons_id']}", headers=staff_token).get_json()
+    assert after["chatwoot_conversation_id"] and after["number"]
+    assert len(chatwoot.conversations) == 1 and len(onec.documents) == 1
+
+
+def test_unconfigured_targets_wait(client, staff_token, settings, deliver_once):
+    settings(CHATWOOT_BASE_URL="", ONEC_CL_BASE_URL="")
+    ticket = _create(client, staff_token)
+    deliver_once()
+    jobs = _jobs()
+    assert {(job.status, job.attempts) for job in jobs} <= {("queued", 0), ("waiting", 0)}
+    assert all("unset" in (job.last_error or "") for job in jobs)
+    got = client.get(f"/api/tickets/{ticket['cons_id']}", headers=staff_token).get_json()
+    assert got["number"] is None and got["chatwoot_conversation_id"] is None
+
+
+def test_status_table():
+    assert {status: from_chatwoot(status) for status in
+            ("open", "pending", "resolved", "snoozed", "bot", None)} == {
+        "open": "new", "pending": "pending", "resolved": "closed", "snoozed": "pending",
+        "bot": "other", None: "other"}
+
+
+def _hook(client, payload, token="hook-secret"):
+    url = "/api/integrations/chatwoot/webhook" + (f"?token={token}" if token is not None else "")
+    return client.post(url, json=payload)
+
+
+def test_webhook_token_rules(client, targets):
+    payload = {"event": "conversation_status_changed", "id": 1, "status": "resolved"}
+    assert _hook(client, payload, token=None).status_code == 401
+    assert _hook(client, payload, token="wrong").status_code == 403
+    assert _hook(client, payload).status_code == 200
+
+
+def test_webhook_without_a_configured_token_refuses(client, settings):
+    settings(CHATWOOT_WEBHOOK_TOKEN="")
+    assert _hook(client, {"event": "conversation_status_changed"}, token="x").status_code == 403
+
+
+@pytest.mark.parametrize("event", ["conversation_status_changed", "conversation.status_changed",
+                                   "conversation_updated"])
+def test_webhook_changes_the_status_through_the_table(client, staff_token, targets,
+                                                      deliver_once, event):
+    ticket = _create(client, staff_token)
+    deliver_once()
+    conversation_id = db.session.scalar(select(Ticket.chatwoot_conversation_id))
+    for chatwoot_status, ours in (("resolved", "closed"), ("snoozed", "pending"),
+                                  ("open", "new"), ("weird", "other")):
+        response = _hook(client, {"event": event, "id": conversation_id,
+                                  "status": chatwoot_status})
+        assert response.status_code == 200
+        got = client.get(f"/api/tickets/{ticket['cons_id']}", headers=staff_token).get_json()
+        assert got["status"] == ours
+    closed = _hook(client, {"event": event, "conversation": {"id": conversation_id,
+                                                             "status": "resolved"}})
+    assert closed.get_json()["status"] == "closed"
+    assert client.get(f"/api/tickets/{ticket['cons_id']}",
+                      headers=staff_token).get_json()["end_date"] is not None
+
+
+def test_webhook_unknown_conversation_is_ignored(client, targets):
+    response = _hook(client, {"event": "conversation_status_changed", "id": 999999,
+                              "status": "resolved"})
+    assert response.status_code == 200 and response.get_json()["status"] is None
+    assert _hook(client, {"event": "message_created", "id": 1}).status_code == 200
+
+
+def test_a_staff_answer_reaches_the_conversation_once(client, staff_token, targets,
+                                                      deliver_once, web_as):
+    from ..conftest import csrf_token
+
+    chatwoot, _ = targets
+    ticket = _create(client, staff_token)
+    web_as("receptionist")
+    page = client.get(f"/consultations/{ticket['cons_id']}").get_data(as_text=True)
+    client.post(f"/consultations/{ticket['cons_id']}/answer",
+                data={"csrf_token": csrf_token(page), "body": "Ответ клиенту"})
+    deliver_once()
+    _make_due()  # the answer may have waited for the conversation
+    deliver_once()
+    assert [m["content"] for m in chatwoot.messages] == ["Ответ клиенту"]
+    assert chatwoot.messages[0]["message_type"] == "outgoing"
+    assert chatwoot.messages[0]["conversation_id"] == chatwoot.conversations[0]["id"]
+    deliver_once()
+    assert len(chatwoot.messages) == 1
+    assert "доставлен в Chatwoot" in client.get(
+        f"/consultations/{ticket['cons_id']}").get_data(as_text=True)
+
+
+def test_a_patient_hears_of_a_status_change_once_in_their_language(
+        client, patient_world, targets, deliver_once):
+    patient, headers = patient_world
+    patient.language = "en"
+    db.session.commit()
+    body = {"client": {"email": "petr@patient.test"},
+            "consultation": {"comment": "When is my result ready?"}, "source": "CABINET"}
+    created = client.post("/api/consultations/create", json=body, headers=headers)
+    assert created.status_code == 200, created.get_json()
+    deliver_once()
+    conversation_id = db.session.scalar(select(Ticket.chatwoot_conversation_id))
+    hook = {"event": "conversation_status_changed", "id": conversation_id, "status": "resolved"}
+    assert _hook(client, hook).status_code == 200
+    assert _hook(client, hook).status_code == 200  # replayed: no second change, no second note
+    notes = [job for job in _jobs() if job.topic in ("email.send", "sms.send")]
+    assert sorted(job.topic for job in notes) == ["email.send", "sms.send"]
+    email = next(job for job in notes if job.topic == "email.send").payload
+    assert email["to"] == "petr@patient.test"
+    assert "closed" in email["subject"] and "When is my result" not in email["text"]
