@@ -104,34 +104,58 @@ def deliver_due(stop: threading.Event | None = None) -> Counter:
 
 
 class Listener:
-    """A connection LISTENing for new jobs, so an idle worker wakes at once."""
+    """A connection LISTENing for new jobs, so an idle worker wakes at once.
+
+    When the database goes away the listener reconnects on the next wait; meanwhile
+    it sleeps like a plain poll.
+    """
 
     def __init__(self) -> None:
-        raw = db.engine.raw_connection()
-        raw.detach()  # ours for the worker's life, not the pool's
-        self.connection = raw.driver_connection
-        self.connection.autocommit = True
-        self.connection.cursor().execute(f"LISTEN {NOTIFY_CHANNEL}")
+        self.connection = None
 
-    def wait(self, seconds: float) -> None:
-        """Return on a notification or after `seconds`."""
-        if io_select.select([self.connection], [], [], seconds)[0]:
-            self.connection.poll()
-            self.connection.notifies.clear()
+    def _connect(self) -> None:
+        raw = db.engine.raw_connection()
+        connection = raw.driver_connection
+        raw.detach()  # ours for the worker's life, not the pool's
+        connection.autocommit = True
+        connection.cursor().execute(f"LISTEN {NOTIFY_CHANNEL}")
+        self.connection = connection
+
+    def wait(self, seconds: float, stop: threading.Event) -> None:
+        """Return on a notification, after `seconds`, or soon after `stop` is set."""
+        try:
+            if self.connection is None:
+                self._connect()
+            if io_select.select([self.connection], [], [], seconds)[0]:
+                self.connection.poll()
+                self.connection.notifies.clear()
+        except Exception:  # noqa: BLE001 - the database restarts; the worker must not
+            log.warning("outbox listener lost its connection; polling until it is back")
+            self.close()
+            stop.wait(seconds)
 
     def close(self) -> None:
-        self.connection.close()
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            finally:
+                self.connection = None
 
 
 def run(stop: threading.Event) -> Counter:
     """Deliver until `stop` is set: due jobs, then sleep until notified or the poll interval."""
     total: Counter = Counter()
     listener = Listener()
+    poll = current_app.config["OUTBOX_POLL_SECONDS"]
     try:
         while not stop.is_set():
-            total.update(deliver_due(stop))
+            try:
+                total.update(deliver_due(stop))
+            except Exception:  # noqa: BLE001 - a lost database: wait and try again
+                log.exception("outbox worker: delivery pass failed")
+                db.session.rollback()
             db.session.remove()
-            listener.wait(current_app.config["OUTBOX_POLL_SECONDS"])
+            listener.wait(poll, stop)
     finally:
         listener.close()
     return total
