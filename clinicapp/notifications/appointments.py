@@ -69,9 +69,14 @@ def tomorrow_bounds(clinic: Clinic, now: datetime) -> tuple[datetime, datetime]:
             datetime.combine(day + timedelta(days=1), time(), tzinfo=where))
 
 
+# An appointment booked less than this ahead of its start was confirmed just now: the
+# confirmation already says when and where, a reminder hours later would repeat it.
+REMINDER_LEAD = timedelta(hours=24)
+
+
 def due_reminders(now: datetime) -> list[Appointment]:
     """Tomorrow's appointments (each branch's own tomorrow) still booked or confirmed and not
-    reminded yet (no outbox job under their reminder key)."""
+    reminded yet (no outbox job under their reminder key), booked at least a day ahead."""
     reminded = db.select(OutboxJob.id).where(
         OutboxJob.topic.in_((EMAIL_TOPIC, SMS_TOPIC)),
         OutboxJob.key == "reminder:" + sa_cast(Appointment.id, String)).exists()
@@ -81,7 +86,8 @@ def due_reminders(now: datetime) -> list[Appointment]:
         due.extend(db.session.scalars(
             db.select(Appointment)
             .where(Appointment.clinic_id == clinic.id, Appointment.status.in_(AHEAD),
-                   Appointment.starts_at >= start, Appointment.starts_at < end, ~reminded)
+                   Appointment.starts_at >= start, Appointment.starts_at < end, ~reminded,
+                   Appointment.created_at <= Appointment.starts_at - REMINDER_LEAD)
             .order_by(Appointment.starts_at, Appointment.id)))
     return due
 

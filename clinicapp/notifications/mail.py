@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 30
 DEV_SENDER = "clinicapp@localhost"
 TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,11 @@ class SmtpTarget:
 
 
 def parse_smtp_url(url: str) -> SmtpTarget:
-    """SMTP_URL as its parts; ValueError for a scheme other than smtp/smtps or no host."""
+    """SMTP_URL as its parts; ValueError for a scheme other than smtp/smtps or no host.
+
+    smtp:// with a login upgrades to STARTTLS unless `?starttls=0` says the relay has no
+    TLS: a password never crosses the network in clear text by default.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise ValueError("SMTP_URL must look like smtp://user:pass@host:587?starttls=1 "
@@ -51,7 +56,9 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     query = {k: v[-1].lower() for k, v in parse_qs(parts.query).items()}
     return SmtpTarget(
         host=parts.hostname, port=parts.port or (465 if implicit else 25),
-        implicit_tls=implicit, starttls=not implicit and query.get("starttls") in TRUE,
+        implicit_tls=implicit,
+        starttls=not implicit and (query.get("starttls") in TRUE or (
+            bool(parts.username) and query.get("starttls") not in FALSE)),
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None)
 

@@ -54,7 +54,9 @@ class SmtpStandIn:
 
     def url(self, scheme: str = "smtp") -> str:
         credentials = f"{self.login[0]}:{self.login[1]}@" if self.login else ""
-        return f"{scheme}://{credentials}127.0.0.1:{self.port}"
+        # No TLS here: say so, or a login would make the client ask for STARTTLS.
+        plain = "?starttls=0" if scheme == "smtp" else ""
+        return f"{scheme}://{credentials}127.0.0.1:{self.port}{plain}"
 
     # aiosmtpd's handler hooks
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802

@@ -94,6 +94,20 @@ def test_reminders_go_to_tomorrows_appointments_once(app, world, reachable, add_
     assert len(jobs()) == 4
 
 
+def test_an_appointment_booked_less_than_a_day_ahead_has_its_confirmation_only(
+        world, reachable, add_appointment):
+    now = datetime.combine(future_day(0), time(12), tzinfo=MOSCOW)
+    tomorrow = now.date() + timedelta(days=1)
+    early = add_appointment(_at(tomorrow, "09:00", MOSCOW))
+    late = add_appointment(_at(tomorrow, "10:00", MOSCOW))
+    early.created_at = now - timedelta(days=3)
+    late.created_at = now - timedelta(hours=1)  # booked an hour ago, 23 h ahead: just confirmed
+    db.session.commit()
+    assert send_day_before_reminders(now=now) == 1
+    db.session.commit()
+    assert [job.key for job in jobs("email.send")] == [f"reminder:{early.id}"]
+
+
 def test_tomorrow_is_each_branchs_own(world, reachable, add_appointment):
     # 22:00 in Moscow is already 00:00 the next day in Almaty (UTC+5).
     now = datetime.combine(future_day(0), time(22), tzinfo=MOSCOW)

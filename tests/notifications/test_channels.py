@@ -27,7 +27,7 @@ def patient(world):
 def smtp(app, monkeypatch, tmp_path):
     stand_in = SmtpStandIn(login=("mailer", "p@ss word"))
     monkeypatch.setitem(app.config, "SMTP_URL",
-                        f"smtp://mailer:p%40ss%20word@127.0.0.1:{stand_in.port}")
+                        f"smtp://mailer:p%40ss%20word@127.0.0.1:{stand_in.port}?starttls=0")
     monkeypatch.setitem(app.config, "MAIL_FROM", "Клиника <noreply@clinic.test>")
     monkeypatch.setitem(app.config, "SMS_PROVIDER", "")
     monkeypatch.setitem(app.config, "MAIL_DEV_DIR", str(tmp_path / "mail"))
@@ -94,7 +94,7 @@ def test_a_refused_recipient_is_a_clear_refusal_without_the_address(smtp, patien
 
 
 def test_a_wrong_smtp_password_says_so(smtp, patient, deliver, app, monkeypatch):
-    monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://mailer:wrong@127.0.0.1:{smtp.port}")
+    monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://mailer:wrong@127.0.0.1:{smtp.port}?starttls=0")
     _chat(patient)
     with smtp:
         deliver()
@@ -184,5 +184,9 @@ def test_smtp_url_forms():
     implicit = parse_smtp_url("smtps://u:p@mail.example.test")
     assert (implicit.port, implicit.implicit_tls, implicit.starttls) == (465, True, False)
     assert parse_smtp_url("smtp://relay.local").port == 25
+    assert parse_smtp_url("smtp://relay.local").starttls is False  # no login: as written
+    # A login never goes in clear text unless the URL says the relay has no TLS.
+    assert parse_smtp_url("smtp://u:p@mail.example.test:587").starttls is True
+    assert parse_smtp_url("smtp://u:p@relay.local:25?starttls=0").starttls is False
     with pytest.raises(ValueError):
         parse_smtp_url("http://mail.example.test")
