@@ -7,7 +7,20 @@ this list, never those below. Adding a feature is its package plus one line here
 """
 from __future__ import annotations
 
-from . import admin, api, auth, billing, catalog, org, patients, scheduling, staff, visits, web
+from . import (
+    admin,
+    api,
+    auth,
+    billing,
+    catalog,
+    chat,
+    org,
+    patients,
+    scheduling,
+    staff,
+    visits,
+    web,
+)
 
 FEATURES = (
     web,  # the home page, uploads, template helpers
@@ -19,6 +32,7 @@ FEATURES = (
     scheduling,  # working hours, appointments, visits, the calendar
     visits,  # the front desk's «Сегодня»
     billing,  # invoices, the cash desk, online payment, refunds
+    chat,  # patients with their doctors and branches' desks
     admin,  # users
     api,  # the JSON API for apps, composing the features above; the live calendar
 )

@@ -9,6 +9,7 @@ from . import (
     billing,
     calendar,
     catalog,
+    chat,
     health,
     live,
     org,
@@ -21,7 +22,8 @@ from . import (
 # Rate-limited per client (document 000); health stays reachable for probes.
 LIMITED = (*auth.BLUEPRINTS, *org.BLUEPRINTS, *staff.BLUEPRINTS, *patients.BLUEPRINTS,
            *catalog.BLUEPRINTS, *calendar.BLUEPRINTS, *appointments.BLUEPRINTS,
-           *visits.BLUEPRINTS, *billing.BLUEPRINTS, *payments.BLUEPRINTS)
+           *visits.BLUEPRINTS, *billing.BLUEPRINTS, *payments.BLUEPRINTS,
+           *chat.BLUEPRINTS)
 BLUEPRINTS = (health.blp, *LIMITED)
 
 
