@@ -108,6 +108,19 @@ class Config:
         # The sandbox gateway's callbacks to us (off: a lost callback, for reconcile tests).
         self.PAYMENT_SANDBOX_CALLBACKS = _env_bool("PAYMENT_SANDBOX_CALLBACKS", True)
         self.PAYMENT_PENDING_MINUTES = int(os.environ.get("PAYMENT_PENDING_MINUTES", "15"))
+        # The outbox worker: attempts before a job goes to the dead letters, the first retry's
+        # delay (doubling each time, up to the ceiling), how long a job waits for its target's
+        # settings, and how often an idle worker looks for due retries.
+        self.OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10"))
+        self.OUTBOX_RETRY_SECONDS = int(os.environ.get("OUTBOX_RETRY_SECONDS", "30"))
+        self.OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "3600"))
+        self.OUTBOX_UNCONFIGURED_WAIT_SECONDS = int(
+            os.environ.get("OUTBOX_UNCONFIGURED_WAIT_SECONDS", "300"))
+        self.OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "5"))
+        # Minutes after an appointment's start before the scheduler marks it a no-show.
+        self.NO_SHOW_GRACE_MINUTES = int(os.environ.get("NO_SHOW_GRACE_MINUTES", "30"))
+        # The periodic scheduler: how often it looks for due jobs.
+        self.SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", "30"))
 
     # Values that never come from the environment.
     # hide_parameters: a logged SQL error names the statement, never the values

@@ -15,7 +15,9 @@ from . import (
     catalog,
     chat,
     org,
+    outbox,
     patients,
+    scheduler,
     scheduling,
     staff,
     visits,
@@ -26,6 +28,8 @@ FEATURES = (
     web,  # the home page, uploads, template helpers
     auth,  # users, sign-in, 2FA, tokens, the realtime identity
     org,  # the organization and its branches
+    outbox,  # outbound jobs (Chatwoot, 1C, e-mail, SMS) and their worker
+    scheduler,  # periodic jobs the features below register
     staff,  # employees and doctors
     patients,
     catalog,  # services and prices

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from .core.navigation import add_menu_entry, menu
+from .core.navigation import add_menu_entry, menu, section_tabs
 from .core.permissions import has_permission
 from .core.phones import display_phone
 from .core.uploads import upload_dir
@@ -92,8 +92,14 @@ def _navigation() -> list[tuple]:
     return navigation
 
 
+def _tabs(section: str) -> list:
+    """The tabs of `section` this user may open (templates: `section_tabs('admin')`)."""
+    return [entry for entry in section_tabs(current_app, section) if _allowed(entry.permission)]
+
+
 def _template_context() -> dict:
-    return {"navigation": _navigation(), "can": _allowed, "csrf_token": generate_csrf}
+    return {"navigation": _navigation(), "can": _allowed, "csrf_token": generate_csrf,
+            "section_tabs": _tabs}
 
 
 def init_app(app: Flask) -> None:

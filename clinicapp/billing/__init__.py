@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from ..core.navigation import add_menu_entry
 from ..core.permissions import declare
 from ..core.signals import visit_finished
+from ..scheduler import register_job
 from ..web import add_landing
 
 bp = Blueprint("billing", __name__)
@@ -52,6 +53,8 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(sandbox_views.bp)
     app.cli.add_command(cli.reconcile_payments_command)
+    register_job(app, "reconcile-payments", cli.reconcile_payments, every_minutes=10,
+                 label=_l("Сверить с банком зависшие онлайн-оплаты"))
     add_builtin_desk_methods(app)  # cash and card; loyalty adds certificates and points
     add_menu_entry(app, 41, "billing.desk", _l("Касса"), "payments.take")
     add_menu_entry(app, 42, "billing.invoices", _l("Счета"), "invoices.view")

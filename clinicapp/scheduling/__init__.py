@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..core.navigation import add_menu_entry
 from ..core.permissions import STAFF_ROLES, declare
+from ..scheduler import register_job
 from .rules import RECORD_PAST
 
 bp = Blueprint("scheduling", __name__, url_prefix="/calendar")
@@ -40,6 +41,8 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     live.init_app(app)
     app.cli.add_command(cli.mark_no_shows_command)
+    register_job(app, "mark-no-shows", cli.mark_no_shows_job, every_minutes=15,
+                 label=_l("Отметить неявки"))
     add_menu_entry(app, 20, "scheduling.calendar", _l("Календарь"), "calendar.view")
     add_menu_entry(app, 21, "scheduling.confirm_tomorrow", _l("Подтвердить на завтра"),
                    "calendar.manage")

@@ -1,7 +1,7 @@
 """Chat: conversations of a patient with a doctor or a branch's front desk, and messages
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-14
 
 One conversation per patient–doctor and per patient–desk pair (unique keys, so racing
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

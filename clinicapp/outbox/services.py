@@ -1,0 +1,64 @@
+"""Writing outbound jobs, and an administrator putting failed ones back."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+
+from ..core.errors import Conflict, NotFound
+from ..extensions import db
+from .models import OutboxJob
+
+NOTIFY_CHANNEL = "clinicapp_outbox"  # LISTENed to by idle workers (see worker.wait_for_work)
+
+
+def enqueue(topic: str, payload: dict, *, key: str | None = None,
+            not_before: datetime | None = None) -> OutboxJob:
+    """Queue `payload` for the handler of `topic`, in the caller's transaction.
+
+    Nothing is committed here: the job exists exactly when the work that caused
+    it does. With `key`, queueing the same (topic, key) again returns the job
+    already there instead of a second one. The payload must be plain JSON
+    (ids rather than personal data: administrators read it on /admin/outbox).
+    """
+    json.dumps(payload)  # a value JSON cannot carry fails here, in the caller, not in the worker
+    values = {"topic": topic, "key": key, "payload": payload}
+    if not_before is not None:
+        values["not_before"] = not_before
+    statement = insert(OutboxJob).values(**values)
+    if key is not None:
+        statement = statement.on_conflict_do_nothing(constraint="uq_outbox_jobs_topic_key")
+    job_id = db.session.execute(statement.returning(OutboxJob.id)).scalar()
+    if job_id is None:  # the key was queued before
+        job_id = db.session.execute(select(OutboxJob.id).where(
+            OutboxJob.topic == topic, OutboxJob.key == key)).scalar_one()
+    else:
+        # Wakes idle workers once the transaction commits (PostgreSQL holds it until then).
+        db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    return db.session.get(OutboxJob, job_id)
+
+
+def requeue(job_id: int) -> OutboxJob:
+    """Put a dead or waiting job back at the head of the queue with a fresh count of attempts."""
+    job = db.session.get(OutboxJob, job_id, with_for_update=True)
+    if job is None:
+        raise NotFound("Задание не найдено")
+    if job.status == "delivered":
+        raise Conflict("Задание уже доставлено — повторять нечего")
+    job.status, job.attempts, job.not_before = "queued", 0, func.now()
+    db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    return job
+
+
+def requeue_dead(topic: str | None = None) -> int:
+    """Put every dead job (of one topic, or all) back in the queue; how many."""
+    statement = update(OutboxJob).where(OutboxJob.status == "dead").values(
+        status="queued", attempts=0, not_before=func.now())
+    if topic:
+        statement = statement.where(OutboxJob.topic == topic)
+    count = db.session.execute(statement).rowcount
+    if count:
+        db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    return count

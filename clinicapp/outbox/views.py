@@ -1,0 +1,87 @@
+"""/admin/outbox: what waits to go out, what failed and why; put dead jobs back."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from ..core.actions import answer, perform
+from ..core.pagination import page_number
+from ..core.permissions import require_permission
+from ..extensions import db
+from ..org import clock
+from . import services
+from .models import OutboxJob
+from .registry import topic_labels
+
+bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
+
+PAGE_SIZE = 50
+# What the page calls each state; «waiting» is a queued job that failed or lacks settings.
+STATE_LABELS = {
+    "queued": _l("В очереди"),
+    "waiting": _l("Ждёт повтора"),
+    "dead": _l("Не доставлено"),
+    "delivered": _l("Доставлено"),
+}
+
+
+def _state_filter(statement, state: str | None):
+    if state == "queued":
+        return statement.where(OutboxJob.status == "queued", OutboxJob.last_error.is_(None))
+    if state == "waiting":
+        return statement.where(OutboxJob.status == "queued", OutboxJob.last_error.is_not(None))
+    if state in ("dead", "delivered"):
+        return statement.where(OutboxJob.status == state)
+    return statement
+
+
+def _counts() -> dict[str, int]:
+    waiting = (OutboxJob.status == "queued") & OutboxJob.last_error.is_not(None)
+    state = db.case((waiting, "waiting"), else_=OutboxJob.status)
+    rows = db.session.execute(select(state, func.count()).group_by(state))
+    return {name: count for name, count in rows}
+
+
+@bp.route("/")
+@login_required
+@require_permission("outbox.manage")
+def index():
+    """The jobs, newest first, filtered by state and topic."""
+    state = request.args.get("state") if request.args.get("state") in STATE_LABELS else None
+    topic = request.args.get("topic") or None
+    statement = _state_filter(select(OutboxJob), state)
+    if topic:
+        statement = statement.where(OutboxJob.topic == topic)
+    page = db.paginate(statement.order_by(OutboxJob.id.desc()),
+                       page=page_number(request.args.get("page")), per_page=PAGE_SIZE,
+                       error_out=False)
+    return render_template("admin/outbox.html", page=page, state=state, topic=topic,
+                           states=STATE_LABELS, counts=_counts(), topics=topic_labels(),
+                           zone=clock.person_zone(current_user))
+
+
+def _back() -> str:
+    return request.form.get("next") or url_for("outbox.index")
+
+
+@bp.route("/<int:job_id>/requeue", methods=["POST"])
+@login_required
+@require_permission("outbox.manage")
+def requeue(job_id: int):
+    """Send a dead or waiting job again now, with a fresh count of attempts."""
+    return perform(lambda: services.requeue(job_id),
+                   on_success=lambda job: answer(_back(), _("Задание №%(id)s снова в очереди",
+                                                            id=job.id)))
+
+
+@bp.route("/requeue-dead", methods=["POST"])
+@login_required
+@require_permission("outbox.manage")
+def requeue_dead():
+    """Every undelivered job (of the chosen topic) back in the queue."""
+    return perform(lambda: services.requeue_dead(request.form.get("topic") or None),
+                   on_success=lambda count: answer(_back(), _("Снова в очереди: %(count)s",
+                                                              count=count)))
