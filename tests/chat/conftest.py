@@ -113,3 +113,18 @@ def chat_frames(client) -> list[dict]:
 def send(client, **frame) -> dict:
     """Emit a client frame and return the ack."""
     return client.emit("chat", frame, callback=True)
+
+
+REDIS_URL = "redis://127.0.0.1:6379/5"
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """The Redis of the cross-process test (skipped with the reason when it does not answer)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis does not answer at {REDIS_URL}: {exc}")
+    return REDIS_URL
