@@ -34,7 +34,7 @@
 
   function timeText(iso) {
     var moment = new Date(iso);
-    return isNaN(moment) ? '' : moment.toLocaleString([], {day: '2-digit', month: '2-digit',
+    return isNaN(moment) ? '' : moment.toLocaleString(document.documentElement.lang || [], {day: '2-digit', month: '2-digit', hour12: false,
       hour: '2-digit', minute: '2-digit'});
   }
 
