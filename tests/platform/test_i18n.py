@@ -199,6 +199,19 @@ def _value_of(argument: str, world: LatinWorld, user) -> int | str:
             db.session.add(world.order)
             db.session.commit()
         values["order_id"] = world.order.id
+    if argument == "conversation_id":
+        # The chat: the patient's conversation with the branch's desk, one Latin message.
+        if not hasattr(world, "conversation"):
+            from clinicapp.chat.models import Conversation, Message
+
+            world.conversation = Conversation(patient_id=world.patient.id, kind="desk",
+                                              clinic_id=world.clinic.id)
+            db.session.add(world.conversation)
+            db.session.flush()
+            db.session.add(Message(conversation_id=world.conversation.id, sender_id=user.id,
+                                   recipient_id=user.id, from_patient=False, content="Hello"))
+            db.session.commit()
+        values["conversation_id"] = world.conversation.id
     assert argument in values, (
         f"a page takes <{argument}>: give it a value in tests/platform/test_i18n.py so the "
         "page is checked in English")
