@@ -121,6 +121,16 @@ class Config:
         self.NO_SHOW_GRACE_MINUTES = int(os.environ.get("NO_SHOW_GRACE_MINUTES", "30"))
         # The periodic scheduler: how often it looks for due jobs.
         self.SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", "30"))
+        # Notifications (docs/notifications.md). E-mail through SMTP_URL
+        # (smtp://user:pass@host:587?starttls=1, smtps://… for implicit TLS); SMS through
+        # SMS_PROVIDER ("smsru"). Unset: written under MAIL_DEV_DIR and listed on /admin/mail.
+        self.SMTP_URL = os.environ.get("SMTP_URL", "")
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "")
+        self.SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "")
+        self.SMS_API_ID = os.environ.get("SMS_API_ID", "")
+        self.SMS_BASE_URL = os.environ.get("SMS_BASE_URL") or "https://sms.ru"
+        self.SMS_FROM = os.environ.get("SMS_FROM", "")
+        self.MAIL_DEV_DIR = os.environ.get("MAIL_DEV_DIR") or str(INSTANCE_DIR / "mail")
 
     # Values that never come from the environment.
     # hide_parameters: a logged SQL error names the statement, never the values

@@ -14,6 +14,7 @@ from . import (
     billing,
     catalog,
     chat,
+    notifications,
     org,
     outbox,
     patients,
@@ -36,6 +37,7 @@ FEATURES = (
     scheduling,  # working hours, appointments, visits, the calendar
     visits,  # the front desk's «Сегодня»
     billing,  # invoices, the cash desk, online payment, refunds
+    notifications,  # e-mail and SMS in the reader's language; appointment reminders
     chat,  # patients with their doctors and branches' desks
     admin,  # users
     api,  # the JSON API for apps, composing the features above; the live calendar

@@ -4,6 +4,7 @@ import pytest
 import requests
 
 from clinicapp.outbox import NotConfigured, register_handler
+from clinicapp.outbox.registry import HANDLERS_KEY
 
 from .target import HttpTarget
 
@@ -27,8 +28,10 @@ def http_topic(app, target):
         response = requests.post(target.url, json=payload, timeout=5)
         response.raise_for_status()
 
-    register_handler(app, TOPIC, deliver, label="Тестовая цель")
-    return TOPIC
+    register_handler(app, TOPIC, deliver, label="Test target")
+    yield TOPIC
+    # The app lives for the session: other tests' pages must not list a test topic.
+    app.extensions[HANDLERS_KEY].pop(TOPIC)
 
 
 @pytest.fixture

@@ -126,7 +126,7 @@ def test_dead_letter_then_requeued_by_the_administrator(app, http_topic, target,
     page = client.get("/admin/outbox/?state=dead")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Тестовая цель" in html and "Не доставлено · 1" in html and "503" in html
+    assert "Test target" in html and "Не доставлено · 1" in html and "503" in html
     answer = client.post(f"/admin/outbox/{job.id}/requeue",
                          data={"csrf_token": csrf_token(html)})
     assert answer.status_code == 302

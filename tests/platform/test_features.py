@@ -18,7 +18,8 @@ from clinicapp.extensions import db
 # signal must be listed here; a receiver that goes missing fails the test.
 EXPECTED_RECEIVERS = {
     "user_registered": {"clinicapp.patients.handlers.link_patient_record"},
-    "appointment_booked": {"clinicapp.api.live._booked"},
+    "appointment_booked": {"clinicapp.api.live._booked",
+                           "clinicapp.notifications.appointments.confirm_booking"},
     "appointment_moved": {"clinicapp.api.live._moved"},
     "appointment_updated": {"clinicapp.api.live._changed"},
     "appointment_cancelled": {"clinicapp.api.live._cancelled"},

@@ -212,6 +212,16 @@ def _value_of(argument: str, world: LatinWorld, user) -> int | str:
                                    recipient_id=user.id, from_patient=False, content="Hello"))
             db.session.commit()
         values["conversation_id"] = world.conversation.id
+    if argument == "name":
+        # /admin/mail/<name>: a development-mode SMS to the Latin patient, in English.
+        if not hasattr(world, "mail_name"):
+            from clinicapp.notifications import devlog
+
+            world.mail_name = devlog.write_sms({
+                "to": world.patient.phone, "text": "Reminder: your appointment is tomorrow",
+                "queued_at": utcnow().isoformat(), "message_id": "0" * 32,
+                "template": "appointment_reminder", "language": "en"}, "Clinic").name
+        values["name"] = world.mail_name
     assert argument in values, (
         f"a page takes <{argument}>: give it a value in tests/platform/test_i18n.py so the "
         "page is checked in English")
@@ -236,7 +246,9 @@ ROLES = ("admin", "manager", "receptionist", "doctor", "cashier")
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_reads_in_english(app, client, web_as, latin_world, role):
+def test_every_page_reads_in_english(app, client, web_as, latin_world, role, tmp_path,
+                                     monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_DEV_DIR", str(tmp_path / "mail"))
     user = web_as(role, branches=[latin_world.clinic], full_name="Taylor Reed")
     user.language = "en"
     if role == "doctor":
