@@ -18,11 +18,12 @@ from ..web import add_landing
 
 
 def init_app(app) -> None:
-    from . import sockets, views
+    from . import offline, sockets, views
 
     declare(views.PERMISSION, roles=("doctor", "receptionist", "manager"),
             label=_l("Чат с пациентами"))
     app.register_blueprint(views.bp)
     sockets.init_app(app)
+    offline.init_app(app)
     add_menu_entry(app, 35, "chat.staff", _l("Чат"), views.PERMISSION)
     add_landing(app, "patient", "chat.cabinet")

@@ -87,3 +87,4 @@ class Message(db.Model):
 
     conversation: Mapped[Conversation] = relationship()
     sender: Mapped[User] = relationship(foreign_keys=[sender_id])
+    recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])

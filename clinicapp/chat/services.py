@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from ..core.errors import ValidationFailed
 from ..core.models import utcnow
 from ..extensions import db
-from . import events, rules
+from . import events, offline, rules
 from .models import MAX_CONTENT, Conversation, Message
 from .queries import unread_count
 
@@ -113,13 +113,6 @@ def announce_typing(sender, *, recipient_id=None, conversation_id=None) -> None:
 
 
 def _notify_offline(message: Message) -> None:
-    """A notification for a recipient who does not see the message.
-
-    "Offline" is decided as "not read within CHAT_OFFLINE_NOTIFY_SECONDS": the outbox job
-    is enqueued with `not_before` = now + that delay, and its handler calls
-    `notifications.notify(recipient, "chat_message", …)` only if the message is still
-    unread then. That needs no presence bookkeeping, works across processes, and does not
-    notify someone who read it on another device. The outbox (issue 14) is not on this
-    branch yet: until it is, nothing is enqueued.
-    """
-    return None
+    """A notification for a recipient who does not read the message: an outbox job due
+    CHAT_OFFLINE_NOTIFY_SECONDS later checks it is still unread (chat/offline.py)."""
+    offline.schedule_check(message)
