@@ -178,3 +178,4 @@ def test_racing_first_messages_make_one_conversation(live_server):
     assert rows == [(echoes[0]["conversation_id"], len(clients))]
     for client in clients:
         client.close()
+
