@@ -133,11 +133,12 @@ def start():
 
 # --- the patient's page ---------------------------------------------------------------
 
-def _require_patient() -> Patient:
-    patient = rules.patient_of(current_user)
-    if not rules.is_patient_side(current_user) or patient is None:
+def _require_patient() -> Patient | None:
+    """The signed-in patient's record (None for an account not linked to one yet); 403 for
+    staff."""
+    if not rules.is_patient_side(current_user):
         abort(403)
-    return patient
+    return rules.patient_of(current_user)
 
 
 @bp.route("/cabinet/chat")
@@ -145,7 +146,8 @@ def _require_patient() -> Patient:
 def cabinet():
     """The patient's conversations and whom they may write to."""
     patient = _require_patient()
-    return _page(_open(_int_arg("c")), contacts=queries.patient_contacts(patient))
+    contacts = queries.patient_contacts(patient) if patient is not None else []
+    return _page(_open(_int_arg("c")), contacts=contacts)
 
 
 @bp.route("/cabinet/chat/start", methods=["POST"])
