@@ -13,6 +13,7 @@ from . import (
     auth,
     billing,
     catalog,
+    chat,
     consultations,
     notifications,
     org,
@@ -38,6 +39,7 @@ FEATURES = (
     visits,  # the front desk's «Сегодня»
     billing,  # invoices, the cash desk, online payment, refunds
     notifications,  # e-mail and SMS in the reader's language; appointment reminders
+    chat,  # patients with their doctors and branches' desks
     consultations,  # document 004: clients, tickets, Chatwoot and 1С:ЦЛ sync
     admin,  # users
     api,  # the JSON API for apps, composing the features above; the live calendar

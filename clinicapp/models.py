@@ -4,6 +4,7 @@ from .auth.models import RecoveryCode, RefreshToken, TokenFamily, User, UserSess
 from .billing.models import Invoice, InvoiceCounter, InvoiceLine, Payment, Refund  # noqa: F401, I001
 from .billing.providers.sandbox import SandboxOrder  # noqa: F401, I001
 from .catalog.models import Service, ServiceCategory, ServicePrice  # noqa: F401
+from .chat.models import Conversation, Message  # noqa: F401
 from .consultations.models import (  # noqa: F401
     Client,
     Question,

@@ -9,6 +9,7 @@ from . import (
     billing,
     calendar,
     catalog,
+    chat,
     consultations,
     health,
     live,
@@ -23,7 +24,7 @@ from . import (
 LIMITED = (*auth.BLUEPRINTS, *org.BLUEPRINTS, *staff.BLUEPRINTS, *patients.BLUEPRINTS,
            *catalog.BLUEPRINTS, *calendar.BLUEPRINTS, *appointments.BLUEPRINTS,
            *visits.BLUEPRINTS, *billing.BLUEPRINTS, *payments.BLUEPRINTS,
-           *consultations.BLUEPRINTS)
+           *consultations.BLUEPRINTS, *chat.BLUEPRINTS)
 BLUEPRINTS = (health.blp, *LIMITED)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from ..audit.services import record
-from ..core.errors import Conflict, NotFound, field_error
+from ..core.errors import Conflict, NotFound, ValidationFailed, field_error
 from ..core.phones import InvalidPhone, normalize_phone
 from ..extensions import db
 from ..org.queries import organization_for
@@ -27,6 +27,7 @@ from ..patients.models import Patient
 from .models import Client
 
 CLIENT_NOT_FOUND = "Client not found"  # document 004's words, kept in English
+CLIENT_REQUIRED = "Client data or client_id is required"  # likewise
 # Fields a caller may set on a client (identity ones included).
 FIELDS = ("email", "phone_number", "country", "region", "city", "org_inn", "org_id", "subs_id",
           "subs_start", "subs_end", "tariff_id", "tariffperiod_id", "cl_ref_key",
@@ -246,5 +247,8 @@ def _lookup_or_create(caller: Caller, values: dict, wanted_id) -> Client:
         if patient is not None:
             client = db.session.scalar(select(Client).where(Client.patient_id == patient.id))
         if client is None:
+            if not any(values.get(name) for name in IDENTITY_FIELDS):
+                # Nothing to know the client by again: every such request would be a new one.
+                raise ValidationFailed(CLIENT_REQUIRED, details={"client": [CLIENT_REQUIRED]})
             client = _insert(values, identity_key(values), patient)
     return client

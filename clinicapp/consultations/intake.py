@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 from ..core.errors import NotFound, ValidationFailed
-from .clients import CLIENT_NOT_FOUND, Caller, own_client, readable_client, upsert_client
+from .clients import (
+    CLIENT_NOT_FOUND,
+    CLIENT_REQUIRED,
+    Caller,
+    own_client,
+    readable_client,
+    upsert_client,
+)
 from .models import Client, Ticket
 from .tickets import create_ticket
-
-CLIENT_REQUIRED = "Client data or client_id is required"  # document 004's words
 
 
 def resolve_client(caller: Caller, client_data: dict | None, client_id) -> Client:

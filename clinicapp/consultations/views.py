@@ -101,7 +101,7 @@ def _chat_link(ticket: Ticket) -> str | None:
     patient = ticket.client.patient
     if patient is None or patient.user_id is None:
         return None
-    return f"/chat/?patient={patient.id}"
+    return url_for("chat.staff", patient=patient.id)
 
 
 def _page(ticket: Ticket, status: int = 200):

@@ -14,11 +14,17 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, session
 from flask_login import current_user
-from flask_socketio import disconnect
+from flask_socketio import disconnect, join_room
 
 from ..extensions import db, socketio
 
 SOCKET_USER = "socket_user_id"
+
+
+def user_room(user_id: int) -> str:
+    """`user:<id>`: the Socket.IO room every connection of that user joins on connect, and
+    the channel features publish to for one person (the chat)."""
+    return f"user:{user_id}"
 
 
 @dataclass
@@ -95,6 +101,7 @@ def _on_connect(auth=None):
         # The client sees a connect_error with this message; no event reaches it.
         raise ConnectionRefusedError("not_authenticated")
     session[SOCKET_USER] = user.id
+    join_room(user_room(user.id))
     db.session.remove()
 
 

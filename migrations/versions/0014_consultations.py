@@ -1,20 +1,19 @@
 """Consultations (document 004): clients, tickets and their history, 1С:ЦЛ's question directory
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-08
 
 Clients are upserted through `identity_key` (unique: the client_id_hash, else
 e-mail|phone|INN), so racing duplicates resolve to one row (INSERT … ON CONFLICT).
 A ticket's `cons_id` is ours and stable; `chatwoot_conversation_id` is filled by the
-outbox and unique too. down_revision is "0012" on this branch; the lead chains it
-after chat's 0013 at the merge.
+outbox and unique too.
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

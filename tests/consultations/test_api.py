@@ -65,11 +65,20 @@ def test_defaults_and_refusals(client, staff_token):
 
 
 def test_client_data_or_client_id_is_required(client, staff_token):
+    nameless = {"client": {"country": "UZ", "city": "Tashkent"},
+                "consultation": {"comment": "x"}}
     for path, body in (("/api/consultations/create", {"consultation": {"comment": "x"}}),
-                       ("/api/consultations/simple", {"comment": "x"})):
+                       ("/api/consultations/create", nameless),
+                       ("/api/consultations/simple", {"comment": "x"}),
+                       ("/api/clients", {}), ("/api/clients", {"org_id": "org-1"})):
         response = client.post(path, json=body, headers=staff_token)
-        assert response.status_code == 400
+        assert response.status_code == 400, (path, body)
         assert response.get_json()["detail"] == "Client data or client_id is required"
+    # No body at all is the same request as an empty one, and nothing is written.
+    assert client.post("/api/clients", headers=staff_token).status_code == 400
+    from clinicapp.consultations.models import Client
+    from clinicapp.extensions import db
+    assert db.session.scalar(db.select(db.func.count()).select_from(Client)) == 0
 
 
 def test_simple_on_an_existing_client_and_unknown_client(client, staff_token):

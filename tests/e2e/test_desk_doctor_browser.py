@@ -209,13 +209,13 @@ def test_home_and_summary_stack_on_a_phone(phone_browser, live_server, cli_user)
     screenshot(driver, "phone-summary")
     assert_clean_console(driver, "/desk/summary")
 
-    patient = cli_user("patient")  # the role whose `/` is the home page itself
+    patient = cli_user("patient")  # a patient's `/` is the cabinet's chat
     driver.delete_all_cookies()
     sign_in_with_password(driver, base, patient.email, patient.password)
-    wait_for_path(driver, "/")
-    assert "Что можно сделать здесь" in driver.find_element(By.CSS_SELECTOR, "main").text
-    fits_the_screen(driver, "/")
-    for box in stacked(driver, ".home-tasks li"):
+    wait_for_path(driver, "/cabinet/chat")
+    assert "Писать можно врачу" in driver.find_element(By.CSS_SELECTOR, "main").text
+    fits_the_screen(driver, "/cabinet/chat")
+    for box in stacked(driver, ".chat-side, .chat-main"):
         assert 0 <= box["left"] and box["right"] <= width, box
-    screenshot(driver, "phone-home-patient")
-    assert_clean_console(driver, "/")
+    screenshot(driver, "phone-cabinet-chat")
+    assert_clean_console(driver, "/cabinet/chat")

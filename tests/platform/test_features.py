@@ -65,8 +65,8 @@ def test_every_feature_registers_itself(app):
             "api_v1_billing", "api_v1_payment"} <= blueprints
     assert [entry.endpoint for entry in menu(app)] == [
         "main.home", "scheduling.calendar", "scheduling.confirm_tomorrow", "visits.today",
-        "patients.index", "billing.desk", "billing.invoices", "consultations.inbox", "staff.index",
-        "catalog.index",
+        "chat.staff", "patients.index", "billing.desk", "billing.invoices", "consultations.inbox",
+        "staff.index", "catalog.index",
         "org.settings", "admin.users"]
     assert {"calendar.manage", "visits.manage"} <= ROLE_PERMISSIONS["receptionist"]
     assert "visits.manage" in ROLE_PERMISSIONS["manager"]

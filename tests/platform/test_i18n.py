@@ -211,6 +211,19 @@ def _value_of(argument: str, world: LatinWorld, user) -> int | str:
                                                           "topic": "Results"}, "SITE")
             db.session.commit()
         values["cons_id"] = str(world.ticket.cons_id)
+    if argument == "conversation_id":
+        # The chat: the patient's conversation with the branch's desk, one Latin message.
+        if not hasattr(world, "conversation"):
+            from clinicapp.chat.models import Conversation, Message
+
+            world.conversation = Conversation(patient_id=world.patient.id, kind="desk",
+                                              clinic_id=world.clinic.id)
+            db.session.add(world.conversation)
+            db.session.flush()
+            db.session.add(Message(conversation_id=world.conversation.id, sender_id=user.id,
+                                   recipient_id=user.id, from_patient=False, content="Hello"))
+            db.session.commit()
+        values["conversation_id"] = world.conversation.id
     if argument == "name":
         # /admin/mail/<name>: a development-mode SMS to the Latin patient, in English.
         if not hasattr(world, "mail_name"):

@@ -2,8 +2,8 @@
 
 The front desk on «Сегодня», a doctor on the calendar (their own day), managers and
 administrators on the day's summary of their branches (administrators with users and
-settings at hand), the cashier on the cash desk; a patient on a home page that says what
-they can do here.
+settings at hand), the cashier on the cash desk; a patient in the cabinet's chat (their
+doctors and branches' desks).
 An explicit `next` still wins.
 """
 from __future__ import annotations
@@ -45,19 +45,12 @@ def test_an_explicit_next_still_wins(client, world, make_user, role):
     assert unquote(response.location) == "/patients/?q=Пациентов"
 
 
-def test_a_patient_gets_a_plain_home_page(client, world, web_as):
-    user = web_as("patient")
+def test_a_patient_lands_on_the_cabinet_chat(client, world, web_as):
+    web_as("patient")  # an account not linked to a patient record yet: an empty chat
     response = client.get("/")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert f"Здравствуйте, {user.full_name}" in html and "Что можно сделать здесь" in html
-    assert 'href="/profile/"' in html and "двухфакторную защиту" in html
-    tasks = html[html.index('class="home-tasks"'):html.index("</ul>", html.index("home-tasks"))]
-    # a patient has no staff section, and is told where appointments are
-    assert tasks.count("<li>") == 1
-    assert "записи на приём здесь пока не показываются" in html.lower()
-    # Nothing empty that reads as a fact about their money or visits.
-    assert "пока нет" not in html and "Счета" not in html
+    assert response.status_code == 302 and response.location == "/cabinet/chat"
+    html = client.get(response.location).get_data(as_text=True)
+    assert "Писать можно врачу" in html and "Разговоров пока нет" in html
 
 
 def test_the_menu_has_no_second_entry_for_the_same_page(client, world, web_as, auth):
