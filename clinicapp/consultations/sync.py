@@ -39,37 +39,53 @@ def _ticket(payload: dict) -> Ticket | None:
 
 
 def sync_ticket_to_chatwoot(payload: dict) -> None:
-    """Find or create the client's Chatwoot contact and open the ticket's conversation."""
+    """Find or create the client's Chatwoot contact and open the ticket's conversation.
+
+    Delivery is at least once: an earlier attempt may have created the contact or the
+    conversation and lost the answer (or our commit). So the contact is looked up by our
+    client_id (its identifier), e-mail and phone before one is created, and an existing
+    contact's conversations are searched for this ticket's cons_id before one is opened.
+    """
     ticket = _ticket(payload)
     if ticket is None or ticket.chatwoot_conversation_id is not None:
         return
     api = chatwoot.client()
     client = ticket.client
+    cons_id = str(ticket.cons_id)
     contact = None
-    for query in (client.email, client.phone_number):
+    for query in (str(client.client_id), client.email, client.phone_number):
         if query and contact is None:
             contact = api.search_contact(query)
-    source_id = None
+    conversation_id = source_id = None
     if contact is None:
         contact, source_id = api.create_contact(
             name=client.email or client.phone_number or str(client.client_id),
             email=client.email, phone=client.phone_number, identifier=str(client.client_id))
-    if source_id is None:
-        source_id = api.source_id(contact)
-    ticket.chatwoot_conversation_id = api.create_conversation(
-        source_id=source_id, contact_id=contact["id"], message=ticket.comment,
-        attributes={"cons_id": str(ticket.cons_id), "lang": ticket.lang,
-                    "source": ticket.source})
+    else:
+        conversation_id = api.find_conversation(contact["id"], cons_id)
+    if conversation_id is None:
+        if source_id is None:
+            source_id = api.source_id(contact)
+        conversation_id = api.create_conversation(
+            source_id=source_id, contact_id=contact["id"], message=ticket.comment,
+            cons_id=cons_id, attributes={"lang": ticket.lang, "source": ticket.source})
+    ticket.chatwoot_conversation_id = conversation_id
     client.chatwoot_contact_id = contact["id"]
     db.session.flush()
 
 
 def sync_ticket_to_onec_cl(payload: dict) -> None:
-    """Post the consultation to 1С:ЦЛ and keep its Ref_Key and number."""
+    """Post the consultation to 1С:ЦЛ and keep its Ref_Key and number.
+
+    A document an earlier attempt posted (its answer or our commit lost) is found by our
+    cons_id first (an OData `$filter` on the field we store it in), not posted again.
+    """
     ticket = _ticket(payload)
     if ticket is None or ticket.cl_ref_key is not None:
         return
-    ticket.cl_ref_key, ticket.number = onec_cl.client().post_consultation(ticket)
+    api = onec_cl.client()
+    ticket.cl_ref_key, ticket.number = (api.find_consultation(ticket.cons_id)
+                                        or api.post_consultation(ticket))
     db.session.flush()
 
 

@@ -187,3 +187,54 @@ def test_a_patient_hears_of_a_status_change_once_in_their_language(
     email = next(job for job in notes if job.topic == "email.send").payload
     assert email["to"] == "petr@patient.test"
     assert "closed" in email["subject"] and "When is my result" not in email["text"]
+
+
+@pytest.mark.parametrize("lost", [("POST", "/contacts"), ("POST", "/conversations")])
+def test_a_lost_chatwoot_answer_opens_no_second_conversation(client, staff_token, targets,
+                                                             deliver_once, lost):
+    chatwoot, _ = targets
+    chatwoot.lose_answers.append(lost)  # Chatwoot did it, our worker never heard back
+    ticket = _create(client, staff_token)
+    deliver_once()
+    assert len(chatwoot.contacts) == 1
+    job = next(job for job in _jobs() if job.topic == "chatwoot.sync_ticket")
+    assert (job.status, job.attempts) == ("queued", 1)
+    assert "ConnectionError" in job.last_error
+    _make_due()
+    assert "Доставлено: 1" in deliver_once()
+    assert len(chatwoot.contacts) == 1 and len(chatwoot.conversations) == 1
+    conversation = chatwoot.conversations[0]
+    assert conversation["custom_attributes"]["cons_id"] == ticket["cons_id"]
+    assert conversation["additional_attributes"] == {"cons_id": ticket["cons_id"]}
+    after = client.get(f"/api/tickets/{ticket['cons_id']}", headers=staff_token).get_json()
+    assert after["chatwoot_conversation_id"] == conversation["id"]
+
+
+def test_a_lost_onec_answer_posts_no_second_document(client, staff_token, targets,
+                                                     deliver_once):
+    _, onec = targets
+    onec.lose_answers.append(("POST", "/Document_ОбращениеКлиента"))
+    ticket = _create(client, staff_token)
+    deliver_once()
+    assert len(onec.documents) == 1
+    job = next(job for job in _jobs() if job.topic == "onec_cl.sync_ticket")
+    assert (job.status, job.attempts) == ("queued", 1)
+    _make_due()
+    assert "Доставлено: 1" in deliver_once()
+    assert len(onec.documents) == 1
+    document = onec.documents[0]
+    filters = [path for method, path, _ in onec.requests if method == "GET"]
+    assert len(filters) == 2  # looked up before each POST; the second found it
+    after = client.get(f"/api/tickets/{ticket['cons_id']}", headers=staff_token).get_json()
+    assert (after["cl_ref_key"], after["number"]) == (document["Ref_Key"], document["Number"])
+
+
+def test_a_found_contact_gets_a_new_conversation_per_ticket(client, staff_token, targets,
+                                                            deliver_once):
+    """Reuse is by cons_id only: another ticket of the same contact opens its own."""
+    chatwoot, _ = targets
+    first, second = _create(client, staff_token), _create(client, staff_token)
+    deliver_once()
+    assert len(chatwoot.contacts) == 1 and len(chatwoot.conversations) == 2
+    marks = {c["custom_attributes"]["cons_id"] for c in chatwoot.conversations}
+    assert marks == {first["cons_id"], second["cons_id"]}
