@@ -1,7 +1,8 @@
 """The consultations' outbound sync, through the outbox.
 
 Creating a ticket enqueues `chatwoot.sync_ticket` and `onec_cl.sync_ticket` (keyed by
-the ticket, so never twice); a staff answer enqueues `chatwoot.send_message`. Payloads
+the ticket, so never twice); a staff answer enqueues `chatwoot.send_message`, a staff
+status change `chatwoot.set_status` (a change Chatwoot reported is not sent back). Payloads
 carry ids only (the rows are shown on /admin/outbox). The worker runs each handler in
 one transaction with the job's "delivered" mark: what a handler stores (the conversation
 id, 1C's Ref_Key and number, the message id) commits with it. Each handler first checks
@@ -10,16 +11,19 @@ whether its work is already done, so a job delivered again changes nothing.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from ..extensions import db
 from ..outbox import enqueue, register_handler
 from . import chatwoot, onec_cl
 from .models import Ticket, TicketEvent
+from .statuses import to_chatwoot
 from .targets import NotReachable
 
 SYNC_CHATWOOT = "chatwoot.sync_ticket"
 SYNC_ONEC_CL = "onec_cl.sync_ticket"
 SEND_MESSAGE = "chatwoot.send_message"
+SET_STATUS = "chatwoot.set_status"
 
 
 def enqueue_ticket_sync(ticket: Ticket) -> None:
@@ -32,6 +36,12 @@ def enqueue_ticket_sync(ticket: Ticket) -> None:
 def enqueue_answer(event: TicketEvent) -> None:
     """Queue a staff answer to the ticket's Chatwoot conversation."""
     enqueue(SEND_MESSAGE, {"event_id": event.id}, key=str(event.id))
+
+
+def enqueue_status_change(event: TicketEvent) -> None:
+    """Queue a staff status change to the ticket's Chatwoot conversation."""
+    enqueue(SET_STATUS, {"ticket_id": event.ticket_id, "event_id": event.id},
+            key=str(event.id))
 
 
 def _ticket(payload: dict) -> Ticket | None:
@@ -104,10 +114,37 @@ def send_answer_to_chatwoot(payload: dict) -> None:
     db.session.flush()
 
 
+def _latest_status_event(ticket: Ticket) -> TicketEvent | None:
+    return db.session.scalars(select(TicketEvent).where(
+        TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "status")
+        .order_by(TicketEvent.id.desc()).limit(1)).first()
+
+
+def set_status_in_chatwoot(payload: dict) -> None:
+    """Toggle the conversation to the status showing the ticket's (statuses.to_chatwoot);
+    waits (retried) until the ticket's conversation exists.
+
+    Only the ticket's latest status change is sent: a later one has its own job (or came
+    from Chatwoot, which then already shows it), so jobs delivered out of order never
+    leave Chatwoot on an older status.
+    """
+    ticket = _ticket(payload)
+    if ticket is None:
+        return
+    latest = _latest_status_event(ticket)
+    if latest is None or latest.id != payload["event_id"]:
+        return
+    api = chatwoot.client()
+    if ticket.chatwoot_conversation_id is None:
+        raise NotReachable("chatwoot: the ticket's conversation is not created yet")
+    api.toggle_status(ticket.chatwoot_conversation_id, to_chatwoot(ticket.status))
+
+
 HANDLERS = (
     (SYNC_CHATWOOT, sync_ticket_to_chatwoot, _l("Консультация → Chatwoot")),
     (SYNC_ONEC_CL, sync_ticket_to_onec_cl, _l("Консультация → 1С:ЦЛ")),
     (SEND_MESSAGE, send_answer_to_chatwoot, _l("Ответ на консультацию → Chatwoot")),
+    (SET_STATUS, set_status_in_chatwoot, _l("Статус консультации → Chatwoot")),
 )
 
 
