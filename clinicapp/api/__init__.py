@@ -20,12 +20,13 @@ from . import (
     visits,
 )
 
-# Rate-limited per client (document 000); health stays reachable for probes.
+# Rate-limited per client (document 000); health stays reachable for probes, Chatwoot's
+# webhook for its bursts of events.
 LIMITED = (*auth.BLUEPRINTS, *org.BLUEPRINTS, *staff.BLUEPRINTS, *patients.BLUEPRINTS,
            *catalog.BLUEPRINTS, *calendar.BLUEPRINTS, *appointments.BLUEPRINTS,
            *visits.BLUEPRINTS, *billing.BLUEPRINTS, *payments.BLUEPRINTS,
            *consultations.BLUEPRINTS, *chat.BLUEPRINTS)
-BLUEPRINTS = (health.blp, *LIMITED)
+BLUEPRINTS = (health.blp, *consultations.UNLIMITED, *LIMITED)
 
 
 def _commit_on_success(response):

@@ -41,6 +41,12 @@ ERRORS = {
 
 blp = ApiBlueprint("api_consultations", __name__, errors=ERRORS, tag="Консультации · 004",
                    url_prefix="/api", description="Клиенты и консультации (документ 004)")
+# Chatwoot's webhook on a blueprint of its own, outside the per-client rate limit: a burst
+# of status events from one Chatwoot must not be answered 429 and lost. Its token is
+# checked before any work, so a caller without it is turned away at once.
+webhook_blp = ApiBlueprint("api_chatwoot_webhook", __name__, errors=ERRORS,
+                           tag="Интеграции · Chatwoot", url_prefix="/api",
+                           description="Вебхук Chatwoot (смена статуса разговора)")
 MAX_TICKETS_LIMIT = 1000
 
 
@@ -312,12 +318,12 @@ STATUS_EVENTS = ("conversation_status_changed", "conversation.status_changed",
                  "conversation_updated", "conversation.updated")
 
 
-@blp.route("/integrations/chatwoot/webhook", methods=["POST"])
-@blp.response(200, WebhookAnswerSchema)
-@blp.doc(parameters=[{"in": "query", "name": "token", "required": True,
+@webhook_blp.route("/integrations/chatwoot/webhook", methods=["POST"])
+@webhook_blp.response(200, WebhookAnswerSchema)
+@webhook_blp.doc(parameters=[{"in": "query", "name": "token", "required": True,
                       "schema": {"type": "string"},
                       "description": "CHATWOOT_WEBHOOK_TOKEN из настроек"}])
-@blp.errors(401, 403)
+@webhook_blp.errors(401, 403)
 def chatwoot_webhook():
     """Вебхук Chatwoot: смена статуса разговора меняет статус консультации (open→new,
     pending→pending, resolved→closed, snoozed→pending, иное→other). Нет `token` — 401,
@@ -343,4 +349,5 @@ def chatwoot_webhook():
     return {"ok": True, "status": ticket.status if ticket is not None else None}
 
 
-BLUEPRINTS = (blp,)
+BLUEPRINTS = (blp,)  # rate-limited per client
+UNLIMITED = (webhook_blp,)  # authenticated by its own token, never throttled

@@ -1,9 +1,13 @@
 """Chatwoot's Application API, as the consultations sync uses it.
 
-The contact is found (`GET …/contacts/search?q=`) or created (`POST …/contacts` with our
-inbox), its contact inbox gives the `source_id`, and the conversation is created with it
-(`POST …/conversations`); a staff answer is an outgoing message
-(`POST …/conversations/{id}/messages`). Header `api_access_token`. Settings
+The contact is found (`GET …/contacts/search?q=`: our client_id as its identifier, then
+e-mail, then phone) or created (`POST …/contacts` with our inbox), its contact inbox gives
+the `source_id`, and the conversation is created with it (`POST …/conversations`), carrying
+the ticket's `cons_id` in its custom and additional attributes, so a retry finds it among
+the contact's conversations (`GET …/contacts/{id}/conversations`) instead of opening a
+second one. A staff answer is an outgoing message (`POST …/conversations/{id}/messages`);
+a staff status change toggles the conversation's status
+(`POST …/conversations/{id}/toggle_status`). Header `api_access_token`. Settings
 CHATWOOT_BASE_URL, CHATWOOT_API_TOKEN, CHATWOOT_ACCOUNT_ID, CHATWOOT_INBOX_ID.
 """
 from __future__ import annotations
@@ -17,6 +21,7 @@ from .targets import NotConfigured, NotReachable, call
 TARGET = "chatwoot"
 SETTINGS = ("CHATWOOT_BASE_URL", "CHATWOOT_API_TOKEN", "CHATWOOT_ACCOUNT_ID",
             "CHATWOOT_INBOX_ID")
+CONS_ID = "cons_id"  # the attribute naming our ticket on its conversation
 
 
 @dataclass(frozen=True)
@@ -34,11 +39,23 @@ class Chatwoot:
                     headers={"api_access_token": self.token}, **kwargs)
 
     def search_contact(self, query: str) -> dict | None:
-        """The first contact whose e-mail or phone is exactly `query`, else None."""
+        """The first contact whose identifier, e-mail or phone is exactly `query`, else None."""
         answer = self._call("GET", "contacts/search", params={"q": query})
         for contact in answer.get("payload") or []:
-            if query in (contact.get("email"), contact.get("phone_number")):
+            if query in (contact.get("identifier"), contact.get("email"),
+                         contact.get("phone_number")):
                 return contact
+        return None
+
+    def find_conversation(self, contact_id: int, cons_id: str) -> int | None:
+        """The id of the contact's conversation carrying `cons_id` (created by an earlier
+        attempt whose answer or commit was lost), else None."""
+        answer = self._call("GET", f"contacts/{contact_id}/conversations")
+        for conversation in answer.get("payload") or []:
+            marks = {(conversation.get(name) or {}).get(CONS_ID)
+                     for name in ("custom_attributes", "additional_attributes")}
+            if cons_id in marks and isinstance(conversation.get("id"), int):
+                return conversation["id"]
         return None
 
     def create_contact(self, *, name: str, email: str | None, phone: str | None,
@@ -67,12 +84,17 @@ class Chatwoot:
         return answer["source_id"]
 
     def create_conversation(self, *, source_id: str, contact_id: int, message: str,
-                            attributes: dict) -> int:
-        """A new open conversation in our inbox, opened by the client's question: its id."""
+                            cons_id: str, attributes: dict) -> int:
+        """A new open conversation in our inbox, opened by the client's question: its id.
+
+        `cons_id` goes into both attribute sets: custom attributes are what agents see,
+        additional ones are kept even where no custom attribute is defined for it.
+        """
         answer = self._call("POST", "conversations", json={
             "source_id": source_id, "inbox_id": self.inbox_id, "contact_id": contact_id,
             "status": "open", "message": {"content": message},
-            "custom_attributes": attributes})
+            "custom_attributes": {CONS_ID: cons_id, **attributes},
+            "additional_attributes": {CONS_ID: cons_id}})
         if not isinstance(answer.get("id"), int):
             raise NotReachable("chatwoot: the conversation has no id")
         return answer["id"]
@@ -82,6 +104,11 @@ class Chatwoot:
         answer = self._call("POST", f"conversations/{conversation_id}/messages", json={
             "content": content, "message_type": "outgoing", "private": False})
         return answer.get("id")
+
+    def toggle_status(self, conversation_id: int, status: str) -> None:
+        """Set the conversation's status (open, pending, resolved)."""
+        self._call("POST", f"conversations/{conversation_id}/toggle_status",
+                   json={"status": status})
 
 
 def client() -> Chatwoot:

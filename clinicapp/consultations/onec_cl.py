@@ -2,7 +2,10 @@
 
 `{ONEC_CL_BASE_URL}/odata/standard.odata/<object>?$format=json`, basic auth
 (ONEC_CL_USERNAME, ONEC_CL_PASSWORD). A consultation is posted as a document; 1C answers
-with its `Ref_Key` and `Number`, stored on the ticket as `cl_ref_key` and `number`. The
+with its `Ref_Key` and `Number`, stored on the ticket as `cl_ref_key` and `number`. Our
+cons_id travels in the document's CONS_ID_FIELD (a string attribute), and before posting
+the document is looked up by it (`$filter=<field> eq '<cons_id>'`), so a retry after a
+lost answer finds the first document instead of posting a second one. The
 question directory is a catalog whose folders (`IsFolder`) are the categories and whose
 items (`Parent_Key` → a folder) are the questions.
 
@@ -11,6 +14,7 @@ OBJECTS and in `document_body`, and nowhere else (docs/consultations.md lists th
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from flask import current_app
@@ -25,6 +29,8 @@ OBJECTS = {
 }
 SETTINGS = ("ONEC_CL_BASE_URL", "ONEC_CL_USERNAME", "ONEC_CL_PASSWORD")
 EMPTY_REF = "00000000-0000-0000-0000-000000000000"
+# The document's string attribute holding our cons_id; filtered on to find it again.
+CONS_ID_FIELD = "ИдентификаторКонсультации"
 
 
 def document_body(ticket) -> dict:
@@ -47,7 +53,7 @@ def document_body(ticket) -> dict:
         "Источник": ticket.source,
         "КатегорияВопроса_Key": ref(ticket.online_question_cat),
         "Вопрос_Key": ref(ticket.online_question),
-        "ИдентификаторКонсультации": str(ticket.cons_id),
+        CONS_ID_FIELD: str(ticket.cons_id),
         "ИдентификаторКлиента": str(client.client_id),
         "Email": client.email or "",
         "Телефон": client.phone_number or "",
@@ -77,6 +83,20 @@ class OnecCl:
         if not answer.get("Ref_Key"):
             raise NotReachable("1c-cl: the answer has no Ref_Key")
         return answer["Ref_Key"], answer.get("Number")
+
+    def find_consultation(self, cons_id) -> tuple[str, str | None] | None:
+        """The (Ref_Key, Number) of the document already posted for `cons_id`, else None."""
+        answer = self._call("GET", OBJECTS["consultation"], params={
+            # A UUID's text has no quote to escape; str() keeps it so.
+            "$filter": f"{CONS_ID_FIELD} eq '{uuid.UUID(str(cons_id))}'",
+            "$select": "Ref_Key,Number", "$top": "1"})
+        documents = answer.get("value")
+        if not isinstance(documents, list):
+            raise NotReachable("1c-cl: the document answer has no value list")
+        for document in documents:
+            if document.get("Ref_Key"):
+                return document["Ref_Key"], document.get("Number")
+        return None
 
     def question_catalog(self) -> list[dict]:
         """Every entry of the question catalog (folders and items)."""

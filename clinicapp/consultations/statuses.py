@@ -1,4 +1,5 @@
-"""A ticket's statuses and the one table that maps Chatwoot's onto them."""
+"""A ticket's statuses and the two tables between them and Chatwoot's: theirs onto ours
+(the webhook) and ours onto theirs (a staff change, pushed through the outbox)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -23,3 +24,17 @@ CHATWOOT_STATUSES = {
 def from_chatwoot(status: str | None) -> str:
     """Our status for a Chatwoot conversation status (unknown or missing: "other")."""
     return CHATWOOT_STATUSES.get(status or "", "other")
+
+
+# Ours → Chatwoot's conversation status, the reverse of the table above (kept next to it).
+# Anything not listed (our "other") leaves the conversation open.
+TO_CHATWOOT = {
+    "new": "open",
+    "pending": "pending",
+    "closed": "resolved",
+}
+
+
+def to_chatwoot(status: str | None) -> str:
+    """The Chatwoot conversation status showing our ticket status (unknown: "open")."""
+    return TO_CHATWOOT.get(status or "", "open")

@@ -1,7 +1,8 @@
 """The consultations' outbound sync, through the outbox.
 
 Creating a ticket enqueues `chatwoot.sync_ticket` and `onec_cl.sync_ticket` (keyed by
-the ticket, so never twice); a staff answer enqueues `chatwoot.send_message`. Payloads
+the ticket, so never twice); a staff answer enqueues `chatwoot.send_message`, a staff
+status change `chatwoot.set_status` (a change Chatwoot reported is not sent back). Payloads
 carry ids only (the rows are shown on /admin/outbox). The worker runs each handler in
 one transaction with the job's "delivered" mark: what a handler stores (the conversation
 id, 1C's Ref_Key and number, the message id) commits with it. Each handler first checks
@@ -10,16 +11,19 @@ whether its work is already done, so a job delivered again changes nothing.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from ..extensions import db
 from ..outbox import enqueue, register_handler
 from . import chatwoot, onec_cl
 from .models import Ticket, TicketEvent
+from .statuses import to_chatwoot
 from .targets import NotReachable
 
 SYNC_CHATWOOT = "chatwoot.sync_ticket"
 SYNC_ONEC_CL = "onec_cl.sync_ticket"
 SEND_MESSAGE = "chatwoot.send_message"
+SET_STATUS = "chatwoot.set_status"
 
 
 def enqueue_ticket_sync(ticket: Ticket) -> None:
@@ -34,42 +38,64 @@ def enqueue_answer(event: TicketEvent) -> None:
     enqueue(SEND_MESSAGE, {"event_id": event.id}, key=str(event.id))
 
 
+def enqueue_status_change(event: TicketEvent) -> None:
+    """Queue a staff status change to the ticket's Chatwoot conversation."""
+    enqueue(SET_STATUS, {"ticket_id": event.ticket_id, "event_id": event.id},
+            key=str(event.id))
+
+
 def _ticket(payload: dict) -> Ticket | None:
     return db.session.get(Ticket, payload["ticket_id"], with_for_update=True)
 
 
 def sync_ticket_to_chatwoot(payload: dict) -> None:
-    """Find or create the client's Chatwoot contact and open the ticket's conversation."""
+    """Find or create the client's Chatwoot contact and open the ticket's conversation.
+
+    Delivery is at least once: an earlier attempt may have created the contact or the
+    conversation and lost the answer (or our commit). So the contact is looked up by our
+    client_id (its identifier), e-mail and phone before one is created, and an existing
+    contact's conversations are searched for this ticket's cons_id before one is opened.
+    """
     ticket = _ticket(payload)
     if ticket is None or ticket.chatwoot_conversation_id is not None:
         return
     api = chatwoot.client()
     client = ticket.client
+    cons_id = str(ticket.cons_id)
     contact = None
-    for query in (client.email, client.phone_number):
+    for query in (str(client.client_id), client.email, client.phone_number):
         if query and contact is None:
             contact = api.search_contact(query)
-    source_id = None
+    conversation_id = source_id = None
     if contact is None:
         contact, source_id = api.create_contact(
             name=client.email or client.phone_number or str(client.client_id),
             email=client.email, phone=client.phone_number, identifier=str(client.client_id))
-    if source_id is None:
-        source_id = api.source_id(contact)
-    ticket.chatwoot_conversation_id = api.create_conversation(
-        source_id=source_id, contact_id=contact["id"], message=ticket.comment,
-        attributes={"cons_id": str(ticket.cons_id), "lang": ticket.lang,
-                    "source": ticket.source})
+    else:
+        conversation_id = api.find_conversation(contact["id"], cons_id)
+    if conversation_id is None:
+        if source_id is None:
+            source_id = api.source_id(contact)
+        conversation_id = api.create_conversation(
+            source_id=source_id, contact_id=contact["id"], message=ticket.comment,
+            cons_id=cons_id, attributes={"lang": ticket.lang, "source": ticket.source})
+    ticket.chatwoot_conversation_id = conversation_id
     client.chatwoot_contact_id = contact["id"]
     db.session.flush()
 
 
 def sync_ticket_to_onec_cl(payload: dict) -> None:
-    """Post the consultation to 1С:ЦЛ and keep its Ref_Key and number."""
+    """Post the consultation to 1С:ЦЛ and keep its Ref_Key and number.
+
+    A document an earlier attempt posted (its answer or our commit lost) is found by our
+    cons_id first (an OData `$filter` on the field we store it in), not posted again.
+    """
     ticket = _ticket(payload)
     if ticket is None or ticket.cl_ref_key is not None:
         return
-    ticket.cl_ref_key, ticket.number = onec_cl.client().post_consultation(ticket)
+    api = onec_cl.client()
+    ticket.cl_ref_key, ticket.number = (api.find_consultation(ticket.cons_id)
+                                        or api.post_consultation(ticket))
     db.session.flush()
 
 
@@ -88,10 +114,37 @@ def send_answer_to_chatwoot(payload: dict) -> None:
     db.session.flush()
 
 
+def _latest_status_event(ticket: Ticket) -> TicketEvent | None:
+    return db.session.scalars(select(TicketEvent).where(
+        TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "status")
+        .order_by(TicketEvent.id.desc()).limit(1)).first()
+
+
+def set_status_in_chatwoot(payload: dict) -> None:
+    """Toggle the conversation to the status showing the ticket's (statuses.to_chatwoot);
+    waits (retried) until the ticket's conversation exists.
+
+    Only the ticket's latest status change is sent: a later one has its own job (or came
+    from Chatwoot, which then already shows it), so jobs delivered out of order never
+    leave Chatwoot on an older status.
+    """
+    ticket = _ticket(payload)
+    if ticket is None:
+        return
+    latest = _latest_status_event(ticket)
+    if latest is None or latest.id != payload["event_id"]:
+        return
+    api = chatwoot.client()
+    if ticket.chatwoot_conversation_id is None:
+        raise NotReachable("chatwoot: the ticket's conversation is not created yet")
+    api.toggle_status(ticket.chatwoot_conversation_id, to_chatwoot(ticket.status))
+
+
 HANDLERS = (
     (SYNC_CHATWOOT, sync_ticket_to_chatwoot, _l("Консультация → Chatwoot")),
     (SYNC_ONEC_CL, sync_ticket_to_onec_cl, _l("Консультация → 1С:ЦЛ")),
     (SEND_MESSAGE, send_answer_to_chatwoot, _l("Ответ на консультацию → Chatwoot")),
+    (SET_STATUS, set_status_in_chatwoot, _l("Статус консультации → Chatwoot")),
 )
 
 

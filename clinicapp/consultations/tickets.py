@@ -112,8 +112,10 @@ def tickets_of(client: Client, skip: int, limit: int) -> tuple[list[Ticket], int
 def change_status(actor, ticket: Ticket, status: str, *, origin: str) -> bool:
     """Set the ticket's status (closing stamps `end_date`); record it in its history.
 
-    `origin` is "staff" or "chatwoot". Returns False when it already had that status.
-    Raises ValidationFailed naming `status` for an unknown one.
+    `origin` is "staff" or "chatwoot". A staff change is queued to the Chatwoot
+    conversation (sync.enqueue_status_change); one from Chatwoot is not sent back.
+    Returns False when it already had that status. Raises ValidationFailed naming
+    `status` for an unknown one.
     """
     if status not in STATUSES:
         raise field_error("status", _("Допустимо: %(values)s", values=", ".join(STATUSES)))
@@ -131,6 +133,8 @@ def change_status(actor, ticket: Ticket, status: str, *, origin: str) -> bool:
     record(actor, "consultation.status_changed", ticket, {"status": [before, status]})
     db.session.flush()
     notify_client_of_status_change(ticket, event)
+    if origin == "staff":
+        sync.enqueue_status_change(event)
     return True
 
 
@@ -168,8 +172,13 @@ def answer_ticket(actor, ticket: Ticket, text: str) -> TicketEvent:
 
 def apply_chatwoot_status(conversation_id: int, chatwoot_status: str | None) -> Ticket | None:
     """Chatwoot says a conversation's status changed: update its ticket (one mapping table,
-    statuses.from_chatwoot). None when no ticket has that conversation (logged, ignored)."""
-    from .statuses import from_chatwoot
+    statuses.from_chatwoot). None when no ticket has that conversation (logged, ignored).
+
+    A status our ticket's already shows in Chatwoot (statuses.to_chatwoot) changes
+    nothing: it is the echo of our own staff change (our "other" is shown as "open",
+    which would otherwise come back as "new").
+    """
+    from .statuses import from_chatwoot, to_chatwoot
 
     ticket = db.session.scalar(select(Ticket).where(
         Ticket.chatwoot_conversation_id == conversation_id).with_for_update())
@@ -177,5 +186,6 @@ def apply_chatwoot_status(conversation_id: int, chatwoot_status: str | None) -> 
         log.info("chatwoot webhook: unknown conversation ignored",
                  extra={"conversation_id": conversation_id})
         return None
-    change_status(None, ticket, from_chatwoot(chatwoot_status), origin="chatwoot")
+    if chatwoot_status != to_chatwoot(ticket.status):
+        change_status(None, ticket, from_chatwoot(chatwoot_status), origin="chatwoot")
     return ticket

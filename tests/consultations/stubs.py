@@ -6,11 +6,14 @@ OpenID issuer, each a threaded http.server on 127.0.0.1 speaking the real protoc
     with OidcIssuer() as issuer: …      issuer.url, issuer.token(sub=…, aud=…)
 
 `down = True` makes a stub answer 503 (the target is unreachable for the client).
+`lose_answers.append((method, path_end))`: the next such request is carried out, then
+the connection is dropped unanswered (the client cannot tell it worked: at-least-once).
 """
 from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import time
 import uuid
@@ -32,12 +35,19 @@ class _Stub:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"null")
                 parts = urlsplit(self.path)
-                stub.requests.append((method, unquote(parts.path), body))
+                path = unquote(parts.path)
+                stub.requests.append((method, path, body))
                 if stub.down:
                     status, answer = 503, {"error": "down"}
                 else:
-                    status, answer = stub.handle(method, unquote(parts.path),
-                                                 parse_qs(parts.query), body, self.headers)
+                    status, answer = stub.handle(method, path, parse_qs(parts.query), body,
+                                                 self.headers)
+                lost = next((entry for entry in stub.lose_answers
+                             if entry[0] == method and path.endswith(entry[1])), None)
+                if lost is not None and status < 400:
+                    stub.lose_answers.remove(lost)
+                    self.close_connection = True  # done, but the client hears nothing
+                    return
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -55,6 +65,7 @@ class _Stub:
                 pass
 
         self.requests = []
+        self.lose_answers = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -71,6 +82,7 @@ class ChatwootStub(_Stub):
     def __init__(self, token="cw-token", account_id=3, inbox_id=7):
         self.token, self.account_id, self.inbox_id = token, account_id, inbox_id
         self.contacts, self.conversations, self.messages = [], [], []
+        self.toggles = []  # (conversation id, status) of each toggle_status
 
     def handle(self, method, path, query, body, headers):
         if headers.get("api_access_token") != self.token:
@@ -81,7 +93,9 @@ class ChatwootStub(_Stub):
         rest = path[len(prefix):]
         if method == "GET" and rest == "contacts/search":
             q = query.get("q", [""])[0]
-            found = [c for c in self.contacts if q and q in (c["email"], c["phone_number"])]
+            # Chatwoot matches name, e-mail, phone and identifier (ours: exact ones only).
+            found = [c for c in self.contacts
+                     if q and q in (c["email"], c["phone_number"], c["identifier"])]
             return 200, {"meta": {"count": len(found)}, "payload": found}
         if method == "POST" and rest == "contacts":
             contact_id = len(self.contacts) + 1
@@ -102,6 +116,24 @@ class ChatwootStub(_Stub):
                             "inbox_id": self.inbox_id, **body}
             self.conversations.append(conversation)
             return 200, conversation
+        if method == "GET" and rest.startswith("contacts/") and rest.endswith("/conversations"):
+            contact_id = int(rest.split("/")[1])
+            if contact_id not in {c["id"] for c in self.contacts}:
+                return 404, {"error": "contact not found"}
+            return 200, {"payload": [c for c in self.conversations
+                                     if c["contact_id"] == contact_id]}
+        if method == "POST" and rest.startswith("conversations/") and \
+                rest.endswith("/toggle_status"):
+            conversation = self._conversation(rest)
+            if conversation is None:
+                return 404, {"error": "conversation not found"}
+            if body.get("status") not in ("open", "resolved", "pending", "snoozed"):
+                return 422, {"error": "invalid status"}
+            conversation["status"] = body["status"]
+            self.toggles.append((conversation["id"], body["status"]))
+            return 200, {"meta": {}, "payload": {"success": True,
+                                                 "current_status": body["status"],
+                                                 "conversation_id": conversation["id"]}}
         if method == "POST" and rest.startswith("conversations/") and rest.endswith("/messages"):
             conversation_id = int(rest.split("/")[1])
             if conversation_id not in {c["id"] for c in self.conversations}:
@@ -112,9 +144,14 @@ class ChatwootStub(_Stub):
             return 200, message
         return 404, {"error": "not found"}
 
+    def _conversation(self, rest: str) -> dict | None:
+        conversation_id = int(rest.split("/")[1])
+        return next((c for c in self.conversations if c["id"] == conversation_id), None)
+
 
 class OnecClStub(_Stub):
-    """1C's standard OData: POST a document → Ref_Key and Number; GET a catalog."""
+    """1C's standard OData: POST a document → Ref_Key and Number; GET documents with
+`$filter=<field> eq '<text>'` (and `$select`, `$top`); GET a catalog."""
 
     def __init__(self, username="cl-user", password="cl-pass", catalog=()):
         self.username, self.password = username, password
@@ -134,9 +171,25 @@ class OnecClStub(_Stub):
             document = {"Ref_Key": str(uuid.uuid4()), "Number": number, **body}
             self.documents.append(document)
             return 201, document
+        if method == "GET" and name.startswith("Document_"):
+            return self._documents(query)
         if method == "GET" and name.startswith("Catalog_"):
             return 200, {"odata.metadata": "…", "value": self.catalog}
         return 404, {"odata.error": {"message": {"value": "not found"}}}
+
+    def _documents(self, query):
+        rows = self.documents
+        if "$filter" in query:
+            match = re.fullmatch(r"(\w+) eq '([^']*)'", query["$filter"][0])
+            if match is None:
+                return 400, {"odata.error": {"message": {"value": "filter not supported"}}}
+            rows = [row for row in rows if str(row.get(match[1])) == match[2]]
+        if "$top" in query:
+            rows = rows[:int(query["$top"][0])]
+        if "$select" in query:
+            fields = query["$select"][0].split(",")
+            rows = [{field: row.get(field) for field in fields} for row in rows]
+        return 200, {"odata.metadata": "…", "value": rows}
 
 
 class OidcIssuer(_Stub):

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from clinicapp.consultations.models import Ticket
-from clinicapp.consultations.statuses import from_chatwoot
+from clinicapp.consultations.statuses import from_chatwoot, to_chatwoot
 from clinicapp.extensions import db
 from clinicapp.outbox.models import OutboxJob
 
@@ -99,6 +99,8 @@ def test_status_table():
             ("open", "pending", "resolved", "snoozed", "bot", None)} == {
         "open": "new", "pending": "pending", "resolved": "closed", "snoozed": "pending",
         "bot": "other", None: "other"}
+    assert {status: to_chatwoot(status) for status in ("new", "pending", "closed", "other")} \
+        == {"new": "open", "pending": "pending", "closed": "resolved", "other": "open"}
 
 
 def _hook(client, payload, token="hook-secret"):
@@ -187,3 +189,131 @@ def test_a_patient_hears_of_a_status_change_once_in_their_language(
     email = next(job for job in notes if job.topic == "email.send").payload
     assert email["to"] == "petr@patient.test"
     assert "closed" in email["subject"] and "When is my result" not in email["text"]
+
+
+@pytest.mark.parametrize("lost", [("POST", "/contacts"), ("POST", "/conversations")])
+def test_a_lost_chatwoot_answer_opens_no_second_conversation(client, staff_token, targets,
+                                                             deliver_once, lost):
+    chatwoot, _ = targets
+    chatwoot.lose_answers.append(lost)  # Chatwoot did it, our worker never heard back
+    ticket = _create(client, staff_token)
+    deliver_once()
+    assert len(chatwoot.contacts) == 1
+    job = next(job for job in _jobs() if job.topic == "chatwoot.sync_ticket")
+    assert (job.status, job.attempts) == ("queued", 1)
+    assert "ConnectionError" in job.last_error
+    _make_due()
+    assert "Доставлено: 1" in deliver_once()
+    assert len(chatwoot.contacts) == 1 and len(chatwoot.conversations) == 1
+    conversation = chatwoot.conversations[0]
+    assert conversation["custom_attributes"]["cons_id"] == ticket["cons_id"]
+    assert conversation["additional_attributes"] == {"cons_id": ticket["cons_id"]}
+    after = client.get(f"/api/tickets/{ticket['cons_id']}", headers=staff_token).get_json()
+    assert after["chatwoot_conversation_id"] == conversation["id"]
+
+
+def test_a_lost_onec_answer_posts_no_second_document(client, staff_token, targets,
+                                                     deliver_once):
+    _, onec = targets
+    onec.lose_answers.append(("POST", "/Document_ОбращениеКлиента"))
+    ticket = _create(client, staff_token)
+    deliver_once()
+    assert len(onec.documents) == 1
+    job = next(job for job in _jobs() if job.topic == "onec_cl.sync_ticket")
+    assert (job.status, job.attempts) == ("queued", 1)
+    _make_due()
+    assert "Доставлено: 1" in deliver_once()
+    assert len(onec.documents) == 1
+    document = onec.documents[0]
+    filters = [path for method, path, _ in onec.requests if method == "GET"]
+    assert len(filters) == 2  # looked up before each POST; the second found it
+    after = client.get(f"/api/tickets/{ticket['cons_id']}", headers=staff_token).get_json()
+    assert (after["cl_ref_key"], after["number"]) == (document["Ref_Key"], document["Number"])
+
+
+def test_a_found_contact_gets_a_new_conversation_per_ticket(client, staff_token, targets,
+                                                            deliver_once):
+    """Reuse is by cons_id only: another ticket of the same contact opens its own."""
+    chatwoot, _ = targets
+    first, second = _create(client, staff_token), _create(client, staff_token)
+    deliver_once()
+    assert len(chatwoot.contacts) == 1 and len(chatwoot.conversations) == 2
+    marks = {c["custom_attributes"]["cons_id"] for c in chatwoot.conversations}
+    assert marks == {first["cons_id"], second["cons_id"]}
+
+
+def _staff_sets(client, cons_id, *statuses):
+    from ..conftest import csrf_token
+
+    token = csrf_token(client.get(f"/consultations/{cons_id}").get_data(as_text=True))
+    for status in statuses:
+        response = client.post(f"/consultations/{cons_id}/status",
+                               data={"csrf_token": token, "status": status})
+        assert response.status_code == 302
+
+
+def _status_jobs():
+    return [job for job in _jobs() if job.topic == "chatwoot.set_status"]
+
+
+def test_a_staff_status_change_reaches_chatwoot_and_no_echo_comes_back(
+        client, staff_token, targets, deliver_once, web_as):
+    chatwoot, _ = targets
+    ticket = _create(client, staff_token)
+    deliver_once()
+    conversation = chatwoot.conversations[0]
+    web_as("receptionist")
+    _staff_sets(client, ticket["cons_id"], "closed")
+    assert [job.payload["ticket_id"] for job in _status_jobs()] == [
+        db.session.scalar(select(Ticket.id))]
+    assert "Доставлено: 1" in deliver_once()
+    assert chatwoot.toggles == [(conversation["id"], "resolved")]
+    assert conversation["status"] == "resolved"
+    # Chatwoot reports our own change back: nothing changes, nothing is queued.
+    assert _hook(client, {"event": "conversation_status_changed", "id": conversation["id"],
+                          "status": "resolved"}).get_json()["status"] == "closed"
+    # "other" is shown as open; its echo must not turn the ticket into "new".
+    _staff_sets(client, ticket["cons_id"], "other")
+    deliver_once()
+    assert chatwoot.toggles[-1] == (conversation["id"], "open")
+    echo = _hook(client, {"event": "conversation_status_changed", "id": conversation["id"],
+                          "status": "open"})
+    assert echo.get_json()["status"] == "other"
+    # A change made in Chatwoot is applied here and not sent back.
+    jobs_before = len(_status_jobs())
+    assert _hook(client, {"event": "conversation_status_changed", "id": conversation["id"],
+                          "status": "pending"}).get_json()["status"] == "pending"
+    assert len(_status_jobs()) == jobs_before
+    deliver_once()
+    assert len(chatwoot.toggles) == 2
+
+
+def test_a_status_change_waits_for_the_conversation(client, staff_token, targets,
+                                                   deliver_once, web_as):
+    chatwoot, _ = targets
+    chatwoot.lose_answers.append(("POST", "/conversations"))  # the sync must retry
+    ticket = _create(client, staff_token)
+    web_as("receptionist")
+    _staff_sets(client, ticket["cons_id"], "pending")
+    deliver_once()
+    job = _status_jobs()[0]
+    assert (job.status, job.attempts) == ("queued", 1)
+    assert "not created yet" in job.last_error
+    assert chatwoot.toggles == []
+    _make_due()
+    deliver_once()
+    assert [job.status for job in _status_jobs()] == ["delivered"]
+    assert chatwoot.toggles == [(chatwoot.conversations[0]["id"], "pending")]
+
+
+def test_only_the_latest_of_quick_status_changes_is_sent(client, staff_token, targets,
+                                                         deliver_once, web_as):
+    chatwoot, _ = targets
+    ticket = _create(client, staff_token)
+    deliver_once()
+    web_as("manager")
+    _staff_sets(client, ticket["cons_id"], "pending", "closed")
+    assert len(_status_jobs()) == 2
+    deliver_once()
+    assert {job.status for job in _status_jobs()} == {"delivered"}
+    assert chatwoot.toggles == [(chatwoot.conversations[0]["id"], "resolved")]
