@@ -117,11 +117,15 @@ class Config:
         self.OUTBOX_UNCONFIGURED_WAIT_SECONDS = int(
             os.environ.get("OUTBOX_UNCONFIGURED_WAIT_SECONDS", "300"))
         self.OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "5"))
+        # Delivered jobs (addresses, texts) are deleted after this many days.
+        self.OUTBOX_KEEP_DAYS = int(os.environ.get("OUTBOX_KEEP_DAYS", "30"))
         # Chat: a message still unread this many seconds after it was sent notifies its
         # recipient (e-mail/SMS through the outbox): «offline» means «has not read it».
         self.CHAT_OFFLINE_NOTIFY_SECONDS = int(os.environ.get("CHAT_OFFLINE_NOTIFY_SECONDS", "120"))
         # Minutes after an appointment's start before the scheduler marks it a no-show.
         self.NO_SHOW_GRACE_MINUTES = int(os.environ.get("NO_SHOW_GRACE_MINUTES", "30"))
+        # The day-before reminders go out from this hour of the branch's clock (not at night).
+        self.REMINDER_HOUR = int(os.environ.get("REMINDER_HOUR", "10"))
         # The periodic scheduler: how often it looks for due jobs.
         self.SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", "30"))
         # Notifications (docs/notifications.md). E-mail through SMTP_URL

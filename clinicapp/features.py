@@ -30,8 +30,8 @@ FEATURES = (
     web,  # the home page, uploads, template helpers
     auth,  # users, sign-in, 2FA, tokens, the realtime identity
     org,  # the organization and its branches
-    outbox,  # outbound jobs (Chatwoot, 1C, e-mail, SMS) and their worker
     scheduler,  # periodic jobs the features below register
+    outbox,  # outbound jobs (Chatwoot, 1C, e-mail, SMS) and their worker
     staff,  # employees and doctors
     patients,
     catalog,  # services and prices

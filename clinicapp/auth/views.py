@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -11,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import i18n
 from ..core.actions import answer, perform, status_of
 from ..core.forms import detail_under, form_status
+from ..core.http import safe_local_url
 from ..core.ratelimits import auth_limits
 from ..extensions import db, login_manager
 from . import enrolment, services
@@ -29,17 +29,8 @@ def _load_user(key: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str:
-    """A local path to go to after sign-in; anything else goes home.
-
-    Browsers read `\\` as `/` and drop tabs and newlines, so `/\\evil.com`
-    would leave the site: such characters are refused outright.
-    """
-    if target and target.startswith("/") and not any(
-            ch == "\\" or ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("main.home")
+    """A local path to go to after sign-in; anything else goes home."""
+    return safe_local_url(target, url_for("main.home"))
 
 
 def _pending_user() -> User | None:

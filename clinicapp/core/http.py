@@ -7,6 +7,8 @@ Hostile input is refused before any view by core.input_guard (installed here).
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
@@ -22,6 +24,20 @@ from .logs import log_exception
 DOC_PAGES = ("/api/docs", "/api/redoc")
 CSRF_MESSAGE = N_("Сессия устарела или форма отправлена повторно. Обновите страницу и "
                   "попробуйте снова.")
+
+
+def safe_local_url(target: str | None, fallback: str) -> str:
+    """`target` when it is a path on this site, else `fallback` (no open redirects).
+
+    Browsers read `\\` as `/` and drop tabs and newlines, so `/\\evil.com`
+    would leave the site: such characters are refused outright.
+    """
+    if target and target.startswith("/") and not any(
+            ch == "\\" or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return fallback
 
 
 def wants_json() -> bool:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import String
+from flask import current_app
+from sqlalchemy import BigInteger, String, func
 from sqlalchemy import cast as sa_cast
 
 from ..core.models import utcnow
@@ -34,7 +35,15 @@ def confirmation_key(appointment: Appointment) -> str:
 
 
 def reminder_key(appointment: Appointment) -> str:
-    return f"reminder:{appointment.id}"
+    """One reminder per appointment and start: a moved appointment is reminded of its new
+    day (the key of the old one no longer matches)."""
+    return f"reminder:{appointment.id}:{int(appointment.starts_at.timestamp())}"
+
+
+def _reminder_key_sql():
+    """reminder_key, in SQL, for finding the appointments already reminded."""
+    epoch = sa_cast(func.floor(func.extract("epoch", Appointment.starts_at)), BigInteger)
+    return "reminder:" + sa_cast(Appointment.id, String) + ":" + sa_cast(epoch, String)
 
 
 def appointment_context(appointment: Appointment) -> dict:
@@ -76,12 +85,16 @@ REMINDER_LEAD = timedelta(hours=24)
 
 def due_reminders(now: datetime) -> list[Appointment]:
     """Tomorrow's appointments (each branch's own tomorrow) still booked or confirmed and not
-    reminded yet (no outbox job under their reminder key), booked at least a day ahead."""
+    reminded yet (no outbox job under their reminder key), booked at least a day ahead —
+    looked for once the branch's clock has reached REMINDER_HOUR."""
     reminded = db.select(OutboxJob.id).where(
         OutboxJob.topic.in_((EMAIL_TOPIC, SMS_TOPIC)),
-        OutboxJob.key == "reminder:" + sa_cast(Appointment.id, String)).exists()
+        OutboxJob.key == _reminder_key_sql()).exists()
     due: list[Appointment] = []
+    send_from = current_app.config["REMINDER_HOUR"]
     for clinic in db.session.scalars(db.select(Clinic).where(Clinic.is_active)):
+        if now.astimezone(zone(clinic.timezone)).hour < send_from:
+            continue  # not in the night: the branch's reminders wait for its morning
         start, end = tomorrow_bounds(clinic, now)
         due.extend(db.session.scalars(
             db.select(Appointment)
@@ -96,7 +109,7 @@ def send_day_before_reminders(now: datetime | None = None) -> int:
     """Remind every patient of tomorrow's appointment (on the branch's clock), once.
 
     Run hourly by the scheduler: appointments already reminded are not looked at again,
-    and the outbox key `reminder:<appointment id>` keeps even two runs at once to one
+    and the outbox key `reminder:<appointment id>:<start>` keeps even two runs at once to one
     message per channel. A patient with neither e-mail nor phone is skipped (and looked at
     again next time: an address added meanwhile still gets the reminder). Returns how
     many patients were reminded; the caller commits.

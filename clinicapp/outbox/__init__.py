@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ..core.permissions import declare
+from ..scheduler import register_job
 from .registry import NotConfigured, register_handler
 from .services import enqueue
 
@@ -20,9 +21,11 @@ __all__ = ["NotConfigured", "enqueue", "init_app", "register_handler"]
 
 
 def init_app(app) -> None:
-    from . import cli, views
+    from . import cli, services, views
 
     declare("outbox.manage", roles=(),
             label=_l("Видеть очередь отправки и возвращать в неё задания (только администратор)"))
     app.cli.add_command(cli.outbox_worker_command)
     app.register_blueprint(views.bp)
+    register_job(app, "purge-outbox", services.purge_delivered, every_minutes=24 * 60,
+                 label=_l("Удалить старые доставленные задания очереди"))

@@ -1,14 +1,12 @@
 """`flask --app wsgi outbox-worker`: deliver queued outbound jobs (several may run)."""
 from __future__ import annotations
 
-import signal
-import threading
-
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..core.process import stop_on_signals
 from . import worker
 
 
@@ -19,24 +17,15 @@ def _summary(outcomes) -> str:
              waiting=outcomes["waiting"], dead=outcomes["dead"])
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
-    def handle(signum, frame):
-        stop.set()  # the job in hand is finished first: its transaction commits or rolls back
-
-    signal.signal(signal.SIGTERM, handle)
-    signal.signal(signal.SIGINT, handle)
-
-
 @click.command("outbox-worker")
 @click.option("--once", is_flag=True,
               help=_l("Доставить то, что ждёт сейчас, и выйти (для cron и тестов)"))
 @with_appcontext
 def outbox_worker_command(once: bool):
     """Deliver queued jobs to Chatwoot, 1C, e-mail and SMS until stopped."""
-    stop = threading.Event()
     if once:
         click.echo(_summary(worker.deliver_due()))
         return
-    _stop_on_signals(stop)
+    stop = stop_on_signals()
     click.echo(_("Отправка из очереди запущена; остановка — Ctrl+C или SIGTERM"))
     click.echo(_summary(worker.run(stop)))

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from ..core.errors import Conflict, NotFound
@@ -12,6 +14,11 @@ from ..extensions import db
 from .models import OutboxJob
 
 NOTIFY_CHANNEL = "clinicapp_outbox"  # LISTENed to by idle workers (see worker.wait_for_work)
+
+
+def _wake_workers() -> None:
+    """Wake idle workers once the transaction commits (PostgreSQL holds it until then)."""
+    db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
 
 def enqueue(topic: str, payload: dict, *, key: str | None = None,
@@ -35,8 +42,7 @@ def enqueue(topic: str, payload: dict, *, key: str | None = None,
         job_id = db.session.execute(select(OutboxJob.id).where(
             OutboxJob.topic == topic, OutboxJob.key == key)).scalar_one()
     else:
-        # Wakes idle workers once the transaction commits (PostgreSQL holds it until then).
-        db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        _wake_workers()
     return db.session.get(OutboxJob, job_id)
 
 
@@ -48,7 +54,7 @@ def requeue(job_id: int) -> OutboxJob:
     if job.status == "delivered":
         raise Conflict("Задание уже доставлено — повторять нечего")
     job.status, job.attempts, job.not_before = "queued", 0, func.now()
-    db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    _wake_workers()
     return job
 
 
@@ -60,5 +66,17 @@ def requeue_dead(topic: str | None = None) -> int:
         statement = statement.where(OutboxJob.topic == topic)
     count = db.session.execute(statement).rowcount
     if count:
-        db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        _wake_workers()
     return count
+
+
+def purge_delivered() -> str:
+    """Delete delivered jobs older than OUTBOX_KEEP_DAYS: they carry addresses and texts
+    of messages, kept no longer than they help to answer «did it go?». Failed (dead)
+    jobs stay until an administrator sends them again. The scheduler's job."""
+    days = current_app.config["OUTBOX_KEEP_DAYS"]
+    deleted = db.session.execute(delete(OutboxJob).where(
+        OutboxJob.status == "delivered",
+        OutboxJob.delivered_at < func.now() - timedelta(days=days))).rowcount
+    return _("Удалено доставленных заданий старше %(days)s дн.: %(count)s",
+             days=days, count=deleted)

@@ -1,6 +1,8 @@
 """/admin/outbox: what waits to go out, what failed and why; put dead jobs back."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -8,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from ..core.actions import answer, perform
+from ..core.http import safe_local_url
 from ..core.pagination import page_number
 from ..core.permissions import require_permission
 from ..extensions import db
@@ -26,6 +29,33 @@ STATE_LABELS = {
     "dead": _l("Не доставлено"),
     "delivered": _l("Доставлено"),
 }
+
+
+# What the page never shows of a payload: addresses are masked, texts left out (an
+# administrator needs to see where a job goes and why it failed, not read the letters).
+ADDRESS_KEYS = {"to", "email", "phone", "phone_number"}
+TEXT_KEYS = {"text", "html", "subject", "content", "body", "comment", "sms"}
+
+
+def _mask(value) -> str:
+    text = str(value)
+    if "@" in text:
+        name, _at, domain = text.rpartition("@")
+        return f"{name[:1]}…@{domain}"
+    return f"…{text[-2:]}" if len(text) > 2 else "…"
+
+
+def shown_payload(payload: dict) -> str:
+    """The payload as /admin/outbox shows it: JSON, readable (the page escapes it)."""
+    shown = {}
+    for key, value in payload.items():
+        if key in TEXT_KEYS and value:
+            shown[key] = _("(скрыто, %(count)s симв.)", count=len(str(value)))
+        elif key in ADDRESS_KEYS and value:
+            shown[key] = _mask(value)
+        else:
+            shown[key] = value
+    return json.dumps(shown, ensure_ascii=False, indent=2, default=str)
 
 
 def _state_filter(statement, state: str | None):
@@ -60,11 +90,13 @@ def index():
                        error_out=False)
     return render_template("admin/outbox.html", page=page, state=state, topic=topic,
                            states=STATE_LABELS, counts=_counts(), topics=topic_labels(),
+                           shown=shown_payload,
                            zone=clock.person_zone(current_user))
 
 
 def _back() -> str:
-    return request.form.get("next") or url_for("outbox.index")
+    """Back to the list as it was filtered (a local path only)."""
+    return safe_local_url(request.form.get("next"), url_for("outbox.index"))
 
 
 @bp.route("/<int:job_id>/requeue", methods=["POST"])

@@ -1,15 +1,13 @@
 """`flask --app wsgi scheduler`: run the periodic jobs on their schedule."""
 from __future__ import annotations
 
-import signal
-import threading
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..core.process import stop_on_signals
 from . import runner
 
 STATES = {"ok": _l("готово"), "failed": _l("ошибка"), "busy": _l("уже идёт в другом процессе"),
@@ -39,8 +37,6 @@ def scheduler_command(once: bool, job_name: str | None):
         for outcome in runner.tick():
             _report(outcome)
         return
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_args: stop.set())
+    stop = stop_on_signals()
     click.echo(_("Планировщик запущен; остановка — Ctrl+C или SIGTERM"))
     runner.run(stop, current_app.config["SCHEDULER_TICK_SECONDS"])

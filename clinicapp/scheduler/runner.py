@@ -106,7 +106,11 @@ def tick() -> list[Outcome]:
 def run(stop: threading.Event, every_seconds: float) -> None:
     """Tick until `stop` is set."""
     while not stop.is_set():
-        for outcome in tick():
-            log.info("scheduled job %s: %s", outcome.name, outcome.state)
+        try:
+            for outcome in tick():
+                log.info("scheduled job %s: %s", outcome.name, outcome.state)
+        except Exception:  # noqa: BLE001 - a lost database: wait and try again
+            log.exception("scheduler: pass failed")
+            db.session.rollback()
         db.session.remove()
         stop.wait(every_seconds)

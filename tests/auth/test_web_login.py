@@ -108,13 +108,13 @@ def test_empty_form_is_a_400_with_field_errors(client):
 
 
 def test_success_redirects_home_and_greets_the_user(client, make_user):
-    user = make_user("patient", full_name="Иванова Мария")  # a role without a landing
+    user = make_user("patient", full_name="Иванова Мария")
     response = post_login(client, user.email)
     assert response.status_code == 302
     assert response.location == "/"
-    home = client.get("/")
-    assert home.status_code == 200
-    assert "Здравствуйте, Иванова Мария" in home.get_data(as_text=True)
+    home = client.get("/", follow_redirects=True)  # a patient's day starts in the cabinet
+    assert home.status_code == 200 and home.request.path == "/cabinet/chat"
+    assert "Иванова Мария" in home.get_data(as_text=True)
     [row] = web_sessions(user)
     assert row.revoked_at is None
     assert "auth.login" in audit_actions(user)

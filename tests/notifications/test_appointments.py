@@ -9,7 +9,7 @@ import pytest
 from clinicapp.core import signals
 from clinicapp.core.models import utcnow
 from clinicapp.extensions import db
-from clinicapp.notifications.appointments import send_day_before_reminders
+from clinicapp.notifications.appointments import reminder_key, send_day_before_reminders
 from clinicapp.scheduler.registry import registered_jobs
 from tests.scheduling.conftest import ALMATY, MOSCOW, future_day
 
@@ -84,9 +84,9 @@ def test_reminders_go_to_tomorrows_appointments_once(app, world, reachable, add_
     assert send_day_before_reminders(now=now) == 2
     db.session.commit()
     assert sorted(job.key for job in jobs("email.send")) == sorted(
-        [f"reminder:{due.id}", f"reminder:{confirmed.id}"])
+        [reminder_key(due), reminder_key(confirmed)])
     assert len(jobs("sms.send")) == 2
-    [first] = jobs("email.send", key=f"reminder:{due.id}")
+    [first] = jobs("email.send", key=reminder_key(due))
     assert first.payload["subject"] == "ООО Тест: напоминаем о приёме завтра в 09:00"
     # The next hour: nothing new.
     assert send_day_before_reminders(now=now + timedelta(hours=1)) == 0
@@ -105,26 +105,50 @@ def test_an_appointment_booked_less_than_a_day_ahead_has_its_confirmation_only(
     db.session.commit()
     assert send_day_before_reminders(now=now) == 1
     db.session.commit()
-    assert [job.key for job in jobs("email.send")] == [f"reminder:{early.id}"]
+    assert [job.key for job in jobs("email.send")] == [reminder_key(early)]
 
 
-def test_tomorrow_is_each_branchs_own(world, reachable, add_appointment):
-    # 22:00 in Moscow is already 00:00 the next day in Almaty (UTC+5).
-    now = datetime.combine(future_day(0), time(22), tzinfo=MOSCOW)
-    almaty_tomorrow = now.astimezone(ALMATY).date() + timedelta(days=1)
-    moscow_tomorrow = now.date() + timedelta(days=1)
-    in_almaty = add_appointment(_at(almaty_tomorrow, "10:00", ALMATY), clinic=world.b)
-    not_yet = add_appointment(_at(moscow_tomorrow, "10:00", ALMATY), clinic=world.b,
-                              doctor=world.other_doctor)
-    send_day_before_reminders(now=now)
+def test_tomorrow_and_the_morning_are_each_branchs_own(world, reachable, add_appointment):
+    # 08:30 in Moscow is 10:30 in Almaty (UTC+5): Almaty's reminders go, Moscow's wait.
+    now = datetime.combine(future_day(0), time(10, 30), tzinfo=ALMATY)
+    in_almaty = add_appointment(_at(now.date() + timedelta(days=1), "10:00", ALMATY),
+                                clinic=world.b)
+    day_after = add_appointment(_at(now.date() + timedelta(days=2), "10:00", ALMATY),
+                                clinic=world.b, doctor=world.other_doctor)
+    in_moscow = add_appointment(_at(now.date() + timedelta(days=1), "11:00", MOSCOW))
+    assert send_day_before_reminders(now=now) == 1
+    db.session.commit()
+    assert [job.key for job in jobs("email.send")] == [reminder_key(in_almaty)]
+    # At midnight nobody is woken up; at 10:00 Moscow its patients hear.
+    after_midnight = datetime.combine(now.date() + timedelta(days=1), time(0, 30), tzinfo=MOSCOW)
+    assert send_day_before_reminders(now=after_midnight) == 0
+    assert send_day_before_reminders(now=datetime.combine(now.date(), time(10),
+                                                          tzinfo=MOSCOW)) == 1
     db.session.commit()
     keys = {job.key for job in jobs("email.send")}
-    assert f"reminder:{in_almaty.id}" in keys and f"reminder:{not_yet.id}" not in keys
+    assert reminder_key(in_moscow) in keys and reminder_key(day_after) not in keys
 
 
-def test_send_reminders_command_and_the_scheduler_job(app, world, reachable, add_appointment):
+def test_a_moved_appointment_is_reminded_of_its_new_day(world, reachable, add_appointment):
+    now = datetime.combine(future_day(0), time(12), tzinfo=MOSCOW)
+    appointment = add_appointment(_at(now.date() + timedelta(days=1), "09:00", MOSCOW))
+    assert send_day_before_reminders(now=now) == 1
+    db.session.commit()
+    appointment.starts_at += timedelta(days=1)  # moved to the day after
+    appointment.ends_at += timedelta(days=1)
+    db.session.commit()
+    assert send_day_before_reminders(now=now + timedelta(days=1)) == 1
+    db.session.commit()
+    assert len(jobs("email.send")) == 2
+
+
+def test_send_reminders_command_and_the_scheduler_job(app, world, reachable, add_appointment,
+                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "REMINDER_HOUR", 0)  # whatever the hour the suite runs at
     tomorrow = utcnow().astimezone(MOSCOW).date() + timedelta(days=1)
-    add_appointment(_at(tomorrow, "16:00", MOSCOW))
+    appointment = add_appointment(_at(tomorrow, "16:00", MOSCOW))
+    appointment.created_at = utcnow() - timedelta(days=2)  # booked well ahead, at any hour
+    db.session.commit()
     result = app.test_cli_runner().invoke(args=["send-reminders"])
     assert result.exit_code == 0 and "Напоминания поставлены в очередь: 1" in result.output
     again = app.test_cli_runner().invoke(args=["send-reminders"])
