@@ -53,7 +53,7 @@ def requeue(job_id: int) -> OutboxJob:
         raise NotFound("Задание не найдено")
     if job.status == "delivered":
         raise Conflict("Задание уже доставлено — повторять нечего")
-    job.status, job.attempts, job.not_before = "queued", 0, func.now()
+    job.status, job.attempts, job.not_before, job.last_error = "queued", 0, func.now(), None
     _wake_workers()
     return job
 
@@ -61,7 +61,7 @@ def requeue(job_id: int) -> OutboxJob:
 def requeue_dead(topic: str | None = None) -> int:
     """Put every dead job (of one topic, or all) back in the queue; how many."""
     statement = update(OutboxJob).where(OutboxJob.status == "dead").values(
-        status="queued", attempts=0, not_before=func.now())
+        status="queued", attempts=0, not_before=func.now(), last_error=None)
     if topic:
         statement = statement.where(OutboxJob.topic == topic)
     count = db.session.execute(statement).rowcount

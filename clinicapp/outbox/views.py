@@ -26,9 +26,11 @@ PAGE_SIZE = 50
 STATE_LABELS = {
     "queued": _l("В очереди"),
     "waiting": _l("Ждёт повтора"),
+    "unconfigured": _l("Ждёт настроек"),
     "dead": _l("Не доставлено"),
     "delivered": _l("Доставлено"),
 }
+NOT_CONFIGURED = "NotConfigured: "  # how worker._describe starts a missing-settings wait
 
 
 # What the page never shows of a payload: addresses are masked, texts left out (an
@@ -58,20 +60,31 @@ def shown_payload(payload: dict) -> str:
     return json.dumps(shown, ensure_ascii=False, indent=2, default=str)
 
 
-def _state_filter(statement, state: str | None):
-    if state == "queued":
-        return statement.where(OutboxJob.status == "queued", OutboxJob.last_error.is_(None))
-    if state == "waiting":
-        return statement.where(OutboxJob.status == "queued", OutboxJob.last_error.is_not(None))
-    if state in ("dead", "delivered"):
-        return statement.where(OutboxJob.status == state)
-    return statement
+# A queued job has failed (attempts counted) or waits for its target's settings (none).
+_STATE = db.case(
+    ((OutboxJob.status == "queued") & (OutboxJob.attempts > 0), "waiting"),
+    ((OutboxJob.status == "queued") & OutboxJob.last_error.is_not(None), "unconfigured"),
+    else_=OutboxJob.status)
+
+
+def state_of(job: OutboxJob) -> str:
+    """The page's state of a job (the same rule as _STATE, for one row)."""
+    if job.status != "queued":
+        return job.status
+    if job.attempts > 0:
+        return "waiting"
+    return "unconfigured" if job.last_error else "queued"
+
+
+def shown_error(text: str | None) -> str:
+    """The last error as the page shows it: a missing setting in the reader's words."""
+    if text and text.startswith(NOT_CONFIGURED):
+        return _("Не настроено: %(what)s", what=text[len(NOT_CONFIGURED):])
+    return text or "—"
 
 
 def _counts() -> dict[str, int]:
-    waiting = (OutboxJob.status == "queued") & OutboxJob.last_error.is_not(None)
-    state = db.case((waiting, "waiting"), else_=OutboxJob.status)
-    rows = db.session.execute(select(state, func.count()).group_by(state))
+    rows = db.session.execute(select(_STATE, func.count()).group_by(_STATE))
     return {name: count for name, count in rows}
 
 
@@ -82,7 +95,9 @@ def index():
     """The jobs, newest first, filtered by state and topic."""
     state = request.args.get("state") if request.args.get("state") in STATE_LABELS else None
     topic = request.args.get("topic") or None
-    statement = _state_filter(select(OutboxJob), state)
+    statement = select(OutboxJob)
+    if state:
+        statement = statement.where(_STATE == state)
     if topic:
         statement = statement.where(OutboxJob.topic == topic)
     page = db.paginate(statement.order_by(OutboxJob.id.desc()),
@@ -90,7 +105,7 @@ def index():
                        error_out=False)
     return render_template("admin/outbox.html", page=page, state=state, topic=topic,
                            states=STATE_LABELS, counts=_counts(), topics=topic_labels(),
-                           shown=shown_payload,
+                           shown=shown_payload, state_of=state_of, shown_error=shown_error,
                            zone=clock.person_zone(current_user))
 
 

@@ -1,7 +1,7 @@
 """/admin/schedule: the periodic jobs, how often they run, how their last run went."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -59,4 +59,5 @@ def run_now(name: str):
     """Make the job due: the scheduler runs it on its next pass."""
     return perform(lambda: services.run_soon(name),
                    on_success=lambda _row: answer(url_for("schedule.index"), _(
-                       "Задача выполнится при следующем проходе планировщика")))
+                       "Задача запустится в течение %(seconds)s с",
+                       seconds=int(current_app.config["SCHEDULER_TICK_SECONDS"]))))

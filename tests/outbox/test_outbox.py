@@ -84,7 +84,8 @@ def test_retried_with_growing_delays_until_the_target_is_back(app, http_topic, t
 
 
 def test_a_target_without_settings_waits_without_spending_attempts(app, http_topic, target,
-                                                                  deliver_once):
+                                                                  deliver_once, web_as,
+                                                                  client):
     enqueue(http_topic, {"configured": False})
     db.session.commit()
     assert "ждут настроек: 1" in deliver_once()
@@ -92,6 +93,10 @@ def test_a_target_without_settings_waits_without_spending_attempts(app, http_top
     assert (job.status, job.attempts) == ("queued", 0)
     assert "TESTS_TARGET_URL unset" in job.last_error
     assert target.received == []
+    web_as("admin")
+    html = client.get("/admin/outbox/?state=unconfigured").get_data(as_text=True)
+    assert "Ждёт настроек · 1" in html and "Не настроено: TESTS_TARGET_URL unset" in html
+    assert "Ждёт повтора · 0" in html
 
 
 def test_a_topic_nobody_delivers_waits(app, deliver_once):
