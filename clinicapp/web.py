@@ -14,6 +14,7 @@ from flask import (
     current_app,
     redirect,
     render_template,
+    request,
     send_from_directory,
     url_for,
 )
@@ -21,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from .core.navigation import add_menu_entry, menu, section_tabs
+from .core.navigation import add_menu_entry, menu_for, section_tabs
 from .core.permissions import has_permission
 from .core.phones import display_phone
 from .core.uploads import upload_dir
@@ -59,7 +60,8 @@ def home():
     if endpoint is not None:
         return redirect(url_for(endpoint))
     sections = [(endpoint, label, SECTION_TASKS.get(endpoint))
-                for endpoint, label, _permission in _navigation() if endpoint != "main.home"]
+                for endpoint, label, _permission, _current in _navigation()
+                if endpoint != "main.home"]
     return render_template("main/home.html", sections=sections)
 
 
@@ -84,17 +86,31 @@ def _navigation() -> list[tuple]:
     «Главная» is left out where it would only lead to another entry of the menu (the
     desk's «Сегодня», the calendar): one section, one entry.
     """
-    navigation = [(entry.endpoint, entry.label, entry.permission)
-                  for entry in menu(current_app) if _allowed(entry.permission)]
+    navigation = [(entry.endpoint, entry.label, entry.permission, _is_current(entry))
+                  for entry in menu_for(current_app, _allowed)]
     landing = landing_endpoint(current_user.role) if current_user.is_authenticated else None
-    if any(endpoint == landing for endpoint, _label, _permission in navigation):
+    if any(item[0] == landing for item in navigation):
         navigation = [item for item in navigation if item[0] != "main.home"]
     return navigation
 
 
-def _tabs(section: str) -> list:
-    """The tabs of `section` this user may open (templates: `section_tabs('admin')`)."""
-    return [entry for entry in section_tabs(current_app, section) if _allowed(entry.permission)]
+def _is_current(entry) -> bool:
+    """The menu item of the page shown: its own page, or any page of its section."""
+    if request.endpoint == entry.endpoint:
+        return True
+    return entry.section is not None and request.endpoint in {
+        tab.endpoint for tab in section_tabs(current_app, entry.section)}
+
+
+def _tabs(section: str) -> list[tuple]:
+    """(entry, current) of the tabs of `section` this user may open (templates:
+    `section_tabs('clinic')`). The current tab is the page's own; on a page that is no tab
+    (an invoice, a message), the first tab of the page's blueprint."""
+    entries = [entry for entry in section_tabs(current_app, section) if _allowed(entry.permission)]
+    current = next((entry for entry in entries if entry.endpoint == request.endpoint), None) \
+        or next((entry for entry in entries
+                 if entry.endpoint.split(".")[0] == request.blueprint), None)
+    return [(entry, entry is current) for entry in entries]
 
 
 def _template_context() -> dict:

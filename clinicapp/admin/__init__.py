@@ -14,9 +14,10 @@ def init_app(app) -> None:
     declare("users.manage", roles=(),
             label=_l("Заводить пользователей, менять роли и доступ (только администратор)"))
     app.register_blueprint(views.bp)
-    add_menu_entry(app, 80, "admin.users", _l("Пользователи"), "users.view")
-    # The admin area's pages, as tabs on each of them (their packages sit lower).
-    add_section_tab(app, "admin", 10, "admin.users", _l("Пользователи"), "users.view")
-    add_section_tab(app, "admin", 20, "outbox.index", _l("Очередь отправки"), "outbox.manage")
-    add_section_tab(app, "admin", 30, "schedule.index", _l("Задачи по расписанию"),
+    # The clinic's settings and the administration are one menu item, «Клиника», with a
+    # tab per page: the settings, staff, services, users, then the administrators' pages
+    # (their packages sit lower and add nothing to the menu themselves).
+    add_menu_entry(app, 73, "admin.users", _l("Пользователи"), "users.view", section="clinic")
+    add_section_tab(app, "clinic", 80, "outbox.index", _l("Очередь отправки"), "outbox.manage")
+    add_section_tab(app, "clinic", 81, "schedule.index", _l("Задачи по расписанию"),
                     "schedule.manage")

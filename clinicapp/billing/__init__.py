@@ -56,6 +56,7 @@ def init_app(app) -> None:
     register_job(app, "reconcile-payments", cli.reconcile_payments, every_minutes=10,
                  label=_l("Сверить с банком зависшие онлайн-оплаты"))
     add_builtin_desk_methods(app)  # cash and card; loyalty adds certificates and points
-    add_menu_entry(app, 41, "billing.desk", _l("Касса"), "payments.take")
-    add_menu_entry(app, 42, "billing.invoices", _l("Счета"), "invoices.view")
+    add_menu_entry(app, 41, "billing.desk", _l("Касса"), "payments.take", section="billing")
+    add_menu_entry(app, 42, "billing.invoices", _l("Счета"), "invoices.view",
+                   section="billing")
     add_landing(app, "cashier", "billing.desk")  # the cashier's day starts at the desk

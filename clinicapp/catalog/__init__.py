@@ -18,4 +18,4 @@ def init_app(app) -> None:
     # The |money filter is the whole app's (billing will show amounts too); the price list
     # is its first user, so it is registered here until core registers its own filters.
     money.init_app(app)
-    add_menu_entry(app, 60, "catalog.index", _l("Услуги"), "catalog.view")
+    add_menu_entry(app, 72, "catalog.index", _l("Услуги"), "catalog.view", section="clinic")

@@ -33,4 +33,4 @@ def init_app(app) -> None:
     register_job(app, "send-reminders", cli.send_reminders_job, every_minutes=60,
                  label=_l("Напомнить о завтрашних приёмах"))
     app.register_blueprint(views.bp)
-    add_section_tab(app, "admin", 40, "notifications.mail", _l("Письма и SMS"), "mail.view")
+    add_section_tab(app, "clinic", 82, "notifications.mail", _l("Письма и SMS"), "mail.view")

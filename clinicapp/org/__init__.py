@@ -20,4 +20,4 @@ def init_app(app) -> None:
     app.add_template_filter(clock.local_text, "local_time")
     app.add_template_filter(clock.zone_label, "zone_label")
     app.add_template_filter(clock.date_text, "date_text")
-    add_menu_entry(app, 70, "org.settings", _l("Клиника"), "org.view")
+    add_menu_entry(app, 70, "org.settings", _l("Клиника"), "org.view", section="clinic")

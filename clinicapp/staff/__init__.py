@@ -14,4 +14,4 @@ def init_app(app) -> None:
     declare("staff.manage", roles=("manager",),
             label=_l("Заводить сотрудников, выдавать и отзывать доступ"))
     app.register_blueprint(views.bp)
-    add_menu_entry(app, 50, "staff.index", _l("Сотрудники"), "staff.view")
+    add_menu_entry(app, 71, "staff.index", _l("Сотрудники"), "staff.view", section="clinic")

@@ -224,7 +224,11 @@ def test_the_cashier_lands_on_the_cash_desk(client, web_as, billing_world):
     assert response.status_code == 302 and response.location == "/cash-desk/"
     html = client.get("/cash-desk/").get_data(as_text=True)
     nav = html[html.index('class="topnav-links"'):html.index("</ul>")]
-    assert ">Касса<" in nav and ">Счета<" in nav
+    # One menu item for the section, the invoices a tab beside the desk.
+    assert ">Касса<" in nav and ">Счета<" not in nav
+    tabs = html[html.index('class="section-tabs"'):]
+    tabs = tabs[:tabs.index("</nav>")]
+    assert 'href="/cash-desk/" aria-current="page">Касса<' in tabs and ">Счета<" in tabs
 
 
 def test_the_menu_shows_each_role_its_billing_sections(client, web_as, billing_world):

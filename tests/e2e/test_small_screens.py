@@ -25,7 +25,7 @@ from selenium.webdriver.common.keys import Keys
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from clinicapp.core.navigation import menu
+from clinicapp.core.navigation import menu_for
 from clinicapp.core.permissions import ROLE_PERMISSIONS
 from clinicapp.seed import DEMO_PASSWORD
 from clinicapp.web import landing_endpoint
@@ -162,8 +162,8 @@ def _expected_sections(app, role: str) -> list[str]:
     where `/` only leads to another entry: web._navigation)."""
     granted = ROLE_PERMISSIONS[role]
     with app.test_request_context():
-        entries = [entry for entry in menu(app)
-                   if entry.permission is None or "*" in granted or entry.permission in granted]
+        entries = menu_for(app, lambda permission: permission is None or "*" in granted
+                           or permission in granted)
         landing = landing_endpoint(role)
         if any(entry.endpoint == landing for entry in entries):
             entries = [entry for entry in entries if entry.endpoint != "main.home"]
