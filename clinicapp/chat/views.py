@@ -91,13 +91,21 @@ def _open(conversation_id: int | None):
 def staff():
     """The inbox (`?q=` by patient), the open thread (`?c=`), and starting a conversation
     with a patient (`?patient=`, linked from the patient card)."""
-    patient = None
     patient_id = _int_arg("patient")
-    if patient_id is not None:
-        patient = db.session.get(Patient, patient_id)
+    patient = _patient_to_start(patient_id) if patient_id is not None else None
     return _page(_open(_int_arg("c")), start_patient=patient,
-                 may_start=patient is not None and patient.user_id is not None
-                 and rules.may_write_to_patient(current_user, patient))
+                 start_refused=patient_id is not None and patient is None,
+                 may_start=patient is not None and patient.user_id is not None)
+
+
+def _patient_to_start(patient_id: int) -> Patient | None:
+    """The patient of `?patient=` if the rule lets this user write to them. Another
+    branch's patient and an unknown id look the same (None): the page must not tell
+    their names, nor whether the id exists."""
+    patient = db.session.get(Patient, patient_id)
+    if patient is None or not rules.may_write_to_patient(current_user, patient):
+        return None
+    return patient
 
 
 @bp.route("/chat/patients")
