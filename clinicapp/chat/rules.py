@@ -74,15 +74,23 @@ def _active_user(user_id) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-def recipient_id_of(raw) -> int:
-    """`recipient_id` as a frame carries it: an int or a string of digits."""
+def id_of(raw, field: str) -> int:
+    """An id as a frame carries it (`recipient_id`, `conversation_id`): an int or a string
+    of digits, 1 … 2**31-1. Raises ValidationFailed naming `field`."""
     if isinstance(raw, bool):
         raw = None
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
         raw = int(raw.strip())
     if not isinstance(raw, int) or not 0 < raw < 2**31:
-        raise field_error("recipient_id", _("Ожидается id пользователя-получателя"))
+        message = (_("Ожидается id пользователя-получателя") if field == "recipient_id"
+                   else _("Ожидается id"))
+        raise field_error(field, message)
     return raw
+
+
+def recipient_id_of(raw) -> int:
+    """`recipient_id` as a frame carries it: an int or a string of digits."""
+    return id_of(raw, "recipient_id")
 
 
 # --- who belongs to a conversation ------------------------------------------------------

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..org.clock import person_zone
 from ..patients.models import Patient
 from ..patients.queries import search_patients
-from . import queries, rules, services
+from . import limits, queries, rules, services
 from .models import MAX_CONTENT
 
 bp = Blueprint("chat", __name__)
@@ -217,6 +217,7 @@ def send(conversation_id: int):
     """Without JavaScript: send from the form and come back to the thread."""
     conversation = _open(conversation_id)
     try:
+        limits.check_message_rate(current_user)
         services.send_message(current_user, request.form.get("content"),
                               conversation_id=conversation.id)
     except DomainError as error:
