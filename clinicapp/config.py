@@ -120,6 +120,8 @@ class Config:
         # Chat: a message still unread this many seconds after it was sent notifies its
         # recipient (e-mail/SMS through the outbox): «offline» means «has not read it».
         self.CHAT_OFFLINE_NOTIFY_SECONDS = int(os.environ.get("CHAT_OFFLINE_NOTIFY_SECONDS", "120"))
+        # Open Socket.IO connections and raw WebSockets are re-authorized this often (seconds).
+        self.REALTIME_RECHECK_SECONDS = float(os.environ.get("REALTIME_RECHECK_SECONDS", "60"))
         # Chat messages one user may send (every socket and process together; limits syntax).
         self.CHAT_RATE_LIMIT = os.environ.get("CHAT_RATE_LIMIT", "5/second;60/minute")
         # Minutes after an appointment's start before the scheduler marks it a no-show.
