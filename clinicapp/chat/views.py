@@ -19,7 +19,7 @@ from ..core.routing import MAX_ID
 from ..extensions import db
 from ..org.clock import person_zone
 from ..patients.models import Patient
-from ..patients.queries import search_patients
+from ..patients.queries import patient_for_user, search_patients
 from . import limits, queries, rules, services
 from .models import MAX_CONTENT
 
@@ -146,7 +146,7 @@ def _require_patient() -> Patient | None:
     staff."""
     if not rules.is_patient_side(current_user):
         abort(403)
-    return rules.patient_of(current_user)
+    return patient_for_user(current_user)
 
 
 @bp.route("/cabinet/chat")
