@@ -11,7 +11,10 @@
 - Socket.IO for the pages (and apps that prefer it): every connection sits in its user's
   room `user:<id>` (realtime's handshake); the client emits `chat` with a client frame
   and gets an ack (`{"ok": true, "message": …}` or an `error` frame); published frames
-  arrive as the event `chat`.
+  arrive as the event `chat`. Access is re-checked by realtime/recheck.py.
+
+Both: messages count against the user's CHAT_RATE_LIMIT (limits.py, `rate_limited`), and
+`carry_out` never lets a frame kill the loop (anything unexpected is `internal`).
 """
 from __future__ import annotations
 
