@@ -140,7 +140,7 @@ def test_start_page_never_names_a_patient_the_viewer_may_not_write_to(client, au
         html = page.get_data(as_text=True)
         assert page.status_code == 200
         assert "Registered" not in html and "Чатов" not in html
-        assert "Написать этому пациенту нельзя" in html
+        assert "Сотрудник может писать пациентам своих филиалов" in html
     assert foreign.get_data(as_text=True) == unknown.get_data(as_text=True).replace(
         "2147483000", str(world.patient_ids["registered"]))
 
