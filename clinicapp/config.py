@@ -122,6 +122,10 @@ class Config:
         # Chat: a message still unread this many seconds after it was sent notifies its
         # recipient (e-mail/SMS through the outbox): «offline» means «has not read it».
         self.CHAT_OFFLINE_NOTIFY_SECONDS = int(os.environ.get("CHAT_OFFLINE_NOTIFY_SECONDS", "120"))
+        # Open Socket.IO connections and raw WebSockets are re-authorized this often (seconds).
+        self.REALTIME_RECHECK_SECONDS = float(os.environ.get("REALTIME_RECHECK_SECONDS", "60"))
+        # Chat messages one user may send (every socket and process together; limits syntax).
+        self.CHAT_RATE_LIMIT = os.environ.get("CHAT_RATE_LIMIT", "5/second;60/minute")
         # Minutes after an appointment's start before the scheduler marks it a no-show.
         self.NO_SHOW_GRACE_MINUTES = int(os.environ.get("NO_SHOW_GRACE_MINUTES", "30"))
         # The day-before reminders go out from this hour of the branch's clock (not at night).

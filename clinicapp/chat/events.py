@@ -22,7 +22,11 @@ def message_frame(message: Message) -> dict:
 
 
 def error_frame(error) -> dict:
-    return {"type": "error", "detail": error.detail, "error": error.code}
+    """A refusal; a validation error also names its fields in `details`."""
+    frame = {"type": "error", "detail": error.detail, "error": error.code}
+    if error.details:
+        frame["details"] = error.details
+    return frame
 
 
 def send_to(user_ids, frame: dict) -> None:

@@ -13,11 +13,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..core.models import utcnow
 from ..extensions import db
 from ..notifications import notify
+from ..notifications.services import recipient_language
 from ..outbox import enqueue, register_handler
 from .models import Message
 from .queries import title_for, unread_count
@@ -46,8 +48,11 @@ def check_unread(payload: dict) -> None:
     conversation = message.conversation
     recipient = conversation.patient if not message.from_patient else message.recipient
     reader = message.recipient
+    # Who wrote, named in the reader's language («Front desk · …»), not the worker's.
+    with force_locale(recipient_language(recipient)):
+        sender_name = str(title_for(reader, conversation))
     notify(recipient, "chat_message", key=f"chat:{message.id}", context={
-        "sender_name": title_for(reader, conversation),
+        "sender_name": sender_name,
         "unread": unread_count(conversation, for_patient=not message.from_patient)})
 
 

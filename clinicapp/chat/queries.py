@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
 from ..extensions import db
@@ -16,10 +17,7 @@ from ..patients.queries import search_conditions
 from ..scheduling.models import Appointment
 from ..staff.models import Employee
 from .models import Conversation, Message
-
-
-def _is_patient(user) -> bool:
-    return user.role == "patient"
+from .rules import is_patient_side
 
 
 def unread_count(conversation: Conversation, *, for_patient: bool) -> int:
@@ -37,7 +35,7 @@ def conversations_statement(user, search: str | None = None):
     patient's name, phone or birth date (staff).
     """
     statement = db.select(Conversation).join(Patient, Patient.id == Conversation.patient_id)
-    if _is_patient(user):
+    if is_patient_side(user):
         statement = statement.where(Patient.user_id == user.id)
     elif user.role == "doctor":
         statement = statement.where(Conversation.doctor_user_id == user.id)
@@ -48,7 +46,7 @@ def conversations_statement(user, search: str | None = None):
             statement = statement.where(Conversation.clinic_id.in_(branch_ids or [0]))
     else:
         statement = statement.where(False)
-    if search and not _is_patient(user):
+    if search and not is_patient_side(user):
         statement = statement.where(*search_conditions(search))
     return statement.order_by(
         func.coalesce(Conversation.last_message_at, Conversation.created_at).desc(),
@@ -74,7 +72,7 @@ def _doctor_names(user_ids) -> dict[int, str]:
 
 def title_for(viewer, conversation: Conversation, names: dict | None = None) -> str:
     """The other party's name as `viewer` sees it."""
-    if not _is_patient(viewer):
+    if not is_patient_side(viewer):
         return conversation.patient.full_name
     if conversation.kind == "desk":
         return _("Регистратура · %(branch)s", branch=conversation.clinic.name)
@@ -84,27 +82,70 @@ def title_for(viewer, conversation: Conversation, names: dict | None = None) -> 
 
 
 def rows_for(viewer, conversations: list[Conversation]) -> list[Row]:
-    """Inbox lines with unread counts and last messages (three queries for the page)."""
-    from .rules import counterpart_of
-
+    """Inbox lines with unread counts, last messages, titles and whom to write to: a fixed
+    number of queries however many conversations there are."""
     ids = [c.id for c in conversations] or [0]
     unread = dict(db.session.execute(
         db.select(Message.conversation_id, func.count()).where(
             Message.conversation_id.in_(ids), Message.read_at.is_(None),
-            Message.from_patient.is_(not _is_patient(viewer)))
+            Message.from_patient.is_(not is_patient_side(viewer)))
         .group_by(Message.conversation_id)).all())
     last = {m.conversation_id: m for m in db.session.scalars(
         db.select(Message).where(Message.conversation_id.in_(ids))
         .distinct(Message.conversation_id)
         .order_by(Message.conversation_id, Message.id.desc()))}
+    loaded = _load_parties(conversations)  # noqa: F841 - held: the session keeps objects weakly
     names = _doctor_names([c.doctor_user_id for c in conversations if c.doctor_user_id])
-    rows = []
-    for conversation in conversations:
-        counterpart = counterpart_of(viewer, conversation)
-        rows.append(Row(conversation, title_for(viewer, conversation, names),
-                        counterpart.id if counterpart else None,
-                        unread.get(conversation.id, 0), last.get(conversation.id)))
+    counterparts = _counterpart_ids(viewer, conversations)
+    rows = [Row(conversation, title_for(viewer, conversation, names),
+                counterparts.get(conversation.id), unread.get(conversation.id, 0),
+                last.get(conversation.id))
+            for conversation in conversations]
     return rows
+
+
+def _load_parties(conversations: list[Conversation]) -> list:
+    """Patients (with their logins), branches and doctors' logins of the conversations,
+    into the session at once: the rows' relationships then come from the identity map
+    (as long as the caller holds the returned objects)."""
+    patient_ids = {c.patient_id for c in conversations}
+    clinic_ids = {c.clinic_id for c in conversations if c.clinic_id}
+    doctor_ids = {c.doctor_user_id for c in conversations if c.doctor_user_id}
+    loaded: list = []
+    if patient_ids:
+        loaded += db.session.scalars(db.select(Patient).where(Patient.id.in_(patient_ids))
+                                     .options(joinedload(Patient.user))).unique().all()
+    if clinic_ids:
+        loaded += db.session.scalars(db.select(Clinic).where(Clinic.id.in_(clinic_ids))).all()
+    if doctor_ids:
+        loaded += db.session.scalars(db.select(User).where(User.id.in_(doctor_ids))).all()
+    return loaded
+
+
+def _counterpart_ids(viewer, conversations: list[Conversation]) -> dict[int, int | None]:
+    """rules.counterpart_of for each conversation, the desks' members and last staff
+    senders read in one query each."""
+    from .rules import desk_members_of, pick_desk_recipient
+
+    if not is_patient_side(viewer):
+        return {c.id: c.patient.user_id for c in conversations}
+    desks = [c for c in conversations if c.kind == "desk"]
+    members = desk_members_of({c.clinic_id for c in desks})
+    last_staff = dict(db.session.execute(
+        db.select(Message.conversation_id, Message.sender_id)
+        .where(Message.conversation_id.in_([c.id for c in desks] or [0]),
+               Message.from_patient.is_(False))
+        .distinct(Message.conversation_id)
+        .order_by(Message.conversation_id, Message.id.desc())).all()) if desks else {}
+    answer: dict[int, int | None] = {}
+    for conversation in conversations:
+        if conversation.kind == "doctor":
+            answer[conversation.id] = conversation.doctor_user_id
+        else:
+            chosen = pick_desk_recipient(members[conversation.clinic_id],
+                                         last_staff.get(conversation.id))
+            answer[conversation.id] = chosen.id if chosen is not None else None
+    return answer
 
 
 def total_unread(user) -> int:
@@ -113,7 +154,7 @@ def total_unread(user) -> int:
         Conversation.id).order_by(None)
     return db.session.scalar(db.select(func.count()).select_from(Message).where(
         Message.conversation_id.in_(conversation_ids), Message.read_at.is_(None),
-        Message.from_patient.is_(not _is_patient(user)))) or 0
+        Message.from_patient.is_(not is_patient_side(user)))) or 0
 
 
 def messages_statement(conversation: Conversation):

@@ -27,6 +27,7 @@ from ..core.permissions import can_see_branch
 from ..extensions import db
 from ..org.branches import visible_branch_ids
 from ..patients.models import Patient
+from ..patients.queries import patient_for_user
 from ..scheduling.models import Appointment
 from ..staff.models import Employee
 from .models import Conversation
@@ -63,26 +64,28 @@ def is_patient_side(user) -> bool:
     return user.role == "patient"
 
 
-def patient_of(user) -> Patient | None:
-    if user is None:
-        return None
-    return db.session.scalar(db.select(Patient).where(Patient.user_id == user.id))
-
-
 def _active_user(user_id) -> User | None:
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     return user if user is not None and user.is_active else None
 
 
-def recipient_id_of(raw) -> int:
-    """`recipient_id` as a frame carries it: an int or a string of digits."""
+def id_of(raw, field: str) -> int:
+    """An id as a frame carries it (`recipient_id`, `conversation_id`): an int or a string
+    of digits, 1 … 2**31-1. Raises ValidationFailed naming `field`."""
     if isinstance(raw, bool):
         raw = None
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
         raw = int(raw.strip())
     if not isinstance(raw, int) or not 0 < raw < 2**31:
-        raise field_error("recipient_id", _("Ожидается id пользователя-получателя"))
+        message = (_("Ожидается id пользователя-получателя") if field == "recipient_id"
+                   else _("Ожидается id"))
+        raise field_error(field, message)
     return raw
+
+
+def recipient_id_of(raw) -> int:
+    """`recipient_id` as a frame carries it: an int or a string of digits."""
+    return id_of(raw, "recipient_id")
 
 
 # --- who belongs to a conversation ------------------------------------------------------
@@ -138,12 +141,34 @@ def _last_staff_sender(conversation: Conversation) -> User | None:
 def desk_recipient(conversation: Conversation) -> User | None:
     """Whom a patient's message to the desk is addressed to: the one who answered last if
     still at that desk, else the branch's first active receptionist (then manager)."""
-    members = desk_members(conversation.clinic_id)
     last = _last_staff_sender(conversation)
-    if last is not None and last in members:
-        return last
+    return pick_desk_recipient(desk_members(conversation.clinic_id),
+                               last.id if last is not None else None)
+
+
+def pick_desk_recipient(members: list[User], last_staff_sender_id: int | None) -> User | None:
+    """desk_recipient's choice among the desk's members (for callers that load them in
+    bulk, like an inbox)."""
+    for member in members:
+        if member.id == last_staff_sender_id:
+            return member
     receptionists = [m for m in members if m.role == "receptionist"]
     return (receptionists or members or [None])[0]
+
+
+def desk_members_of(clinic_ids, roles=DESK_AUDIENCE_ROLES) -> dict[int, list[User]]:
+    """desk_members of several branches in one query: clinic id -> users by id."""
+    members: dict[int, list[User]] = {clinic_id: [] for clinic_id in clinic_ids}
+    if not members:
+        return members
+    rows = db.session.execute(
+        db.select(user_branches.c.clinic_id, User)
+        .join(user_branches, user_branches.c.user_id == User.id)
+        .where(user_branches.c.clinic_id.in_(members), User.is_active, User.role.in_(roles))
+        .order_by(User.id))
+    for clinic_id, user in rows:
+        members[clinic_id].append(user)
+    return members
 
 
 def counterpart_of(user, conversation: Conversation) -> User | None:
@@ -181,7 +206,7 @@ def _appointments_of(patient_id: int):
 
 
 def _patient_target(sender, recipient: User | None) -> Target:
-    patient = patient_of(sender)
+    patient = patient_for_user(sender)
     if patient is None or recipient is None or recipient.id == sender.id:
         raise PermissionDenied(patient_rule(), code="recipient_forbidden")
     # A conversation the two already share: staff may have started it.
@@ -256,7 +281,7 @@ def desk_branch_for(sender, patient: Patient) -> int | None:
 
 
 def _staff_target(sender, recipient: User | None) -> Target:
-    patient = patient_of(recipient) if recipient is not None else None
+    patient = patient_for_user(recipient)
     if patient is None or not may_write_to_patient(sender, patient):
         raise PermissionDenied(staff_rule(), code="recipient_forbidden")
     if sender.role == "doctor":

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 
+from ..core import json_guard
 from ..core.errors import ValidationFailed
 from ..core.models import utcnow
 from ..extensions import db
@@ -20,10 +21,15 @@ from .queries import unread_count
 def clean_content(content) -> str:
     """The text of a message: a string, not blank, at most MAX_CONTENT characters.
 
-    Kept exactly as typed (only checked); raises ValidationFailed naming `content`.
+    Kept exactly as typed (only checked); raises ValidationFailed naming `content`. A NUL
+    or a lone UTF-16 surrogate is refused: PostgreSQL cannot store the one, psycopg2
+    cannot even encode the other.
     """
     if not isinstance(content, str) or not content.strip():
         raise ValidationFailed(_("Сообщение пустое"), details={"content": [_("Напишите текст")]})
+    if json_guard.text_problem(content) is not None:
+        message = _("Недопустимый символ в тексте")
+        raise ValidationFailed(message, details={"content": [message]})
     if len(content) > MAX_CONTENT:
         message = _("Не длиннее %(limit)s символов", limit=MAX_CONTENT)
         raise ValidationFailed(_("Сообщение слишком длинное: %(message)s", message=message),

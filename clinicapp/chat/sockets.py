@@ -11,7 +11,10 @@
 - Socket.IO for the pages (and apps that prefer it): every connection sits in its user's
   room `user:<id>` (realtime's handshake); the client emits `chat` with a client frame
   and gets an ack (`{"ok": true, "message": …}` or an `error` frame); published frames
-  arrive as the event `chat`.
+  arrive as the event `chat`. Access is re-checked by realtime/recheck.py.
+
+Both: messages count against the user's CHAT_RATE_LIMIT (limits.py, `rate_limited`), and
+`carry_out` never lets a frame kill the loop (anything unexpected is `internal`).
 """
 from __future__ import annotations
 
@@ -20,14 +23,15 @@ import logging
 import queue
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 from simple_websocket import ConnectionClosed
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..auth.models import User
+from ..core import json_guard
 from ..core.errors import DomainError, NotAuthenticated, PermissionDenied, ValidationFailed
 from ..extensions import db, socketio
 from ..realtime.feed import CLOSE, feed
@@ -40,7 +44,7 @@ from ..realtime.websocket import (
     WAIT_SECONDS,
     websocket_route,
 )
-from . import events, services
+from . import events, limits, rules, services
 
 bp = Blueprint("chat_socket", __name__)
 log = logging.getLogger("clinicapp.chat")
@@ -53,56 +57,65 @@ class ClientFrame:
     text: str
 
 
-def _optional_id(frame: dict, field: str):
+def _optional_id(frame: dict, field: str) -> int | None:
     value = frame.get(field)
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
-        raise ValidationFailed(_("%(field)s: ожидается id", field=field),
-                               details={field: [_("Ожидается id")]})
-    return value
+    return None if value is None else rules.id_of(value, field)
 
 
 def carry_out(user, frame) -> dict:
     """Carry out one client frame for `user` and commit; the answer for an ack:
-    {"ok": true, …} or an error frame. Never raises for the client's mistakes."""
+    {"ok": true, …} or an error frame. Never raises: a client's mistake is its error
+    frame, anything unexpected is logged (without the frame's content) and answered
+    `internal`, so a socket's loop outlives every frame."""
+    kind = frame.get("type") if isinstance(frame, dict) else None
     try:
-        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        if not isinstance(kind, str):
             raise ValidationFailed(_("Ожидается JSON-объект с полем type"),
                                    details={"type": [_("Обязательное поле")]})
-        kind = frame["type"]
-        conversation_id = _optional_id(frame, "conversation_id")
-        answer: dict = {"ok": True}
-        if kind == "message":
-            message = services.send_message(
-                user, frame.get("content"), recipient_id=frame.get("recipient_id"),
-                conversation_id=conversation_id)
-            answer["message"] = events.message_frame(message)
-        elif kind == "typing":
-            services.announce_typing(user, recipient_id=frame.get("recipient_id"),
-                                     conversation_id=conversation_id)
-        elif kind == "read":
-            if conversation_id is None:
-                raise ValidationFailed(_("conversation_id: обязательное поле"),
-                                       details={"conversation_id": [_("Обязательное поле")]})
-            answer["read"] = services.mark_read(user, conversation_id)
-        else:
-            raise ValidationFailed(_("Неизвестный тип кадра: ожидается message, typing или read"),
-                                   details={"type": [_("Ожидается message, typing или read")]})
+        answer = _carry_out(user, kind, frame)
         db.session.commit()
         return answer
     except DomainError as error:
         db.session.rollback()
         return events.error_frame(error)
-    except SQLAlchemyError:
+    except Exception as error:  # noqa: BLE001 - the loop must survive; the client is told
         db.session.rollback()
-        log.exception("chat frame failed")
+        _log_failure(user, kind, error)
         return {"type": "error", "detail": _("Не удалось сохранить, попробуйте ещё раз"),
                 "error": "internal"}
     finally:
         db.session.remove()
+
+
+def _carry_out(user, kind: str, frame: dict) -> dict:
+    conversation_id = _optional_id(frame, "conversation_id")
+    answer: dict = {"ok": True}
+    if kind == "message":
+        limits.check_message_rate(user)
+        message = services.send_message(
+            user, frame.get("content"), recipient_id=frame.get("recipient_id"),
+            conversation_id=conversation_id)
+        answer["message"] = events.message_frame(message)
+    elif kind == "typing":
+        services.announce_typing(user, recipient_id=frame.get("recipient_id"),
+                                 conversation_id=conversation_id)
+    elif kind == "read":
+        if conversation_id is None:
+            raise ValidationFailed(_("conversation_id: обязательное поле"),
+                                   details={"conversation_id": [_("Обязательное поле")]})
+        answer["read"] = services.mark_read(user, conversation_id)
+    else:
+        raise ValidationFailed(_("Неизвестный тип кадра: ожидается message, typing или read"),
+                               details={"type": [_("Ожидается message, typing или read")]})
+    return answer
+
+
+def _log_failure(user, kind, error: Exception) -> None:
+    """The failure's type and where it happened, never its message: that may quote the
+    content (an encoding error does), which must not reach the logs."""
+    log.error("chat frame %r of user %s failed: %s\n%s", kind if isinstance(kind, str) else None,
+              getattr(user, "id", None), type(error).__name__,
+              "".join(traceback.format_tb(error.__traceback__)))
 
 
 # --- Socket.IO ----------------------------------------------------------------------------
@@ -155,12 +168,25 @@ def _read(ws, inbox: queue.Queue) -> None:
 
 
 def _answer(user_id: int, text: str) -> dict | None:
-    """An error frame for the client, or None (what it did is heard on its channel)."""
+    """An error frame for the client, or None (what it did is heard on its channel).
+
+    Parsed by core.json_guard: a frame nested too deep, or with a NUL or a lone
+    surrogate anywhere, is refused as validation_error naming the field."""
     try:
-        frame = json.loads(text)
+        frame = json_guard.loads(text)
+    except json_guard.HostileJSON as error:
+        return {"type": "error", "detail": str(error), "error": "validation_error",
+                "details": {field: [message] for field, message in error.problems.items()}}
     except ValueError:
         return {"type": "error", "detail": _("Кадр — не JSON"), "error": "validation_error"}
-    user = db.session.get(User, user_id)
+    try:
+        user = db.session.get(User, user_id)
+    except Exception as error:  # noqa: BLE001 - e.g. the database away: the socket stays
+        db.session.rollback()
+        _log_failure(None, None, error)
+        db.session.remove()
+        return {"type": "error", "detail": _("Не удалось сохранить, попробуйте ещё раз"),
+                "error": "internal"}
     answer = carry_out(user, frame)
     return answer if answer.get("type") == "error" else None
 

@@ -19,8 +19,8 @@ from ..core.routing import MAX_ID
 from ..extensions import db
 from ..org.clock import person_zone
 from ..patients.models import Patient
-from ..patients.queries import search_patients
-from . import queries, rules, services
+from ..patients.queries import patient_for_user, search_patients
+from . import limits, queries, rules, services
 from .models import MAX_CONTENT
 
 bp = Blueprint("chat", __name__)
@@ -91,13 +91,21 @@ def _open(conversation_id: int | None):
 def staff():
     """The inbox (`?q=` by patient), the open thread (`?c=`), and starting a conversation
     with a patient (`?patient=`, linked from the patient card)."""
-    patient = None
     patient_id = _int_arg("patient")
-    if patient_id is not None:
-        patient = db.session.get(Patient, patient_id)
+    patient = _patient_to_start(patient_id) if patient_id is not None else None
     return _page(_open(_int_arg("c")), start_patient=patient,
-                 may_start=patient is not None and patient.user_id is not None
-                 and rules.may_write_to_patient(current_user, patient))
+                 start_refused=patient_id is not None and patient is None,
+                 may_start=patient is not None and patient.user_id is not None)
+
+
+def _patient_to_start(patient_id: int) -> Patient | None:
+    """The patient of `?patient=` if the rule lets this user write to them. Another
+    branch's patient and an unknown id look the same (None): the page must not tell
+    their names, nor whether the id exists."""
+    patient = db.session.get(Patient, patient_id)
+    if patient is None or not rules.may_write_to_patient(current_user, patient):
+        return None
+    return patient
 
 
 @bp.route("/chat/patients")
@@ -138,7 +146,7 @@ def _require_patient() -> Patient | None:
     staff."""
     if not rules.is_patient_side(current_user):
         abort(403)
-    return rules.patient_of(current_user)
+    return patient_for_user(current_user)
 
 
 @bp.route("/cabinet/chat")
@@ -209,6 +217,7 @@ def send(conversation_id: int):
     """Without JavaScript: send from the form and come back to the thread."""
     conversation = _open(conversation_id)
     try:
+        limits.check_message_rate(current_user)
         services.send_message(current_user, request.form.get("content"),
                               conversation_id=conversation.id)
     except DomainError as error:

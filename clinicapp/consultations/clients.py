@@ -24,6 +24,7 @@ from ..core.phones import InvalidPhone, normalize_phone
 from ..extensions import db
 from ..org.queries import organization_for
 from ..patients.models import Patient
+from ..patients.queries import patient_for_user as _patient_of
 from .models import Client
 
 CLIENT_NOT_FOUND = "Client not found"  # document 004's words, kept in English
@@ -174,10 +175,6 @@ def readable_client(caller: Caller, client_id=None, client_id_hash=None) -> Clie
     if client is None or not may_read(caller, client):
         raise NotFound(CLIENT_NOT_FOUND)
     return client
-
-
-def _patient_of(user) -> Patient | None:
-    return db.session.scalar(select(Patient).where(Patient.user_id == user.id))
 
 
 def own_client(caller: Caller) -> Client:

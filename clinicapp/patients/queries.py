@@ -25,6 +25,14 @@ PHONE_TOKEN = re.compile(r"^[+\d()\-]*\d[\d()\-]*$")
 SORT_BY_NAME_UP_TO = 500
 
 
+def patient_for_user(user) -> Patient | None:
+    """The patient record linked to a login (`patients.user_id`), or None (no user, staff,
+    or a patient account not linked yet)."""
+    if user is None:
+        return None
+    return db.session.scalar(db.select(Patient).where(Patient.user_id == user.id))
+
+
 def get_patient(organization_id: int, patient_id: int) -> Patient:
     """The patient of this organization; raises NotFound otherwise."""
     patient = db.session.get(Patient, patient_id) if 0 < patient_id <= MAX_ID else None

@@ -17,6 +17,7 @@ from flask_login import current_user
 from flask_socketio import disconnect, join_room
 
 from ..extensions import db, socketio
+from .recheck import rechecks
 
 SOCKET_USER = "socket_user_id"
 
@@ -42,8 +43,19 @@ def configure_identity(*, token_user: Callable[[str], object],
     _identity.token_user, _identity.user_by_id = token_user, user_by_id
 
 
-def _token_user(token: str | None):
+def token_user(token: str | None):
+    """The active user of a live access token, or None."""
     return _identity.token_user(token) if token and _identity.token_user else None
+
+
+_token_user = token_user
+
+
+def session_user(key: str | None):
+    """The active user of a live browser session (the key Flask-Login keeps in the
+    cookie), or None: the app's own user loader decides, as for every page."""
+    loader = getattr(current_app.login_manager, "_user_callback", None) if key else None
+    return loader(key) if loader is not None else None
 
 
 def _cookie_user():
@@ -102,8 +114,16 @@ def _on_connect(auth=None):
         raise ConnectionRefusedError("not_authenticated")
     session[SOCKET_USER] = user.id
     join_room(user_room(user.id))
+    # Kept and checked again every REALTIME_RECHECK_SECONDS (recheck.py).
+    rechecks.track(current_app._get_current_object(), request.sid, user.id,
+                   token=token or None, session_key=None if token else user.get_id())
     db.session.remove()
+
+
+def _on_disconnect(_reason=None):
+    rechecks.forget(request.sid)
 
 
 def init_app(app: Flask) -> None:
     socketio.on_event("connect", _on_connect)
+    socketio.on_event("disconnect", _on_disconnect)

@@ -128,3 +128,55 @@ def test_openapi_documents_the_chat(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
     assert {"/api/v1/chat/conversations", "/api/v1/chat/conversations/{conversation_id}/messages",
             "/api/v1/chat/conversations/{conversation_id}/read"} <= set(paths)
+
+
+def _count_queries(action) -> int:
+    """SQL statements `action` ran, not counting the test transaction's savepoints."""
+    from sqlalchemy import event
+
+    from clinicapp.extensions import db
+
+    statements = []
+
+    def counted(_connection, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", counted)
+    try:
+        assert action().status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counted)
+    return len(statements)
+
+
+def test_conversation_list_queries_do_not_grow_with_conversations(client, sio, world, make_user):
+    from clinicapp.extensions import db
+    from clinicapp.patients.models import Patient
+
+    patient = sio("patient")
+
+    def patient_list():
+        return _count_queries(lambda: _get(client, world, "patient", "/conversations"))
+
+    def desk_list():
+        return _count_queries(lambda: _get(client, world, "reception", "/conversations"))
+
+    send(patient, type="message", content="Врачу", recipient_id=world.id("doctor"))
+    send(patient, type="message", content="На ресепшн", recipient_id=world.id("reception"))
+    few_patient, few_desk = patient_list(), desk_list()
+    # More conversations of every kind: another doctor, and desk ones with new patients.
+    send(patient, type="message", content="Второму врачу", recipient_id=world.id("doctor_b"))
+    desk = sio("reception")
+    organization_id = db.session.get(Patient, world.patient_ids["patient"]).organization_id
+    for n in range(4):
+        user = make_user("patient", full_name=f"Пациент Очереди {n}")
+        db.session.add(Patient(organization_id=organization_id, last_name="Очередь",
+                               first_name=f"N{n}", extra_phones=[], clinic_id=world.clinic_id,
+                               user_id=user.id))
+        db.session.commit()
+        assert send(desk, type="message", content="Здравствуйте",
+                    recipient_id=user.id)["ok"] is True
+    many_patient, many_desk = patient_list(), desk_list()
+    assert many_patient == few_patient
+    assert many_desk == few_desk

@@ -62,3 +62,25 @@ def test_a_burst_notifies_once(app, sio, world, due_now):
     _deliver(app)
     [email] = _jobs("email.send")
     assert email.payload["to"] == world.emails["doctor"]
+
+
+def test_english_patient_hears_of_the_desk_in_english(app, sio, world, due_now):
+    import re
+
+    from clinicapp.org.models import Organization
+    from clinicapp.patients.models import Patient
+
+    db.session.get(Patient, world.patient_ids["patient"]).language = "en"
+    db.session.commit()
+    send(sio("reception"), type="message", content="Ждём вас завтра",
+         recipient_id=world.id("patient"))
+    _deliver(app)
+    [email] = _jobs("email.send")
+    assert email.payload["to"] == world.emails["patient"]
+    assert "Front desk · Чатовая на Арбате" in email.payload["subject"]
+    data = {"Чатовая на Арбате"} | {o.name for o in db.session.scalars(db.select(Organization))}
+    for part in ("subject", "text"):
+        words = email.payload[part]
+        for name in data:  # the branch's and the clinic's names are data, not language
+            words = words.replace(name, "")
+        assert not re.search("[А-Яа-яЁё]", words), (part, email.payload[part])

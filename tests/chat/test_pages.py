@@ -128,3 +128,24 @@ def test_menu_has_the_chat_for_staff(client, auth, world):
     auth.login(world.emails["doctor"])
     html = client.get("/chat/").get_data(as_text=True)
     assert 'href="/chat/"' in html and "Чат" in html
+
+
+def test_start_page_never_names_a_patient_the_viewer_may_not_write_to(client, auth, world):
+    # «Registered» belongs to branch A and never came to branch B: B's doctor sees neither
+    # the name nor whether the id exists.
+    auth.login(world.emails["doctor_b"])
+    foreign = client.get(f"/chat/?patient={world.patient_ids['registered']}")
+    unknown = client.get("/chat/?patient=2147483000")
+    for page in (foreign, unknown):
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert "Registered" not in html and "Чатов" not in html
+        assert "Сотрудник может писать пациентам своих филиалов" in html
+    assert foreign.get_data(as_text=True) == unknown.get_data(as_text=True).replace(
+        "2147483000", str(world.patient_ids["registered"]))
+
+
+def test_start_page_names_a_patient_without_cabinet_of_the_branch(client, auth, world):
+    auth.login(world.emails["reception"])
+    html = client.get(f"/chat/?patient={world.patient_ids['no_cabinet']}").get_data(as_text=True)
+    assert "Безкабинетный" in html and "нет личного кабинета" in html

@@ -1,11 +1,13 @@
 """The raw WebSocket of document 001 on a live server: the handshake, the frames both
 ways, refusals as error frames on an open socket, and racing first messages."""
+import json
 import threading
 
 import pytest
 import websocket
 
 from clinicapp.chat.models import MAX_CONTENT
+from tests.conftest import serve
 
 from .live import chat_url, connect, frame, login, new_patient, next_frame, send, sql, treat
 
@@ -179,3 +181,77 @@ def test_racing_first_messages_make_one_conversation(live_server):
     for client in clients:
         client.close()
 
+
+
+def test_unstorable_or_too_deep_frames_are_error_frames(live_server, pair):
+    patient, doctor = pair
+    client = connect(live_server.url, patient)
+    to = doctor.user_id
+    for text, field in (
+        # json.dumps escapes them as \u0000 and \ud800, as a client's JSON would.
+        (json.dumps({"type": "message", "content": "a\u0000b", "recipient_id": to}), "content"),
+        (json.dumps({"type": "message", "content": "a\ud800b", "recipient_id": to}), "content"),
+        ('{"type": "message", "content": ' + "[" * 5000 + "]" * 5000 + "}", "body"),
+        (json.dumps({"type": "message", "content": "x", "recipient_id": "\ud800"}),
+         "recipient_id"),
+    ):
+        client.send(text)
+        error = next_frame(client, "error")
+        assert error["error"] == "validation_error" and field in error["details"], error
+    send(client, type="message", content="Живой", recipient_id=to)
+    assert next_frame(client, "message")["content"] == "Живой"
+    client.close()
+
+
+def test_an_unexpected_failure_answers_internal_and_keeps_the_socket(live_server, pair):
+    patient, doctor = pair
+    secret = "Секрет-7f3a диагноз"
+    sql(live_server.database_url, """
+        CREATE FUNCTION chat_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.content LIKE 'Секрет-7f3a%' THEN RAISE EXCEPTION 'disk on fire'; END IF;
+        RETURN NEW; END $$;
+        CREATE TRIGGER chat_test_refuse BEFORE INSERT ON chat_messages
+        FOR EACH ROW EXECUTE FUNCTION chat_test_refuse();""")
+    try:
+        client = connect(live_server.url, patient)
+        send(client, type="message", content=secret, recipient_id=doctor.user_id)
+        error = next_frame(client, "error")
+        assert error["error"] == "internal" and error["detail"]
+        send(client, type="message", content="После сбоя", recipient_id=doctor.user_id)
+        assert next_frame(client, "message")["content"] == "После сбоя"
+        client.close()
+    finally:
+        sql(live_server.database_url, "DROP TRIGGER chat_test_refuse ON chat_messages; "
+            "DROP FUNCTION chat_test_refuse()")
+    log = live_server.log_path.read_text(encoding="utf-8", errors="replace")
+    assert "disk on fire" in log or "InternalError" in log  # the failure is logged…
+    assert secret not in log  # …without the message
+
+
+@pytest.fixture(scope="module")
+def limited(live_server):
+    """The app with its limits on and a chat budget of 2 messages a minute."""
+    server = serve(live_server.database_url, RATELIMIT_ENABLED="1", REDIS_URL="",
+                   CHAT_RATE_LIMIT="2/minute")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_messages_over_the_budget_are_refused_rate_limited(limited):
+    patient = new_patient(limited.url)
+    treat(limited.database_url, patient.user_id, "doctor@clinic.test")
+    doctor = login(limited.url, "doctor@clinic.test")
+    client = connect(limited.url, patient)
+    for n in range(2):
+        send(client, type="message", content=f"№{n}", recipient_id=doctor.user_id)
+        assert next_frame(client, "message")["content"] == f"№{n}"
+    send(client, type="message", content="лишнее", recipient_id=doctor.user_id)
+    error = next_frame(client, "error")
+    assert error == {"type": "error", "error": "rate_limited",
+                     "detail": "Слишком много запросов, попробуйте позже"}
+    assert sql(limited.database_url, """SELECT count(*) FROM chat_messages m
+        JOIN chat_conversations c ON c.id = m.conversation_id JOIN patients p
+        ON p.id = c.patient_id WHERE p.user_id = :user_id""", user_id=patient.user_id) == [(2,)]
+    client.close()
