@@ -80,6 +80,9 @@ def app(database_url):
         "SQLALCHEMY_DATABASE_URI": database_url.replace("postgresql://", "postgresql+psycopg2://", 1),
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        # The Socket.IO re-check runs in a thread of its own, and in-process tests share one
+        # database connection: it waits for a test that asks for it (tests/chat).
+        "REALTIME_RECHECK_SECONDS": 3600,
     })
     return app
 
