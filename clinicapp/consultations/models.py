@@ -107,6 +107,10 @@ class Ticket(TimestampMixin, db.Model):
     end_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     source: Mapped[str] = mapped_column(String(10), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The Chatwoot status our last staff change pushed, and when: its echo from the
+    # webhook is recognized by it (tickets.apply_chatwoot_status), nothing else is.
+    chatwoot_pushed_status: Mapped[str | None] = mapped_column(String(20))
+    chatwoot_pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     client: Mapped[Client] = relationship()
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..core.models import utcnow
 from ..extensions import db
 from ..outbox import enqueue, register_handler
+from ..outbox.models import OutboxJob
 from . import chatwoot, onec_cl
 from .models import Ticket, TicketEvent
 from .statuses import to_chatwoot
@@ -137,7 +139,20 @@ def set_status_in_chatwoot(payload: dict) -> None:
     api = chatwoot.client()
     if ticket.chatwoot_conversation_id is None:
         raise NotReachable("chatwoot: the ticket's conversation is not created yet")
-    api.toggle_status(ticket.chatwoot_conversation_id, to_chatwoot(ticket.status))
+    status = to_chatwoot(ticket.status)
+    api.toggle_status(ticket.chatwoot_conversation_id, status)
+    # What we pushed and when: the webhook's echo of it is recognized by this. The row
+    # lock is held across the toggle, so a webhook for it waits and then sees it.
+    ticket.chatwoot_pushed_status, ticket.chatwoot_pushed_at = status, utcnow()
+    db.session.flush()
+
+
+def status_change_queued(ticket: Ticket) -> bool:
+    """Whether a staff status change of the ticket still waits to reach Chatwoot (until
+    then Chatwoot's webhooks show the status before it)."""
+    return db.session.scalar(select(OutboxJob.id).where(
+        OutboxJob.topic == SET_STATUS, OutboxJob.status == "queued",
+        OutboxJob.payload["ticket_id"].as_integer() == ticket.id).limit(1)) is not None
 
 
 HANDLERS = (
