@@ -103,7 +103,12 @@ def sync_ticket_to_onec_cl(payload: dict) -> None:
 
 def send_answer_to_chatwoot(payload: dict) -> None:
     """Post a staff answer as an outgoing message; waits (retried) until the ticket's
-    conversation exists."""
+    conversation exists.
+
+    An earlier attempt may have posted it and lost the answer: the message carries our
+    event id (`content_attributes`), and the conversation's latest messages are searched
+    for it before posting.
+    """
     event = db.session.get(TicketEvent, payload["event_id"], with_for_update=True)
     if event is None or event.chatwoot_message_id is not None:
         return
@@ -111,8 +116,11 @@ def send_answer_to_chatwoot(payload: dict) -> None:
     ticket = db.session.get(Ticket, event.ticket_id)
     if ticket.chatwoot_conversation_id is None:
         raise NotReachable("chatwoot: the ticket's conversation is not created yet")
-    event.chatwoot_message_id = api.create_message(ticket.chatwoot_conversation_id,
-                                                   event.body) or 0
+    mark = f"clinicapp:{event.id}"
+    found = api.find_message(ticket.chatwoot_conversation_id, mark)
+    if found is None:
+        found = api.create_message(ticket.chatwoot_conversation_id, event.body, mark=mark)
+    event.chatwoot_message_id = found or 0
     db.session.flush()
 
 

@@ -397,3 +397,28 @@ def test_a_queued_staff_change_is_not_undone_by_the_webhook(client, staff_token,
     later = _hook(client, _status_event("conversation_status_changed", conversation_id,
                                         "pending"))
     assert later.get_json()["status"] == "pending"
+
+
+def test_a_lost_answer_from_chatwoot_posts_the_staff_answer_once(client, staff_token, targets,
+                                                                 deliver_once, web_as):
+    """Chatwoot stored the message, our worker never heard: the retry finds it by its
+    marker among the conversation's messages instead of posting it again."""
+    from ..conftest import csrf_token
+
+    chatwoot, _ = targets
+    ticket = _create(client, staff_token)
+    deliver_once()
+    web_as("receptionist")
+    page = client.get(f"/consultations/{ticket['cons_id']}").get_data(as_text=True)
+    client.post(f"/consultations/{ticket['cons_id']}/answer",
+                data={"csrf_token": csrf_token(page), "body": "Ответ один раз"})
+    conversation_id = chatwoot.conversations[0]["id"]
+    chatwoot.lose_answers.append(("POST", f"/conversations/{conversation_id}/messages"))
+    deliver_once()
+    job = next(job for job in _jobs() if job.topic == "chatwoot.send_message")
+    assert (job.status, job.attempts) == ("queued", 1)
+    _make_due()
+    assert "Доставлено: 1" in deliver_once()
+    assert [m["content"] for m in chatwoot.messages] == ["Ответ один раз"]
+    assert "доставлен в Chatwoot" in client.get(
+        f"/consultations/{ticket['cons_id']}").get_data(as_text=True)
