@@ -50,6 +50,12 @@ def _ticket(payload: dict) -> Ticket | None:
     return db.session.get(Ticket, payload["ticket_id"], with_for_update=True)
 
 
+def _lock(ticket: Ticket) -> Ticket:
+    """Lock the ticket's row and reload it, to store what a target answered."""
+    return db.session.scalar(select(Ticket).where(Ticket.id == ticket.id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
 def sync_ticket_to_chatwoot(payload: dict) -> None:
     """Find or create the client's Chatwoot contact and open the ticket's conversation.
 
@@ -57,8 +63,13 @@ def sync_ticket_to_chatwoot(payload: dict) -> None:
     conversation and lost the answer (or our commit). So the contact is looked up by our
     client_id (its identifier), e-mail and phone before one is created, and an existing
     contact's conversations are searched for this ticket's cons_id before one is opened.
+
+    The HTTP calls (up to five) run without the ticket's row lock, so staff and the
+    webhook are not held up by a slow Chatwoot; the row is locked only to store the
+    conversation id, and only while none is stored yet (a concurrent delivery that
+    stored one first wins; the cons_id lookup already led both to the same one).
     """
-    ticket = _ticket(payload)
+    ticket = db.session.get(Ticket, payload["ticket_id"])
     if ticket is None or ticket.chatwoot_conversation_id is not None:
         return
     api = chatwoot.client()
@@ -81,7 +92,9 @@ def sync_ticket_to_chatwoot(payload: dict) -> None:
         conversation_id = api.create_conversation(
             source_id=source_id, contact_id=contact["id"], message=ticket.comment,
             cons_id=cons_id, attributes={"lang": ticket.lang, "source": ticket.source})
-    ticket.chatwoot_conversation_id = conversation_id
+    ticket = _lock(ticket)
+    if ticket.chatwoot_conversation_id is None:
+        ticket.chatwoot_conversation_id = conversation_id
     client.chatwoot_contact_id = contact["id"]
     db.session.flush()
 
@@ -91,13 +104,16 @@ def sync_ticket_to_onec_cl(payload: dict) -> None:
 
     A document an earlier attempt posted (its answer or our commit lost) is found by our
     cons_id first (an OData `$filter` on the field we store it in), not posted again.
+    The HTTP calls run without the ticket's row lock; it is taken only to store.
     """
-    ticket = _ticket(payload)
+    ticket = db.session.get(Ticket, payload["ticket_id"])
     if ticket is None or ticket.cl_ref_key is not None:
         return
     api = onec_cl.client()
-    ticket.cl_ref_key, ticket.number = (api.find_consultation(ticket.cons_id)
-                                        or api.post_consultation(ticket))
+    ref_key, number = api.find_consultation(ticket.cons_id) or api.post_consultation(ticket)
+    ticket = _lock(ticket)
+    if ticket.cl_ref_key is None:
+        ticket.cl_ref_key, ticket.number = ref_key, number
     db.session.flush()
 
 

@@ -116,10 +116,13 @@ def change_status(actor, ticket: Ticket, status: str, *, origin: str) -> bool:
     `origin` is "staff" or "chatwoot". A staff change is queued to the Chatwoot
     conversation (sync.enqueue_status_change); one from Chatwoot is not sent back.
     Returns False when it already had that status. Raises ValidationFailed naming
-    `status` for an unknown one.
+    `status` for an unknown one. Locks the ticket's row first and reads its status
+    afresh: a concurrent change (another staff member, Chatwoot's webhook) is waited for,
+    so each change starts from the status the one before it left.
     """
     if status not in STATUSES:
         raise field_error("status", _("Допустимо: %(values)s", values=", ".join(STATUSES)))
+    lock_ticket(ticket)
     before = ticket.status
     if before == status:
         return False
@@ -137,6 +140,13 @@ def change_status(actor, ticket: Ticket, status: str, *, origin: str) -> bool:
     if origin == "staff":
         sync.enqueue_status_change(event)
     return True
+
+
+def lock_ticket(ticket: Ticket) -> Ticket:
+    """Lock the ticket's row for this transaction and reload it (the object given is
+    refreshed in place)."""
+    return db.session.scalar(select(Ticket).where(Ticket.id == ticket.id).with_for_update()
+                             .execution_options(populate_existing=True))
 
 
 def notify_client_of_status_change(ticket: Ticket, event: TicketEvent) -> None:
