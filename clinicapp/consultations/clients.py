@@ -21,8 +21,9 @@ import uuid
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..core.errors import Conflict, NotFound, ValidationFailed, field_error
@@ -40,6 +41,8 @@ FIELDS = ("email", "phone_number", "country", "region", "city", "org_inn", "org_
           "client_id_hash")
 # What a patient may not change on their own client: it is their identity.
 IDENTITY_FIELDS = ("email", "phone_number", "client_id_hash")
+# The key space of the upsert's advisory locks (pg_advisory_xact_lock(space, hash of key)).
+CLIENT_LOCK_SPACE = 0xC11E
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,33 @@ def _apply(client: Client, values: dict) -> dict:
     return changes
 
 
+def _wait_for_same_identity(values: dict) -> None:
+    """Take this transaction's advisory locks on the request's contact key and hash key
+    (in one order, no deadlock): upserts sharing either run one after the other, so a
+    request with the hash and one with only the contact of the same person cannot both
+    insert (they would under different identity keys), and the later one finds the
+    client the earlier one committed."""
+    keys = {contact_key(values)}
+    if values.get("client_id_hash"):
+        keys.add("hash:" + values["client_id_hash"])
+    for key in sorted(key for key in keys if key is not None):
+        db.session.execute(select(func.pg_advisory_xact_lock(CLIENT_LOCK_SPACE,
+                                                             func.hashtext(key))))
+
+
+def _apply_in_savepoint(client: Client, values: dict) -> dict:
+    """_apply and flush in a savepoint: a hash another request gave to another client
+    meanwhile (the unique index) is a 409 naming `client_id_hash`, not a 500."""
+    try:
+        with db.session.begin_nested():
+            changes = _apply(client, values)
+            db.session.flush()
+    except IntegrityError as exc:
+        message = _("Этот хеш уже у другого клиента")
+        raise Conflict(message, details={"client_id_hash": [message]}) from exc
+    return changes
+
+
 def may_read(caller: Caller, client: Client) -> bool:
     """Staff read every client; a patient their own; an OpenID subject those it created."""
     if caller.is_staff:
@@ -236,11 +266,12 @@ def upsert_client(caller: Caller, data: dict) -> Client:
         for name in IDENTITY_FIELDS:
             values.pop(name, None)
     elif caller.subject is not None:
+        _wait_for_same_identity(values)
         client = _subjects_client(caller.subject, values, wanted_id)
     else:
+        _wait_for_same_identity(values)
         client = _lookup_or_create(caller, values, wanted_id)
-    changes = _apply(client, values)
-    db.session.flush()
+    changes = _apply_in_savepoint(client, values)
     if changes:
         record(caller.user, "consultation_client.saved", client, changes)
     return client
