@@ -422,3 +422,46 @@ def test_a_lost_answer_from_chatwoot_posts_the_staff_answer_once(client, staff_t
     assert [m["content"] for m in chatwoot.messages] == ["Ответ один раз"]
     assert "доставлен в Chatwoot" in client.get(
         f"/consultations/{ticket['cons_id']}").get_data(as_text=True)
+
+
+def _refresh(app, onec, settings, catalog):
+    settings(ONEC_CL_BASE_URL=onec.base_url, ONEC_CL_USERNAME="cl-user",
+             ONEC_CL_PASSWORD="cl-pass")
+    onec.catalog = catalog
+    return app.test_cli_runner().invoke(args=["sync-question-directory"])
+
+
+def test_an_empty_catalog_is_refused_and_a_deleted_directory_checks_nothing(
+        app, client, staff_token, settings):
+    """1С:ЦЛ answering an empty catalog is taken for a failure (the directory is kept);
+    a directory whose every row is marked deleted is empty: any key passes."""
+    import uuid as uuid_module
+
+    from clinicapp.consultations.models import Question, QuestionCategory
+
+    db.session.execute(db.delete(Question))
+    db.session.execute(db.delete(QuestionCategory))
+    db.session.commit()
+    folder, item = str(uuid_module.uuid4()), str(uuid_module.uuid4())
+    catalog = [{"Ref_Key": folder, "Description": "Налоги", "IsFolder": True,
+                "Parent_Key": "00000000-0000-0000-0000-000000000000", "DeletionMark": False},
+               {"Ref_Key": item, "Description": "НДС", "IsFolder": False, "Parent_Key": folder,
+                "DeletionMark": False}]
+    body = {"client": {"email": "dir@firm.uz"}, "consultation": {
+        "comment": "x", "online_question_cat": folder, "online_question": item}}
+    with OnecClStub() as onec:
+        assert _refresh(app, onec, settings, catalog).exit_code == 0
+        empty = _refresh(app, onec, settings, [])
+        assert empty.exit_code != 0 and "empty" in empty.output
+        # The directory is kept: its keys pass, others are refused.
+        assert client.post("/api/consultations/create", json=body,
+                           headers=staff_token).status_code == 200
+        unknown = {**body, "consultation": {**body["consultation"],
+                                            "online_question": str(uuid_module.uuid4())}}
+        assert client.post("/api/consultations/create", json=unknown,
+                           headers=staff_token).status_code == 400
+        # Every entry marked deleted in 1C: nothing live is left, so nothing is checked.
+        deleted = [{**entry, "DeletionMark": True} for entry in catalog]
+        assert _refresh(app, onec, settings, deleted).exit_code == 0
+        assert client.post("/api/consultations/create", json=unknown,
+                           headers=staff_token).status_code == 200
