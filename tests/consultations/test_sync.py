@@ -465,3 +465,24 @@ def test_an_empty_catalog_is_refused_and_a_deleted_directory_checks_nothing(
         assert _refresh(app, onec, settings, deleted).exit_code == 0
         assert client.post("/api/consultations/create", json=unknown,
                            headers=staff_token).status_code == 200
+
+
+@pytest.fixture
+def almaty_sessions(app):
+    """The database session runs in Asia/Almaty (UTC+5), as on a server whose default
+    zone is not UTC: datetimes come back with +05:00. (Each test runs in one connection
+    whose outer transaction is rolled back afterwards, taking the setting with it.)"""
+    db.session.execute(text("SET TIME ZONE 'Asia/Almaty'"))
+    yield
+
+
+def test_dates_reach_1c_in_utc_whatever_the_sessions_zone(client, staff_token, targets,
+                                                         deliver_once, almaty_sessions):
+    _, onec = targets
+    body = {**BODY, "consultation": {**BODY["consultation"],
+                                     "scheduled_at": "2025-12-01T10:00:00Z"}}
+    assert client.post("/api/consultations/create", json=body,
+                       headers=staff_token).status_code == 200
+    assert db.session.scalar(text("SHOW TIME ZONE")) == "Asia/Almaty"
+    deliver_once()
+    assert onec.documents[0]["ДатаНачала"] == "2025-12-01T10:00:00"
