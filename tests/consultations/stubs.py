@@ -207,9 +207,13 @@ class OidcIssuer(_Stub):
     def url(self) -> str:
         return self.base_url
 
+    jwks_down = False  # only the key set answers 503 (discovery still works)
+
     def handle(self, method, path, query, body, headers):
         if path == "/.well-known/openid-configuration":
             return 200, {"issuer": self.url, "jwks_uri": self.url + "/jwks"}
+        if path == "/jwks" and self.jwks_down:
+            return 503, {"error": "down"}
         if path == "/jwks":
             jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
             return 200, {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from clinicapp.consultations import oidc
+
 from ..conftest import bearer
 from .stubs import OidcIssuer
 
@@ -126,3 +128,44 @@ def test_a_subject_never_takes_over_another_callers_client(client, settings, sta
             assert client.get(f"/api/clients/{cid}", headers=b).status_code == 404
         assert client.get("/api/clients/by-hash/hash-a", headers=b).status_code == 404
         assert client.get(f"/api/clients/{mine['client_id']}", headers=a).status_code == 200
+
+
+def _hits(issuer, path: str) -> int:
+    return sum(1 for _, requested, _ in issuer.requests if requested == path)
+
+
+def test_unknown_key_ids_do_not_make_the_issuer_refetch_each_time(client, settings):
+    """A stream of tokens with key ids the issuer never had: the key set is fetched once,
+    not per token (refreshes are rate-limited); good tokens still pass."""
+    with OidcIssuer() as issuer:
+        settings(OIDC_ISSUER=issuer.url, OIDC_AUDIENCE="clinic-api")
+        stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        for n in range(5):
+            token = bearer(issuer.token(kid=f"unknown-{n}", key=stranger))
+            assert client.post("/api/consultations/create", json=BODY,
+                               headers=token).status_code == 401
+        assert client.post("/api/consultations/create", json=BODY,
+                           headers=bearer(issuer.token())).status_code == 200
+        assert _hits(issuer, "/.well-known/openid-configuration") == 1
+        assert _hits(issuer, "/jwks") == 1
+
+
+def test_an_unreachable_issuer_is_not_asked_on_every_request(client, settings):
+    """A failed discovery or key-set fetch is remembered for a while: further tokens are
+    refused (401) without asking the issuer again."""
+    with OidcIssuer() as issuer:
+        settings(OIDC_ISSUER=issuer.url, OIDC_AUDIENCE="clinic-api")
+        issuer.down = True
+        for _ in range(5):
+            assert client.post("/api/consultations/create", json=BODY,
+                               headers=bearer(issuer.token())).status_code == 401
+        assert _hits(issuer, "/.well-known/openid-configuration") == 1
+    oidc.forget_cached_issuers()
+    with OidcIssuer() as issuer:
+        settings(OIDC_ISSUER=issuer.url, OIDC_AUDIENCE="clinic-api")
+        issuer.jwks_down = True
+        for _ in range(5):
+            assert client.post("/api/consultations/create", json=BODY,
+                               headers=bearer(issuer.token())).status_code == 401
+        assert _hits(issuer, "/.well-known/openid-configuration") == 1
+        assert _hits(issuer, "/jwks") == 1
