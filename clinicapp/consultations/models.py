@@ -4,8 +4,9 @@
 Identity rules the database keeps true:
 - `clients.client_id` is unique; a client linked to a patient carries that patient's
   `patients.client_id` (one identity), at most one client per patient;
-- `clients.identity_key` (the normalized `client_id_hash`, else e-mail|phone|INN) is
-  unique, so the upsert is an INSERT … ON CONFLICT and racing duplicates resolve to one row;
+- `clients.identity_key` (the normalized `client_id_hash`, else e-mail|phone|INN; an
+  OpenID subject's own ones prefixed with its digest) is unique, so the upsert is an
+  INSERT … ON CONFLICT and racing duplicates resolve to one row;
 - a ticket's `cons_id` (ours, stable) and `chatwoot_conversation_id` (filled by the sync)
   are each unique.
 """
