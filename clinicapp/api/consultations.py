@@ -316,6 +316,17 @@ class WebhookAnswerSchema(ma.Schema):
 
 STATUS_EVENTS = ("conversation_status_changed", "conversation.status_changed",
                  "conversation_updated", "conversation.updated")
+UPDATE_EVENTS = ("conversation_updated", "conversation.updated")
+
+
+def _status_changed(payload: dict) -> bool:
+    """Whether a `conversation_updated` changed the status: Chatwoot lists what changed as
+    `changed_attributes: [{"status": {"previous_value": …, "current_value": …}}, …]`."""
+    changed = payload.get("changed_attributes")
+    if isinstance(changed, dict):
+        changed = [changed]
+    return isinstance(changed, list) and any(
+        isinstance(entry, dict) and "status" in entry for entry in changed)
 
 
 @webhook_blp.route("/integrations/chatwoot/webhook", methods=["POST"])
@@ -326,8 +337,10 @@ STATUS_EVENTS = ("conversation_status_changed", "conversation.status_changed",
 @webhook_blp.errors(401, 403)
 def chatwoot_webhook():
     """Вебхук Chatwoot: смена статуса разговора меняет статус консультации (open→new,
-    pending→pending, resolved→closed, snoozed→pending, иное→other). Нет `token` — 401,
-    неверный — 403; незнакомый разговор — 200, пропускается."""
+    pending→pending, resolved→closed, snoozed→pending, иное→other). `conversation_updated`
+    учитывается, только если в `changed_attributes` есть `status`. Пока смена статуса
+    сотрудником не отправлена в Chatwoot, статусы из вебхука не применяются. Нет `token` —
+    401, неверный — 403; незнакомый разговор — 200, пропускается."""
     token = request.args.get("token", "")
     if not token:
         raise NotAuthenticated("Нужен token в адресе вебхука")
@@ -340,7 +353,9 @@ def chatwoot_webhook():
     conversation = payload.get("conversation") if isinstance(
         payload.get("conversation"), dict) else payload
     conversation_id, status = conversation.get("id"), conversation.get("status")
-    if payload["event"] in ("conversation_updated", "conversation.updated") and not status:
+    if payload["event"] in UPDATE_EVENTS and not _status_changed(payload):
+        # An assignee, label… change carries the current status too, which may be the
+        # one before a staff change of ours not pushed yet: only a status change counts.
         return {"ok": True, "status": None}
     if not isinstance(conversation_id, int) or isinstance(conversation_id, bool) or \
             not 0 < conversation_id < 2**31:

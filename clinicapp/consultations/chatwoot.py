@@ -5,7 +5,10 @@ e-mail, then phone) or created (`POST …/contacts` with our inbox), its contact
 the `source_id`, and the conversation is created with it (`POST …/conversations`), carrying
 the ticket's `cons_id` in its custom and additional attributes, so a retry finds it among
 the contact's conversations (`GET …/contacts/{id}/conversations`) instead of opening a
-second one. A staff answer is an outgoing message (`POST …/conversations/{id}/messages`);
+second one. A staff answer is an outgoing message (`POST …/conversations/{id}/messages`)
+marked with our event id in its `content_attributes`, looked for first among the
+conversation's messages (`GET …/conversations/{id}/messages`) so a retry never posts it
+twice;
 a staff status change toggles the conversation's status
 (`POST …/conversations/{id}/toggle_status`). Header `api_access_token`. Settings
 CHATWOOT_BASE_URL, CHATWOOT_API_TOKEN, CHATWOOT_ACCOUNT_ID, CHATWOOT_INBOX_ID.
@@ -22,6 +25,7 @@ TARGET = "chatwoot"
 SETTINGS = ("CHATWOOT_BASE_URL", "CHATWOOT_API_TOKEN", "CHATWOOT_ACCOUNT_ID",
             "CHATWOOT_INBOX_ID")
 CONS_ID = "cons_id"  # the attribute naming our ticket on its conversation
+MESSAGE_MARK = "event_id"  # the content attribute naming our answer on its message
 
 
 @dataclass(frozen=True)
@@ -99,11 +103,26 @@ class Chatwoot:
             raise NotReachable("chatwoot: the conversation has no id")
         return answer["id"]
 
-    def create_message(self, conversation_id: int, content: str) -> int | None:
-        """An outgoing (agent's) public message in the conversation: its id."""
+    def create_message(self, conversation_id: int, content: str, *, mark: str) -> int | None:
+        """An outgoing (agent's) public message in the conversation: its id.
+
+        `mark` goes into its `content_attributes` (MESSAGE_MARK), so a retry after a lost
+        answer finds it (find_message) instead of posting it twice.
+        """
         answer = self._call("POST", f"conversations/{conversation_id}/messages", json={
-            "content": content, "message_type": "outgoing", "private": False})
+            "content": content, "message_type": "outgoing", "private": False,
+            "content_attributes": {MESSAGE_MARK: mark}})
         return answer.get("id")
+
+    def find_message(self, conversation_id: int, mark: str) -> int | None:
+        """The id of the message carrying `mark` among the conversation's latest ones
+        (`GET …/conversations/{id}/messages`: Chatwoot lists the latest 20), else None."""
+        answer = self._call("GET", f"conversations/{conversation_id}/messages")
+        for message in answer.get("payload") or []:
+            attributes = message.get("content_attributes")
+            if isinstance(attributes, dict) and attributes.get(MESSAGE_MARK) == mark:
+                return message.get("id") if isinstance(message.get("id"), int) else 0
+        return None
 
     def toggle_status(self, conversation_id: int, status: str) -> None:
         """Set the conversation's status (open, pending, resolved)."""

@@ -8,15 +8,22 @@ The upsert looks a client up by `client_id`, then `client_id_hash`, then
 e-mail + phone + INN; when none matches it inserts with `identity_key` (unique):
 INSERT … ON CONFLICT DO NOTHING, then reads the row that won. Two requests racing with
 the same data therefore end with one row, whichever commits first.
+
+An OpenID subject lives in a namespace of its own: it finds only the clients it created
+(`external_subject`), is never linked to a patient, and a new client of its is keyed
+`sub:<digest of iss|sub>|<identity key>`, so the same e-mail posted by two subjects (or
+by a subject and the staff) makes two clients, neither able to touch the other's.
 """
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..core.errors import Conflict, NotFound, ValidationFailed, field_error
@@ -35,6 +42,8 @@ FIELDS = ("email", "phone_number", "country", "region", "city", "org_inn", "org_
           "client_id_hash")
 # What a patient may not change on their own client: it is their identity.
 IDENTITY_FIELDS = ("email", "phone_number", "client_id_hash")
+# The key space of the upsert's advisory locks (pg_advisory_xact_lock(space, hash of key)).
+CLIENT_LOCK_SPACE = 0xC11E
 
 
 @dataclass(frozen=True)
@@ -78,18 +87,27 @@ def contact_key(values: dict) -> str | None:
     return "contact:" + "|".join(parts) if any(parts) else None
 
 
-def identity_key(values: dict) -> str | None:
-    """The unique key a new client is inserted under: its hash, else its contact."""
+def identity_key(values: dict, subject: str | None = None) -> str | None:
+    """The unique key a new client is inserted under: its hash, else its contact; an
+    OpenID subject's own keys are prefixed with a digest of the subject (its namespace)."""
     if values.get("client_id_hash"):
-        return "hash:" + values["client_id_hash"]
-    return contact_key(values)
+        key = "hash:" + values["client_id_hash"]
+    else:
+        key = contact_key(values)
+    if key is None or subject is None:
+        return key
+    return f"sub:{hashlib.sha256(subject.encode()).hexdigest()[:32]}|{key}"
 
 
-def _by_contact(values: dict) -> Client | None:
+def _by_contact(values: dict, subject: str | None = None) -> Client | None:
+    """The oldest client with this e-mail + phone + INN (NULL-safe); for an OpenID
+    subject only among the clients it created."""
     if contact_key(values) is None:
         return None
     conditions = [getattr(Client, name).is_not_distinct_from(values.get(name))
                   for name in ("email", "phone_number", "org_inn")]
+    if subject is not None:
+        conditions.append(Client.external_subject == subject)
     return db.session.scalar(select(Client).where(*conditions).order_by(Client.id).limit(1))
 
 
@@ -103,7 +121,13 @@ def find_client(client_id=None, client_id_hash=None) -> Client | None:
 
 
 def matching_patient(caller: Caller, values: dict) -> Patient | None:
-    """The organization's patient with this e-mail (first) or phone, the oldest one."""
+    """The organization's patient with this e-mail (first) or phone, the oldest one.
+
+    Only for our own users (staff): an OpenID caller is nobody we know, so its contact
+    data never links it to a patient (None).
+    """
+    if caller.user is None:
+        return None
     organization = organization_for(caller.user)
     if organization is None:
         return None
@@ -118,9 +142,10 @@ def matching_patient(caller: Caller, values: dict) -> Patient | None:
     return None
 
 
-def _insert(values: dict, key: str | None, patient: Patient | None) -> Client:
+def _insert(values: dict, key: str | None, patient: Patient | None,
+            subject: str | None = None) -> Client:
     """Insert a client, or read the one a concurrent request inserted first."""
-    row = {**values, "identity_key": key,
+    row = {**values, "identity_key": key, "external_subject": subject,
            "client_id": patient.client_id if patient is not None else uuid.uuid4(),
            "patient_id": patient.id if patient is not None else None}
     new_id = db.session.scalar(insert(Client).values(**row).on_conflict_do_nothing()
@@ -156,6 +181,33 @@ def _apply(client: Client, values: dict) -> dict:
             setattr(client, name, value)
             changes[name] = [str(before) if before is not None else None,
                              str(value) if value is not None else None]
+    return changes
+
+
+def _wait_for_same_identity(values: dict) -> None:
+    """Take this transaction's advisory locks on the request's contact key and hash key
+    (in one order, no deadlock): upserts sharing either run one after the other, so a
+    request with the hash and one with only the contact of the same person cannot both
+    insert (they would under different identity keys), and the later one finds the
+    client the earlier one committed."""
+    keys = {contact_key(values)}
+    if values.get("client_id_hash"):
+        keys.add("hash:" + values["client_id_hash"])
+    for key in sorted(key for key in keys if key is not None):
+        db.session.execute(select(func.pg_advisory_xact_lock(CLIENT_LOCK_SPACE,
+                                                             func.hashtext(key))))
+
+
+def _apply_in_savepoint(client: Client, values: dict) -> dict:
+    """_apply and flush in a savepoint: a hash another request gave to another client
+    meanwhile (the unique index) is a 409 naming `client_id_hash`, not a 500."""
+    try:
+        with db.session.begin_nested():
+            changes = _apply(client, values)
+            db.session.flush()
+    except IntegrityError as exc:
+        message = _("Этот хеш уже у другого клиента")
+        raise Conflict(message, details={"client_id_hash": [message]}) from exc
     return changes
 
 
@@ -197,9 +249,10 @@ def upsert_client(caller: Caller, data: dict) -> Client:
 
     Looks up by `client_id`, then `client_id_hash`, then e-mail + phone + INN; creates
     one otherwise (linked to a matching patient). A patient always gets their own client
-    (identity fields are theirs; another `client_id` is NotFound). An OpenID subject may
-    not touch a client another subject created (NotFound). Raises ValidationFailed for a
-    bad phone or a hash taken by another client.
+    (identity fields are theirs; another `client_id` is NotFound). An OpenID subject
+    works only among the clients it created (_subjects_client): someone else's
+    `client_id` or hash is NotFound, someone else's contact makes a client of its own.
+    Raises ValidationFailed for a bad phone or a hash taken by another client.
     """
     values = normalize(data)
     wanted_id = data.get("client_id")
@@ -209,14 +262,13 @@ def upsert_client(caller: Caller, data: dict) -> Client:
             raise NotFound(CLIENT_NOT_FOUND)
         for name in IDENTITY_FIELDS:
             values.pop(name, None)
+    elif caller.subject is not None:
+        _wait_for_same_identity(values)
+        client = _subjects_client(caller.subject, values, wanted_id)
     else:
+        _wait_for_same_identity(values)
         client = _lookup_or_create(caller, values, wanted_id)
-        if caller.subject is not None:
-            if client.external_subject not in (None, caller.subject):
-                raise NotFound(CLIENT_NOT_FOUND)
-            client.external_subject = caller.subject
-    changes = _apply(client, values)
-    db.session.flush()
+    changes = _apply_in_savepoint(client, values)
     if changes:
         record(caller.user, "consultation_client.saved", client, changes)
     return client
@@ -248,4 +300,36 @@ def _lookup_or_create(caller: Caller, values: dict, wanted_id) -> Client:
                 # Nothing to know the client by again: every such request would be a new one.
                 raise ValidationFailed(CLIENT_REQUIRED, details={"client": [CLIENT_REQUIRED]})
             client = _insert(values, identity_key(values), patient)
+    return client
+
+
+def _subjects_client(subject: str, values: dict, wanted_id) -> Client:
+    """An OpenID subject's client: found only among those it created, else a new one of
+    its own (never linked to a patient, never a client made by staff, a patient or
+    another subject).
+
+    A `client_id` or `client_id_hash` naming a client it did not create is NotFound
+    (as for a client that does not exist: nothing tells them apart). A contact
+    (e-mail + phone + INN) matching only others' clients is not theirs: the subject
+    gets a client of its own under its own identity key.
+    """
+    if wanted_id is not None:
+        client = find_client(client_id=wanted_id)
+        if client is None or client.external_subject != subject:
+            raise NotFound(CLIENT_NOT_FOUND)
+        return client
+    if values.get("client_id_hash"):
+        client = find_client(client_id_hash=values["client_id_hash"])
+        if client is not None:
+            if client.external_subject != subject:
+                raise NotFound(CLIENT_NOT_FOUND)
+            return client
+    client = _by_contact(values, subject)
+    if client is not None:
+        return client
+    if not any(values.get(name) for name in IDENTITY_FIELDS):
+        raise ValidationFailed(CLIENT_REQUIRED, details={"client": [CLIENT_REQUIRED]})
+    client = _insert(values, identity_key(values, subject), None, subject)
+    if client.external_subject != subject:  # lost a race to someone else's hash
+        raise NotFound(CLIENT_NOT_FOUND)
     return client

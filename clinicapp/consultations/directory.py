@@ -22,8 +22,12 @@ log = logging.getLogger(__name__)
 
 
 def has_rows() -> bool:
-    return db.session.scalar(select(QuestionCategory.key).limit(1)) is not None or \
-        db.session.scalar(select(Question.key).limit(1)) is not None
+    """Whether the directory has any live (not deleted) category or question: a
+    directory with none left checks nothing, like one never fetched."""
+    return db.session.scalar(select(QuestionCategory.key).where(
+        QuestionCategory.deleted.is_(False)).limit(1)) is not None or \
+        db.session.scalar(select(Question.key).where(
+            Question.deleted.is_(False)).limit(1)) is not None
 
 
 def validate_keys(category_key: uuid.UUID | None, question_key: uuid.UUID | None) -> None:
@@ -101,9 +105,15 @@ def refresh_question_directory() -> dict:
 
     For the periodic scheduler and `flask sync-question-directory`. Raises
     onec_cl.NotReachable / NotConfigured as the client does; nothing is changed then.
+    An empty catalog is taken for a failure too (NotReachable): 1С:ЦЛ answering nothing
+    is far likelier a broken configuration or rights than a directory emptied on
+    purpose, and applying it would mark every row deleted.
     """
     from . import onec_cl
 
-    counts = store(onec_cl.client().question_catalog())
+    entries = onec_cl.client().question_catalog()
+    if not entries:
+        raise onec_cl.NotReachable("1c-cl: the question catalog is empty; not applied")
+    counts = store(entries)
     log.info("question directory refreshed", extra={"counts": counts})
     return counts

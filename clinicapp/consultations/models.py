@@ -4,8 +4,9 @@
 Identity rules the database keeps true:
 - `clients.client_id` is unique; a client linked to a patient carries that patient's
   `patients.client_id` (one identity), at most one client per patient;
-- `clients.identity_key` (the normalized `client_id_hash`, else e-mail|phone|INN) is
-  unique, so the upsert is an INSERT … ON CONFLICT and racing duplicates resolve to one row;
+- `clients.identity_key` (the normalized `client_id_hash`, else e-mail|phone|INN; an
+  OpenID subject's own ones prefixed with its digest) is unique, so the upsert is an
+  INSERT … ON CONFLICT and racing duplicates resolve to one row;
 - a ticket's `cons_id` (ours, stable) and `chatwoot_conversation_id` (filled by the sync)
   are each unique.
 """
@@ -107,6 +108,10 @@ class Ticket(TimestampMixin, db.Model):
     end_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     source: Mapped[str] = mapped_column(String(10), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The Chatwoot status our last staff change pushed, and when: its echo from the
+    # webhook is recognized by it (tickets.apply_chatwoot_status), nothing else is.
+    chatwoot_pushed_status: Mapped[str | None] = mapped_column(String(20))
+    chatwoot_pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     client: Mapped[Client] = relationship()
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timezone
 
 from flask import current_app
 
@@ -41,8 +42,9 @@ def document_body(ticket) -> dict:
         return str(value) if value else EMPTY_REF
 
     def when(value) -> str | None:
-        # 1C's OData dates have no zone: UTC, as we keep them.
-        return value.strftime("%Y-%m-%dT%H:%M:%S") if value else None
+        # 1C's OData dates have no zone: we send UTC. A datetime read from the database
+        # comes in the session's zone, so it is converted, never just formatted.
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") if value else None
 
     body = {
         "Комментарий": ticket.comment,

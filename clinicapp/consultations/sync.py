@@ -13,8 +13,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..core.models import utcnow
 from ..extensions import db
 from ..outbox import enqueue, register_handler
+from ..outbox.models import OutboxJob
 from . import chatwoot, onec_cl
 from .models import Ticket, TicketEvent
 from .statuses import to_chatwoot
@@ -48,6 +50,12 @@ def _ticket(payload: dict) -> Ticket | None:
     return db.session.get(Ticket, payload["ticket_id"], with_for_update=True)
 
 
+def _lock(ticket: Ticket) -> Ticket:
+    """Lock the ticket's row and reload it, to store what a target answered."""
+    return db.session.scalar(select(Ticket).where(Ticket.id == ticket.id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
 def sync_ticket_to_chatwoot(payload: dict) -> None:
     """Find or create the client's Chatwoot contact and open the ticket's conversation.
 
@@ -55,8 +63,13 @@ def sync_ticket_to_chatwoot(payload: dict) -> None:
     conversation and lost the answer (or our commit). So the contact is looked up by our
     client_id (its identifier), e-mail and phone before one is created, and an existing
     contact's conversations are searched for this ticket's cons_id before one is opened.
+
+    The HTTP calls (up to five) run without the ticket's row lock, so staff and the
+    webhook are not held up by a slow Chatwoot; the row is locked only to store the
+    conversation id, and only while none is stored yet (a concurrent delivery that
+    stored one first wins; the cons_id lookup already led both to the same one).
     """
-    ticket = _ticket(payload)
+    ticket = db.session.get(Ticket, payload["ticket_id"])
     if ticket is None or ticket.chatwoot_conversation_id is not None:
         return
     api = chatwoot.client()
@@ -79,7 +92,9 @@ def sync_ticket_to_chatwoot(payload: dict) -> None:
         conversation_id = api.create_conversation(
             source_id=source_id, contact_id=contact["id"], message=ticket.comment,
             cons_id=cons_id, attributes={"lang": ticket.lang, "source": ticket.source})
-    ticket.chatwoot_conversation_id = conversation_id
+    ticket = _lock(ticket)
+    if ticket.chatwoot_conversation_id is None:
+        ticket.chatwoot_conversation_id = conversation_id
     client.chatwoot_contact_id = contact["id"]
     db.session.flush()
 
@@ -89,19 +104,27 @@ def sync_ticket_to_onec_cl(payload: dict) -> None:
 
     A document an earlier attempt posted (its answer or our commit lost) is found by our
     cons_id first (an OData `$filter` on the field we store it in), not posted again.
+    The HTTP calls run without the ticket's row lock; it is taken only to store.
     """
-    ticket = _ticket(payload)
+    ticket = db.session.get(Ticket, payload["ticket_id"])
     if ticket is None or ticket.cl_ref_key is not None:
         return
     api = onec_cl.client()
-    ticket.cl_ref_key, ticket.number = (api.find_consultation(ticket.cons_id)
-                                        or api.post_consultation(ticket))
+    ref_key, number = api.find_consultation(ticket.cons_id) or api.post_consultation(ticket)
+    ticket = _lock(ticket)
+    if ticket.cl_ref_key is None:
+        ticket.cl_ref_key, ticket.number = ref_key, number
     db.session.flush()
 
 
 def send_answer_to_chatwoot(payload: dict) -> None:
     """Post a staff answer as an outgoing message; waits (retried) until the ticket's
-    conversation exists."""
+    conversation exists.
+
+    An earlier attempt may have posted it and lost the answer: the message carries our
+    event id (`content_attributes`), and the conversation's latest messages are searched
+    for it before posting.
+    """
     event = db.session.get(TicketEvent, payload["event_id"], with_for_update=True)
     if event is None or event.chatwoot_message_id is not None:
         return
@@ -109,8 +132,11 @@ def send_answer_to_chatwoot(payload: dict) -> None:
     ticket = db.session.get(Ticket, event.ticket_id)
     if ticket.chatwoot_conversation_id is None:
         raise NotReachable("chatwoot: the ticket's conversation is not created yet")
-    event.chatwoot_message_id = api.create_message(ticket.chatwoot_conversation_id,
-                                                   event.body) or 0
+    mark = f"clinicapp:{event.id}"
+    found = api.find_message(ticket.chatwoot_conversation_id, mark)
+    if found is None:
+        found = api.create_message(ticket.chatwoot_conversation_id, event.body, mark=mark)
+    event.chatwoot_message_id = found or 0
     db.session.flush()
 
 
@@ -137,7 +163,20 @@ def set_status_in_chatwoot(payload: dict) -> None:
     api = chatwoot.client()
     if ticket.chatwoot_conversation_id is None:
         raise NotReachable("chatwoot: the ticket's conversation is not created yet")
-    api.toggle_status(ticket.chatwoot_conversation_id, to_chatwoot(ticket.status))
+    status = to_chatwoot(ticket.status)
+    api.toggle_status(ticket.chatwoot_conversation_id, status)
+    # What we pushed and when: the webhook's echo of it is recognized by this. The row
+    # lock is held across the toggle, so a webhook for it waits and then sees it.
+    ticket.chatwoot_pushed_status, ticket.chatwoot_pushed_at = status, utcnow()
+    db.session.flush()
+
+
+def status_change_queued(ticket: Ticket) -> bool:
+    """Whether a staff status change of the ticket still waits to reach Chatwoot (until
+    then Chatwoot's webhooks show the status before it)."""
+    return db.session.scalar(select(OutboxJob.id).where(
+        OutboxJob.topic == SET_STATUS, OutboxJob.status == "queued",
+        OutboxJob.payload["ticket_id"].as_integer() == ticket.id).limit(1)) is not None
 
 
 HANDLERS = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -115,10 +116,13 @@ def change_status(actor, ticket: Ticket, status: str, *, origin: str) -> bool:
     `origin` is "staff" or "chatwoot". A staff change is queued to the Chatwoot
     conversation (sync.enqueue_status_change); one from Chatwoot is not sent back.
     Returns False when it already had that status. Raises ValidationFailed naming
-    `status` for an unknown one.
+    `status` for an unknown one. Locks the ticket's row first and reads its status
+    afresh: a concurrent change (another staff member, Chatwoot's webhook) is waited for,
+    so each change starts from the status the one before it left.
     """
     if status not in STATUSES:
         raise field_error("status", _("Допустимо: %(values)s", values=", ".join(STATUSES)))
+    lock_ticket(ticket)
     before = ticket.status
     if before == status:
         return False
@@ -136,6 +140,13 @@ def change_status(actor, ticket: Ticket, status: str, *, origin: str) -> bool:
     if origin == "staff":
         sync.enqueue_status_change(event)
     return True
+
+
+def lock_ticket(ticket: Ticket) -> Ticket:
+    """Lock the ticket's row for this transaction and reload it (the object given is
+    refreshed in place)."""
+    return db.session.scalar(select(Ticket).where(Ticket.id == ticket.id).with_for_update()
+                             .execution_options(populate_existing=True))
 
 
 def notify_client_of_status_change(ticket: Ticket, event: TicketEvent) -> None:
@@ -174,11 +185,15 @@ def apply_chatwoot_status(conversation_id: int, chatwoot_status: str | None) -> 
     """Chatwoot says a conversation's status changed: update its ticket (one mapping table,
     statuses.from_chatwoot). None when no ticket has that conversation (logged, ignored).
 
-    A status our ticket's already shows in Chatwoot (statuses.to_chatwoot) changes
-    nothing: it is the echo of our own staff change (our "other" is shown as "open",
-    which would otherwise come back as "new").
+    Ignored (the ticket returned unchanged):
+    - while a staff status change of the ticket is still queued for Chatwoot: Chatwoot
+      shows the status before it, and applying it would undo the staff's change;
+    - the echo of our own push: the status we last pushed (`chatwoot_pushed_status`),
+      within ECHO_WINDOW of the push. Any other status from Chatwoot is applied and
+      forgets the push, so a genuine reopen (open after our «other», itself shown as
+      open) still makes the ticket «new».
     """
-    from .statuses import from_chatwoot, to_chatwoot
+    from .statuses import from_chatwoot
 
     ticket = db.session.scalar(select(Ticket).where(
         Ticket.chatwoot_conversation_id == conversation_id).with_for_update())
@@ -186,6 +201,21 @@ def apply_chatwoot_status(conversation_id: int, chatwoot_status: str | None) -> 
         log.info("chatwoot webhook: unknown conversation ignored",
                  extra={"conversation_id": conversation_id})
         return None
-    if chatwoot_status != to_chatwoot(ticket.status):
-        change_status(None, ticket, from_chatwoot(chatwoot_status), origin="chatwoot")
+    if sync.status_change_queued(ticket) or _is_our_echo(ticket, chatwoot_status):
+        return ticket
+    ticket.chatwoot_pushed_status = ticket.chatwoot_pushed_at = None
+    change_status(None, ticket, from_chatwoot(chatwoot_status), origin="chatwoot")
     return ticket
+
+
+# How long after our push a webhook with the status we pushed is taken for its echo.
+# Chatwoot sends its webhooks within seconds; a genuine identical change that soon
+# after ours would change nothing anyway, except for our «other» shown as open.
+ECHO_WINDOW = timedelta(minutes=2)
+
+
+def _is_our_echo(ticket: Ticket, chatwoot_status: str | None) -> bool:
+    return (ticket.chatwoot_pushed_status is not None
+            and ticket.chatwoot_pushed_status == chatwoot_status
+            and ticket.chatwoot_pushed_at is not None
+            and utcnow() - ticket.chatwoot_pushed_at < ECHO_WINDOW)

@@ -134,12 +134,16 @@ class ChatwootStub(_Stub):
             return 200, {"meta": {}, "payload": {"success": True,
                                                  "current_status": body["status"],
                                                  "conversation_id": conversation["id"]}}
-        if method == "POST" and rest.startswith("conversations/") and rest.endswith("/messages"):
+        if rest.startswith("conversations/") and rest.endswith("/messages"):
             conversation_id = int(rest.split("/")[1])
             if conversation_id not in {c["id"] for c in self.conversations}:
                 return 404, {"error": "conversation not found"}
+            if method == "GET":  # the latest messages, oldest first, as Chatwoot lists them
+                listed = [m for m in self.messages if m["conversation_id"] == conversation_id]
+                return 200, {"meta": {"contact": {}, "assignee": None, "labels": []},
+                             "payload": listed[-20:]}
             message = {"id": 500 + len(self.messages) + 1, "conversation_id": conversation_id,
-                       **body}
+                       "content_attributes": {}, **body}
             self.messages.append(message)
             return 200, message
         return 404, {"error": "not found"}
@@ -203,9 +207,13 @@ class OidcIssuer(_Stub):
     def url(self) -> str:
         return self.base_url
 
+    jwks_down = False  # only the key set answers 503 (discovery still works)
+
     def handle(self, method, path, query, body, headers):
         if path == "/.well-known/openid-configuration":
             return 200, {"issuer": self.url, "jwks_uri": self.url + "/jwks"}
+        if path == "/jwks" and self.jwks_down:
+            return 503, {"error": "down"}
         if path == "/jwks":
             jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
             return 200, {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}

@@ -120,22 +120,35 @@ def test_webhook_without_a_configured_token_refuses(client, settings):
     assert _hook(client, {"event": "conversation_status_changed"}, token="x").status_code == 403
 
 
+def _status_event(event: str, conversation_id: int, status: str, previous="open") -> dict:
+    """A webhook as Chatwoot sends it: `conversation_updated` names what changed."""
+    payload = {"event": event, "id": conversation_id, "status": status}
+    if event == "conversation_updated":
+        payload["changed_attributes"] = [
+            {"status": {"previous_value": previous, "current_value": status}}]
+    return payload
+
+
+TABLE = (("resolved", "closed"), ("snoozed", "pending"), ("open", "new"), ("weird", "other"))
+
+
+@pytest.mark.parametrize("order", [TABLE, TABLE[::-1]], ids=["forward", "backward"])
 @pytest.mark.parametrize("event", ["conversation_status_changed", "conversation.status_changed",
                                    "conversation_updated"])
 def test_webhook_changes_the_status_through_the_table(client, staff_token, targets,
-                                                      deliver_once, event):
+                                                      deliver_once, event, order):
+    """Each of Chatwoot's statuses maps through the table whatever came before it."""
     ticket = _create(client, staff_token)
     deliver_once()
     conversation_id = db.session.scalar(select(Ticket.chatwoot_conversation_id))
-    for chatwoot_status, ours in (("resolved", "closed"), ("snoozed", "pending"),
-                                  ("open", "new"), ("weird", "other")):
-        response = _hook(client, {"event": event, "id": conversation_id,
-                                  "status": chatwoot_status})
+    for chatwoot_status, ours in order:
+        response = _hook(client, _status_event(event, conversation_id, chatwoot_status))
         assert response.status_code == 200
         got = client.get(f"/api/tickets/{ticket['cons_id']}", headers=staff_token).get_json()
-        assert got["status"] == ours
-    closed = _hook(client, {"event": event, "conversation": {"id": conversation_id,
-                                                             "status": "resolved"}})
+        assert got["status"] == ours, (chatwoot_status, got["status"])
+    closed = _hook(client, {**_status_event(event, conversation_id, "resolved"),
+                            "id": None, "conversation": {"id": conversation_id,
+                                                         "status": "resolved"}})
     assert closed.get_json()["status"] == "closed"
     assert client.get(f"/api/tickets/{ticket['cons_id']}",
                       headers=staff_token).get_json()["end_date"] is not None
@@ -317,3 +330,159 @@ def test_only_the_latest_of_quick_status_changes_is_sent(client, staff_token, ta
     deliver_once()
     assert {job.status for job in _status_jobs()} == {"delivered"}
     assert chatwoot.toggles == [(chatwoot.conversations[0]["id"], "resolved")]
+
+
+def test_a_genuine_reopen_of_an_other_ticket_makes_it_new(client, staff_token, targets,
+                                                         deliver_once):
+    """Chatwoot says "weird" (ours: other), then "open": that is a reopen, not an echo."""
+    ticket = _create(client, staff_token)
+    deliver_once()
+    conversation_id = db.session.scalar(select(Ticket.chatwoot_conversation_id))
+    for status in ("weird", "open"):
+        _hook(client, _status_event("conversation_status_changed", conversation_id, status))
+    got = client.get(f"/api/tickets/{ticket['cons_id']}", headers=staff_token).get_json()
+    assert got["status"] == "new"
+
+
+def test_an_echo_is_recognized_only_shortly_after_our_push(client, staff_token, targets,
+                                                         deliver_once, web_as):
+    chatwoot, _ = targets
+    ticket = _create(client, staff_token)
+    deliver_once()
+    conversation_id = chatwoot.conversations[0]["id"]
+    web_as("receptionist")
+    _staff_sets(client, ticket["cons_id"], "other")
+    deliver_once()
+    assert chatwoot.toggles == [(conversation_id, "open")]
+    # Long after our push, an "open" from Chatwoot is an agent reopening it.
+    db.session.execute(update(Ticket).values(
+        chatwoot_pushed_at=func.now() - text("interval '1 hour'")))
+    db.session.commit()
+    answer = _hook(client, _status_event("conversation_status_changed", conversation_id, "open"))
+    assert answer.get_json()["status"] == "new"
+
+
+def test_an_update_that_did_not_change_the_status_changes_nothing(client, staff_token, targets,
+                                                                  deliver_once):
+    """An assignee or label change carries the conversation's current status: ignored."""
+    ticket = _create(client, staff_token)
+    deliver_once()
+    conversation_id = db.session.scalar(select(Ticket.chatwoot_conversation_id))
+    _hook(client, _status_event("conversation_status_changed", conversation_id, "pending"))
+    for changed in ([{"assignee_id": {"previous_value": None, "current_value": 4}}], [], None):
+        payload = {"event": "conversation_updated", "id": conversation_id, "status": "open",
+                   "changed_attributes": changed}
+        assert _hook(client, payload).status_code == 200
+    got = client.get(f"/api/tickets/{ticket['cons_id']}", headers=staff_token).get_json()
+    assert got["status"] == "pending"
+
+
+def test_a_queued_staff_change_is_not_undone_by_the_webhook(client, staff_token, targets,
+                                                           deliver_once, web_as):
+    """Until our staff change reached Chatwoot, its webhooks still show the old status."""
+    chatwoot, _ = targets
+    ticket = _create(client, staff_token)
+    deliver_once()
+    conversation_id = chatwoot.conversations[0]["id"]
+    web_as("receptionist")
+    _staff_sets(client, ticket["cons_id"], "closed")
+    for event in ("conversation_status_changed", "conversation_updated"):
+        stale = _hook(client, _status_event(event, conversation_id, "pending"))
+        assert stale.get_json()["status"] == "closed"
+    deliver_once()
+    assert chatwoot.toggles == [(conversation_id, "resolved")]
+    got = client.get(f"/api/tickets/{ticket['cons_id']}", headers=staff_token).get_json()
+    assert got["status"] == "closed"
+    # Once it was pushed, Chatwoot's own changes apply again.
+    later = _hook(client, _status_event("conversation_status_changed", conversation_id,
+                                        "pending"))
+    assert later.get_json()["status"] == "pending"
+
+
+def test_a_lost_answer_from_chatwoot_posts_the_staff_answer_once(client, staff_token, targets,
+                                                                 deliver_once, web_as):
+    """Chatwoot stored the message, our worker never heard: the retry finds it by its
+    marker among the conversation's messages instead of posting it again."""
+    from ..conftest import csrf_token
+
+    chatwoot, _ = targets
+    ticket = _create(client, staff_token)
+    deliver_once()
+    web_as("receptionist")
+    page = client.get(f"/consultations/{ticket['cons_id']}").get_data(as_text=True)
+    client.post(f"/consultations/{ticket['cons_id']}/answer",
+                data={"csrf_token": csrf_token(page), "body": "Ответ один раз"})
+    conversation_id = chatwoot.conversations[0]["id"]
+    chatwoot.lose_answers.append(("POST", f"/conversations/{conversation_id}/messages"))
+    deliver_once()
+    job = next(job for job in _jobs() if job.topic == "chatwoot.send_message")
+    assert (job.status, job.attempts) == ("queued", 1)
+    _make_due()
+    assert "Доставлено: 1" in deliver_once()
+    assert [m["content"] for m in chatwoot.messages] == ["Ответ один раз"]
+    assert "доставлен в Chatwoot" in client.get(
+        f"/consultations/{ticket['cons_id']}").get_data(as_text=True)
+
+
+def _refresh(app, onec, settings, catalog):
+    settings(ONEC_CL_BASE_URL=onec.base_url, ONEC_CL_USERNAME="cl-user",
+             ONEC_CL_PASSWORD="cl-pass")
+    onec.catalog = catalog
+    return app.test_cli_runner().invoke(args=["sync-question-directory"])
+
+
+def test_an_empty_catalog_is_refused_and_a_deleted_directory_checks_nothing(
+        app, client, staff_token, settings):
+    """1С:ЦЛ answering an empty catalog is taken for a failure (the directory is kept);
+    a directory whose every row is marked deleted is empty: any key passes."""
+    import uuid as uuid_module
+
+    from clinicapp.consultations.models import Question, QuestionCategory
+
+    db.session.execute(db.delete(Question))
+    db.session.execute(db.delete(QuestionCategory))
+    db.session.commit()
+    folder, item = str(uuid_module.uuid4()), str(uuid_module.uuid4())
+    catalog = [{"Ref_Key": folder, "Description": "Налоги", "IsFolder": True,
+                "Parent_Key": "00000000-0000-0000-0000-000000000000", "DeletionMark": False},
+               {"Ref_Key": item, "Description": "НДС", "IsFolder": False, "Parent_Key": folder,
+                "DeletionMark": False}]
+    body = {"client": {"email": "dir@firm.uz"}, "consultation": {
+        "comment": "x", "online_question_cat": folder, "online_question": item}}
+    with OnecClStub() as onec:
+        assert _refresh(app, onec, settings, catalog).exit_code == 0
+        empty = _refresh(app, onec, settings, [])
+        assert empty.exit_code != 0 and "empty" in empty.output
+        # The directory is kept: its keys pass, others are refused.
+        assert client.post("/api/consultations/create", json=body,
+                           headers=staff_token).status_code == 200
+        unknown = {**body, "consultation": {**body["consultation"],
+                                            "online_question": str(uuid_module.uuid4())}}
+        assert client.post("/api/consultations/create", json=unknown,
+                           headers=staff_token).status_code == 400
+        # Every entry marked deleted in 1C: nothing live is left, so nothing is checked.
+        deleted = [{**entry, "DeletionMark": True} for entry in catalog]
+        assert _refresh(app, onec, settings, deleted).exit_code == 0
+        assert client.post("/api/consultations/create", json=unknown,
+                           headers=staff_token).status_code == 200
+
+
+@pytest.fixture
+def almaty_sessions(app):
+    """The database session runs in Asia/Almaty (UTC+5), as on a server whose default
+    zone is not UTC: datetimes come back with +05:00. (Each test runs in one connection
+    whose outer transaction is rolled back afterwards, taking the setting with it.)"""
+    db.session.execute(text("SET TIME ZONE 'Asia/Almaty'"))
+    yield
+
+
+def test_dates_reach_1c_in_utc_whatever_the_sessions_zone(client, staff_token, targets,
+                                                         deliver_once, almaty_sessions):
+    _, onec = targets
+    body = {**BODY, "consultation": {**BODY["consultation"],
+                                     "scheduled_at": "2025-12-01T10:00:00Z"}}
+    assert client.post("/api/consultations/create", json=body,
+                       headers=staff_token).status_code == 200
+    assert db.session.scalar(text("SHOW TIME ZONE")) == "Asia/Almaty"
+    deliver_once()
+    assert onec.documents[0]["ДатаНачала"] == "2025-12-01T10:00:00"
