@@ -131,6 +131,19 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def deliver_once(app):
+    """deliver_once() -> the worker's summary line: `outbox-worker --once` through the CLI
+    (one attempt at every outbox job due now)."""
+
+    def run() -> str:
+        result = app.test_cli_runner().invoke(args=["outbox-worker", "--once"])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    return run
+
+
 def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
         r'<meta name="csrf-token" content="([^"]+)"', html)

@@ -50,13 +50,3 @@ def _no_cached_issuers():
     oidc.forget_cached_issuers()
     yield
     oidc.forget_cached_issuers()
-
-
-@pytest.fixture
-def deliver_once(app):
-    def run() -> str:
-        result = app.test_cli_runner().invoke(args=["outbox-worker", "--once"])
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    return run

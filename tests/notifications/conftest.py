@@ -28,15 +28,9 @@ def dev_mail(app, tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def deliver(app):
-    """deliver() -> the worker's summary line: `outbox-worker --once` through the CLI."""
-
-    def run() -> str:
-        result = app.test_cli_runner().invoke(args=["outbox-worker", "--once"])
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    return run
+def deliver(deliver_once):
+    """deliver() -> the worker's summary line (tests/conftest.py's deliver_once)."""
+    return deliver_once
 
 
 def jobs(topic: str | None = None, key: str | None = None) -> list[OutboxJob]:

@@ -32,13 +32,3 @@ def http_topic(app, target):
     yield TOPIC
     # The app lives for the session: other tests' pages must not list a test topic.
     app.extensions[HANDLERS_KEY].pop(TOPIC)
-
-
-@pytest.fixture
-def deliver_once(app):
-    def run() -> str:
-        result = app.test_cli_runner().invoke(args=["outbox-worker", "--once"])
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    return run
