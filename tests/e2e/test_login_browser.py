@@ -236,7 +236,7 @@ def test_receptionist_enrols_in_totp_from_the_profile(browser, live_server, cli_
 def test_pages_at_phone_width(phone_browser, live_server, cli_user):
     """Login, 2FA, home and profile on a phone: screenshots, no horizontal scrolling."""
     secret = pyotp.random_base32()
-    # A patient: the role whose `/` is the home page itself (the others land elsewhere).
+    # A patient: `/` leads to the cabinet's chat.
     user = cli_user("patient", totp_secret=secret, full_name="Телефонов Пётр Андреевич")
     base = live_server.url
     browser = phone_browser
@@ -259,11 +259,11 @@ def test_pages_at_phone_width(phone_browser, live_server, cli_user):
     assert_clean_console(browser, "/login/2fa")
 
     enter_totp(browser, secret)
-    wait_for_path(browser, "/")
-    assert heading(browser) == f"Здравствуйте, {user.full_name}"
+    wait_for_path(browser, "/cabinet/chat")
+    assert user.full_name in browser.page_source
     screenshot(browser, "phone-home")
-    fits_the_screen("/")
-    assert_clean_console(browser, "/")
+    fits_the_screen("/cabinet/chat")
+    assert_clean_console(browser, "/cabinet/chat")
 
     open_page(browser, base, "/profile/")
     screenshot(browser, "phone-profile")
