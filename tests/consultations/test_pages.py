@@ -50,23 +50,74 @@ def test_status_change_and_answer(client, staff_token, web_as):
                            data={"csrf_token": token, "body": "Ответ <script>x</script>"})
     assert answered.status_code == 302
     history = client.get(f"/consultations/{cons_id}").get_data(as_text=True)
+    # Only queued, and Chatwoot is not configured in the tests: say so, never «отправлен».
+    assert "Ответ сохранён; Chatwoot не настроен — он уйдёт, когда настроят" in history
+    assert "отправлен в Chatwoot" not in history
     assert "Ответ &lt;script&gt;x&lt;/script&gt;" in history
     assert "в очереди на отправку" in history
     event = db.session.scalar(select(TicketEvent).where(TicketEvent.kind == "answer"))
     job = db.session.scalar(select(OutboxJob).where(OutboxJob.topic == "chatwoot.send_message"))
     assert job.payload == {"event_id": event.id}
-    empty = client.post(f"/consultations/{cons_id}/answer", data={"csrf_token": token,
-                                                                  "body": "  "})
-    assert empty.status_code == 302
-    assert db.session.query(TicketEvent).filter_by(kind="answer").count() == 1
 
 
-def test_chat_link_for_a_patient_with_a_login(client, staff_token, patient_world, web_as):
-    patient, _ = patient_world
-    cons_id = _ticket(client, staff_token, "Пациент спрашивает", email="petr@patient.test")
+def test_an_answer_is_announced_as_queued_when_chatwoot_is_configured(
+        client, staff_token, web_as, settings):
+    settings(CHATWOOT_BASE_URL="http://127.0.0.1:9", CHATWOOT_API_TOKEN="t",
+             CHATWOOT_ACCOUNT_ID="1", CHATWOOT_INBOX_ID="2")
+    cons_id = _ticket(client, staff_token, "Нужен ответ")
     web_as("receptionist")
+    token = csrf_token(client.get(f"/consultations/{cons_id}").get_data(as_text=True))
+    answered = client.post(f"/consultations/{cons_id}/answer", follow_redirects=True,
+                           data={"csrf_token": token, "body": "Ответ"})
+    page = answered.get_data(as_text=True)
+    assert "Ответ сохранён и уйдёт в Chatwoot" in page
+    assert "в очереди на отправку" in page
+
+
+def test_an_empty_answer_is_shown_under_the_text_box(client, staff_token, web_as):
+    cons_id = _ticket(client, staff_token, "Нужен ответ")
+    web_as("receptionist")
+    token = csrf_token(client.get(f"/consultations/{cons_id}").get_data(as_text=True))
+    empty = client.post(f"/consultations/{cons_id}/answer",
+                        data={"csrf_token": token, "body": "  "})
+    assert empty.status_code == 400
+    page = empty.get_data(as_text=True)
+    assert "body:" not in page
+    textarea, after = page.split('<textarea', 1)[1].split('</textarea>', 1)
+    assert 'aria-invalid="true"' in textarea
+    assert after.lstrip().startswith('<div class="field-error">Напишите ответ</div>')
+    assert db.session.query(TicketEvent).filter_by(kind="answer").count() == 0
+    too_long = client.post(f"/consultations/{cons_id}/answer",
+                           data={"csrf_token": token, "body": "я" * 4001})
+    assert too_long.status_code == 400
+    assert "я" * 4001 in too_long.get_data(as_text=True), "what was typed is kept"
+
+
+def test_chat_link_only_for_who_may_write_to_the_patient(
+        client, staff_token, patient_world, web_as, make_clinic):
+    patient, _ = patient_world
+    own, other = make_clinic("Свой"), make_clinic("Чужой")
+    patient.clinic_id = own.id
+    db.session.commit()
+    cons_id = _ticket(client, staff_token, "Пациент спрашивает", email="petr@patient.test")
+    web_as("receptionist", branches=[other])
+    page = client.get(f"/consultations/{cons_id}").get_data(as_text=True)
+    assert "Пациент спрашивает" in page
+    assert "/chat/?patient=" not in page and "Написать пациенту в чат" not in page
+    client.post("/logout", data={"csrf_token": csrf_token(page)})
+    web_as("receptionist", branches=[own])
     page = client.get(f"/consultations/{cons_id}").get_data(as_text=True)
     assert f"/chat/?patient={patient.id}" in page
+
+
+def test_the_clients_contacts_are_apart(client, staff_token, web_as):
+    response = client.post("/api/consultations/create", headers=staff_token, json={
+        "client": {"email": "two@firm.uz", "phone_number": "+998901234567"},
+        "consultation": {"comment": "Контакты"}})
+    cons_id = response.get_json()["consultation"]["cons_id"]
+    web_as("receptionist")
+    page = client.get(f"/consultations/{cons_id}").get_data(as_text=True)
+    assert "<span>two@firm.uz</span> · <span>+998" in page
 
 
 def test_who_sees_the_pages(client, staff_token, web_as):
