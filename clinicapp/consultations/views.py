@@ -87,7 +87,11 @@ def inbox():
         page = Page(rows, number, PAGE_SIZE, total)
     names = directory.names([t.online_question for t in page.items] +
                             [t.online_question_cat for t in page.items])
+    # The fold stays open while a filter behind it is set (or wrong): the reader sees why
+    # the list is what it is. The status alone is shown by the quick-filters above it.
+    folded_filter_set = bool(errors) or any(filters.raw[name] for name in FILTERS[1:])
     return render_template("consultations/inbox.html", page=page, filters=filters,
+                           folded_filter_set=folded_filter_set,
                            errors=errors, names=names, zone=zone, statuses=STATUSES,
                            languages=LANGUAGES, sources=SOURCES), 400 if errors else 200
 
