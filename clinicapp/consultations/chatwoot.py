@@ -130,6 +130,15 @@ class Chatwoot:
                    json={"status": status})
 
 
+def configured() -> bool:
+    """Whether the Chatwoot settings are all there (a queued job would be sent now)."""
+    try:
+        client()
+    except NotConfigured:
+        return False
+    return True
+
+
 def client() -> Chatwoot:
     """The client from the settings; NotConfigured while any of them is empty."""
     config = current_app.config

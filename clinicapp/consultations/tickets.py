@@ -18,6 +18,8 @@ from ..core.errors import NotFound, field_error
 from ..core.models import utcnow
 from ..extensions import db
 from ..notifications import notify
+from ..org.clock import branch_zone
+from ..org.models import Clinic
 from . import directory, sync
 from .clients import Caller, may_read
 from .models import LANGUAGES, SOURCES, STATUSES, Client, Ticket, TicketEvent
@@ -155,13 +157,17 @@ def notify_client_of_status_change(ticket: Ticket, event: TicketEvent) -> None:
     Only a client linked to a patient is written to from here: the others came from the
     site and follow their request in its Chatwoot conversation. One notification per
     status change (the event's id is the key), so a replayed webhook sends nothing twice.
+
+    The request is named by 1С:ЦЛ's number, else its topic, else its date on the
+    patient's branch's clock (the template picks); never by our cons_id.
     """
     patient = ticket.client.patient if ticket.client is not None else None
     if patient is None:
         return
+    clinic = db.session.get(Clinic, patient.clinic_id) if patient.clinic_id else None
     notify(patient, "consultation_status_changed", key=f"ticket-status:{event.id}", context={
-        "number": ticket.number or str(ticket.cons_id), "status": ticket.status,
-        "topic": ticket.topic})
+        "number": ticket.number, "status": ticket.status, "topic": ticket.topic,
+        "created_at": ticket.created_at, "timezone": branch_zone(clinic).key})
 
 
 def answer_ticket(actor, ticket: Ticket, text: str) -> TicketEvent:

@@ -10,13 +10,16 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
+from ..chat.rules import may_write_to_patient
 from ..core.actions import answer, perform
 from ..core.errors import NotFound
+from ..core.forms import form_status
 from ..core.pagination import Page, limit_offset, page_number
 from ..core.permissions import acting_user, has_permission, require_permission
 from ..extensions import db
 from ..org.clock import person_zone
-from . import directory, tickets
+from . import chatwoot, directory, tickets
+from .forms import AnswerForm
 from .models import LANGUAGES, SOURCES, STATUSES, Ticket, TicketEvent
 from .statuses import LANGUAGE_LABELS, SOURCE_LABELS, STATUS_BADGES, STATUS_LABELS
 
@@ -84,7 +87,11 @@ def inbox():
         page = Page(rows, number, PAGE_SIZE, total)
     names = directory.names([t.online_question for t in page.items] +
                             [t.online_question_cat for t in page.items])
+    # The fold stays open while a filter behind it is set (or wrong): the reader sees why
+    # the list is what it is. The status alone is shown by the quick-filters above it.
+    folded_filter_set = bool(errors) or any(filters.raw[name] for name in FILTERS[1:])
     return render_template("consultations/inbox.html", page=page, filters=filters,
+                           folded_filter_set=folded_filter_set,
                            errors=errors, names=names, zone=zone, statuses=STATUSES,
                            languages=LANGUAGES, sources=SOURCES), 400 if errors else 200
 
@@ -97,20 +104,24 @@ def _ticket(cons_id: str) -> Ticket:
 
 
 def _chat_link(ticket: Ticket) -> str | None:
-    """The staff chat with the client's patient, when the client is one with a login."""
+    """The staff chat with the client's patient, when the client is one with a login and
+    the viewer may write to them (the chat's own rule: staff of the patient's branches)."""
     patient = ticket.client.patient
     if patient is None or patient.user_id is None:
+        return None
+    if not may_write_to_patient(acting_user(), patient):
         return None
     return url_for("chat.staff", patient=patient.id)
 
 
-def _page(ticket: Ticket, status: int = 200):
+def _page(ticket: Ticket, status: int = 200, answer_form: AnswerForm | None = None):
     history = list(db.session.scalars(select(TicketEvent).where(
         TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.created_at, TicketEvent.id)))
     names = directory.names([ticket.online_question, ticket.online_question_cat])
     return render_template("consultations/ticket.html", ticket=ticket, history=history,
                            names=names, zone=person_zone(acting_user()),
                            statuses=STATUSES, chat_link=_chat_link(ticket),
+                           answer_form=answer_form or AnswerForm(formdata=None),
                            can_write=has_permission(acting_user(), "consultations.write")), status
 
 
@@ -139,16 +150,21 @@ def change_status(cons_id: str):
 @login_required
 @require_permission("consultations.write")
 def answer_ticket(cons_id: str):
+    """Keep a staff answer and queue it to Chatwoot; a refusal (empty, too long) is shown
+    under the text box on the page itself (400), what was typed kept."""
     ticket = _ticket(cons_id)
     back = url_for("consultations.ticket_page", cons_id=ticket.cons_id)
-
-    def refuse(error):
-        db.session.rollback()
-        return answer(back, error.detail, "error")
-
+    form = AnswerForm()
     return perform(
-        lambda: tickets.answer_ticket(acting_user(), ticket, request.form.get("body", "")),
-        on_success=lambda event: answer(back, _("Ответ отправлен в Chatwoot")),
-        on_refusal=refuse)
+        lambda: tickets.answer_ticket(acting_user(), ticket, form.body.data or ""), form=form,
+        on_success=lambda event: answer(back, _answered_message()),
+        on_refusal=lambda error: _page(_ticket(cons_id), form_status(form), answer_form=form))
+
+
+def _answered_message() -> str:
+    """What is true once an answer is saved: it is queued, not yet in Chatwoot."""
+    if chatwoot.configured():
+        return _("Ответ сохранён и уйдёт в Chatwoot")
+    return _("Ответ сохранён; Chatwoot не настроен — он уйдёт, когда настроят")
 
 

@@ -8,7 +8,8 @@ no request, no locale and no database.
 
 Helpers every template gets (moments are aware datetimes, zones IANA names):
 `long_date(moment, zone)` «четверг, 15 мая 2026 г.» / «Thursday, May 15, 2026»,
-`short_date(moment, zone)` «15 мая» / «May 15», `clock_time(moment, zone)` «14:05»,
+`short_date(moment, zone)` «15 мая» / «May 15» (a short month where the language has
+one: «8 дек.»), `day_month(moment, zone)` «8 декабря» / «December 8», `clock_time(moment, zone)` «14:05»,
 `zone_name(zone, moment)` «Москва, UTC+3» / «Moscow, UTC+3».
 """
 from __future__ import annotations
@@ -79,6 +80,9 @@ def date_helpers(locale: Locale) -> dict:
     def short_date(moment: datetime, zone_name: str) -> str:
         return format_skeleton("MMMd", local(moment, zone_name), locale=locale)
 
+    def day_month(moment: datetime, zone_name: str) -> str:
+        return format_skeleton("MMMMd", local(moment, zone_name), locale=locale)
+
     def clock_time(moment: datetime, zone_name: str) -> str:
         return format_skeleton("Hm", local(moment, zone_name), locale=locale)
 
@@ -90,5 +94,6 @@ def date_helpers(locale: Locale) -> dict:
             place = where.key.rsplit("/", 1)[-1].replace("_", " ")
         return f"{place}, {utc_offset(where, moment)}"
 
-    return {"long_date": long_date, "short_date": short_date, "clock_time": clock_time,
+    return {"long_date": long_date, "short_date": short_date, "day_month": day_month,
+            "clock_time": clock_time,
             "zone_name": zone_name}

@@ -201,7 +201,8 @@ def test_a_patient_hears_of_a_status_change_once_in_their_language(
     assert sorted(job.topic for job in notes) == ["email.send", "sms.send"]
     email = next(job for job in notes if job.topic == "email.send").payload
     assert email["to"] == "petr@patient.test"
-    assert "closed" in email["subject"] and "When is my result" not in email["text"]
+    assert email["subject"].endswith("consultation completed")
+    assert "When is my result" not in email["text"]
 
 
 @pytest.mark.parametrize("lost", [("POST", "/contacts"), ("POST", "/conversations")])

@@ -142,7 +142,8 @@ def test_chat_and_consultation_templates_carry_no_message_text(world):
     chat, consultation = jobs("email.send")
     assert "Докторов И. П. написал(а) вам в чате «ООО Тест»." in chat.payload["text"]
     assert "в приложении или личном кабинете" in chat.payload["text"]
-    assert consultation.payload["subject"] == "ООО Тест: обращение 000123 — закрыто"
+    assert consultation.payload["subject"] == (
+        "ООО Тест: ваше обращение № 000123 — консультация завершена")
     assert "Тема: Анализы" in consultation.payload["text"]
 
 
