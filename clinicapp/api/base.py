@@ -18,6 +18,14 @@ from ..org.branches import HEADER as BRANCH_HEADER_NAME
 BEARER = [{"bearerAuth": []}]
 
 
+def bearer_documented(wrapper, func):
+    """`wrapper` of endpoint `func`, documented in OpenAPI as needing a bearer token
+    (keeping what flask-smorest already noted on `func`)."""
+    wrapper._apidoc = getattr(func, "_apidoc", {})
+    wrapper._apidoc.setdefault("manual_doc", {}).setdefault("security", BEARER)
+    return wrapper
+
+
 class ApiParser(FlaskParser):
     # The documents list 400 for bad data; webargs' default is 422.
     DEFAULT_VALIDATION_STATUS = 400
@@ -106,8 +114,6 @@ def require_auth(permission: str | None = None):
                 raise PermissionDenied("Недостаточно прав для этого действия")
             return func(*args, **kwargs)
 
-        wrapper._apidoc = getattr(func, "_apidoc", {})
-        wrapper._apidoc.setdefault("manual_doc", {}).setdefault("security", BEARER)
-        return wrapper
+        return bearer_documented(wrapper, func)
 
     return decorator

@@ -27,7 +27,7 @@ from ..consultations.clients import Caller
 from ..consultations.models import LANGUAGES, SOURCES
 from ..core.errors import NotAuthenticated, NotFound, PermissionDenied
 from ..core.permissions import has_permission
-from .base import BEARER, ApiBlueprint
+from .base import ApiBlueprint, bearer_documented
 from .schemas import ApiSchema
 
 log = logging.getLogger(__name__)
@@ -64,9 +64,7 @@ def consultations_auth(permission: str):
                 raise PermissionDenied("Недостаточно прав для этого действия")
             return func(*args, **kwargs)
 
-        wrapper._apidoc = getattr(func, "_apidoc", {})
-        wrapper._apidoc.setdefault("manual_doc", {}).setdefault("security", BEARER)
-        return wrapper
+        return bearer_documented(wrapper, func)
 
     return decorator
 
