@@ -23,6 +23,8 @@ def init_app(app) -> None:
     declare(views.PERMISSION, roles=("doctor", "receptionist", "manager"),
             label=_l("Чат с пациентами"))
     app.register_blueprint(views.bp)
+    # The patient card (a lower layer) asks through this global whether to offer the chat.
+    app.add_template_global(views.may_write_from_card, "chat_may_write")
     sockets.init_app(app)
     offline.init_app(app)
     add_menu_entry(app, 35, "chat.staff", _l("Чат"), views.PERMISSION)

@@ -16,8 +16,10 @@ SOCKETIO_EVENT = "chat"
 
 
 def message_frame(message: Message) -> dict:
+    """`sender_name`: who wrote it (at a desk, colleagues share the conversation)."""
     return {"type": "message", "id": message.id, "conversation_id": message.conversation_id,
-            "sender_id": message.sender_id, "recipient_id": message.recipient_id,
+            "sender_id": message.sender_id, "sender_name": message.sender.full_name,
+            "recipient_id": message.recipient_id,
             "content": message.content, "created_at": message.created_at.isoformat()}
 
 

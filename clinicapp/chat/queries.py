@@ -62,12 +62,27 @@ class Row:
     counterpart_id: int | None  # the user id to write to here
     unread: int
     last: Message | None
+    kind_label: str | None = None  # what the conversation is (staff's rows)
 
 
 def _doctor_names(user_ids) -> dict[int, str]:
     rows = db.session.execute(db.select(Employee.user_id, Employee).where(
         Employee.user_id.in_(user_ids or [0])))
     return {user_id: employee.full_name for user_id, employee in rows}
+
+
+def kind_label(viewer, conversation: Conversation, names: dict | None = None) -> str | None:
+    """What the conversation is, for staff (whose titles are all patients' names): «Регистратура
+    · <branch>» for a desk's, «Врач · <doctor>» for a doctor's. None for the patient, whose
+    titles already say it."""
+    if is_patient_side(viewer):
+        return None
+    if conversation.kind == "desk":
+        return _("Регистратура · %(branch)s", branch=conversation.clinic.name)
+    names = names if names is not None else _doctor_names([conversation.doctor_user_id])
+    doctor = (names.get(conversation.doctor_user_id) or conversation.doctor_user.full_name
+              or conversation.doctor_user.email)
+    return _("Врач · %(doctor)s", doctor=doctor)
 
 
 def title_for(viewer, conversation: Conversation, names: dict | None = None) -> str:
@@ -99,7 +114,7 @@ def rows_for(viewer, conversations: list[Conversation]) -> list[Row]:
     counterparts = _counterpart_ids(viewer, conversations)
     rows = [Row(conversation, title_for(viewer, conversation, names),
                 counterparts.get(conversation.id), unread.get(conversation.id, 0),
-                last.get(conversation.id))
+                last.get(conversation.id), kind_label(viewer, conversation, names))
             for conversation in conversations]
     return rows
 

@@ -294,6 +294,18 @@ def _staff_target(sender, recipient: User | None) -> Target:
                   _existing(patient.id, clinic_id=clinic_id))
 
 
+def conversation_with_patient(sender, patient: Patient) -> Conversation | None:
+    """The conversation `sender` (staff) writes to `patient` in, if it exists already: a
+    doctor's own one, else their branch desk's (the one `_staff_target` would pick). None
+    when there is none yet or the rule does not let them write to the patient."""
+    if not may_write_to_patient(sender, patient):
+        return None
+    if sender.role == "doctor":
+        return _existing(patient.id, doctor_user_id=sender.id)
+    clinic_id = desk_branch_for(sender, patient)
+    return _existing(patient.id, clinic_id=clinic_id) if clinic_id is not None else None
+
+
 def target_for(sender, *, recipient_id=None, conversation_id=None) -> Target:
     """Where `sender`'s message goes: into `conversation_id` when given (a participant's;
     NotFound otherwise), else to the user `recipient_id` under the rule above.

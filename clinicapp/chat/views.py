@@ -9,12 +9,14 @@ hears the receipt).
 """
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..core.errors import DomainError, NotFound
+from ..core.errors import DomainError, NotFound, ValidationFailed
 from ..core.htmx import wants_fragment
-from ..core.permissions import require_permission
+from ..core.permissions import has_permission, require_permission
 from ..core.routing import MAX_ID
 from ..extensions import db
 from ..org.clock import person_zone
@@ -53,6 +55,7 @@ def _thread(conversation, before: int | None = None) -> dict:
     return {"conversation": conversation, "messages": list(reversed(newest_first[:PAGE])),
             "more": len(newest_first) > PAGE,
             "title": queries.title_for(current_user, conversation),
+            "kind_label": queries.kind_label(current_user, conversation),
             "counterpart_id": counterpart.id if counterpart else None}
 
 
@@ -67,7 +70,8 @@ def _page(conversation=None, **extra):
     if conversation is not None:
         _read(conversation)
         thread = _thread(conversation)
-    context = {"rows": _inbox(request.args.get("q")), "thread": thread,
+    rows = _inbox(request.args.get("q"))
+    context = {"rows": rows, "starts": _starts(request.args.get("q"), rows), "thread": thread,
                "search": request.args.get("q", ""), "zone": person_zone(current_user),
                "max_content": MAX_CONTENT, "is_patient": rules.is_patient_side(current_user),
                "index_endpoint": _index_endpoint(), **extra}
@@ -85,14 +89,32 @@ def _open(conversation_id: int | None):
 
 # --- the staff's page --------------------------------------------------------------------
 
+def _patients_to_the_cabinet(view):
+    """/chat/ is the staff's page: a patient asking for it lands on their own chat (the
+    open conversation kept)."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if rules.is_patient_side(current_user):
+            return redirect(url_for("chat.cabinet", c=_int_arg("c")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @bp.route("/chat/")
 @login_required
+@_patients_to_the_cabinet
 @require_permission(PERMISSION)
 def staff():
     """The inbox (`?q=` by patient), the open thread (`?c=`), and starting a conversation
-    with a patient (`?patient=`, linked from the patient card)."""
+    with a patient (`?patient=`, linked from the patient card): the conversation this user
+    already has with them opens instead when there is one."""
     patient_id = _int_arg("patient")
     patient = _patient_to_start(patient_id) if patient_id is not None else None
+    if patient is not None:
+        existing = rules.conversation_with_patient(current_user, patient)
+        if existing is not None:
+            return redirect(url_for("chat.staff", c=existing.id))
     return _page(_open(_int_arg("c")), start_patient=patient,
                  start_refused=patient_id is not None and patient is None,
                  may_start=patient is not None and patient.user_id is not None)
@@ -108,18 +130,39 @@ def _patient_to_start(patient_id: int) -> Patient | None:
     return patient
 
 
+def may_write_from_card(patient: Patient) -> bool:
+    """Whether the patient card offers «Написать в чат» (the template global
+    `chat_may_write`): the viewer has the staff chat and the rule lets them write to this
+    patient, who has a cabinet."""
+    return (current_user.is_authenticated and patient.user_id is not None
+            and has_permission(current_user, PERMISSION)
+            and rules.may_write_to_patient(current_user, patient))
+
+
+def _writable_patients(query: str) -> list[Patient]:
+    """Patients matching `query` (2+ characters) whom the rule lets this user write to and
+    who have a cabinet login."""
+    if len(query) < 2 or rules.is_patient_side(current_user):
+        return []
+    return [p for p in search_patients(query, _organization_id(), limit=20)
+            if p.user_id is not None and rules.may_write_to_patient(current_user, p)]
+
+
+def _starts(query: str | None, rows: list) -> list[Patient]:
+    """The inbox search's second half: patients found by the same words with whom this
+    user has no conversation in the list yet («Начать разговор с …»)."""
+    talking = {row.conversation.patient_id for row in rows}
+    return [p for p in _writable_patients((query or "").strip()) if p.id not in talking]
+
+
 @bp.route("/chat/patients")
 @login_required
 @require_permission(PERMISSION)
 def find_patients():
     """Patients to start a conversation with (htmx, search as you type)."""
     query = (request.args.get("q") or "").strip()
-    found = []
-    if len(query) >= 2:
-        # Only those the rule lets this user write to (and who have a cabinet login).
-        found = [p for p in search_patients(query, _organization_id(), limit=20)
-                 if p.user_id is not None and rules.may_write_to_patient(current_user, p)]
-    return render_template("chat/_patients.html", patients=found, query=query)
+    return render_template("chat/_patients.html", patients=_writable_patients(query),
+                           query=query)
 
 
 def _organization_id() -> int:
@@ -152,7 +195,9 @@ def _require_patient() -> Patient | None:
 @bp.route("/cabinet/chat")
 @login_required
 def cabinet():
-    """The patient's conversations and whom they may write to."""
+    """The patient's conversations and whom they may write to (staff: to /chat/)."""
+    if not rules.is_patient_side(current_user):
+        return redirect(url_for("chat.staff", c=_int_arg("c")))
     patient = _require_patient()
     contacts = queries.patient_contacts(patient) if patient is not None else []
     return _page(_open(_int_arg("c")), contacts=contacts)
@@ -206,9 +251,10 @@ def inbox():
     """The inbox fragment (refreshed live on a new message; `?q=` for staff)."""
     if not rules.is_patient_side(current_user) and not current_user.is_staff:
         abort(403)
-    return render_template("chat/_inbox.html", rows=_inbox(request.args.get("q")),
-                           zone=person_zone(current_user), index_endpoint=_index_endpoint(),
-                           open_id=_int_arg("c"))
+    rows = _inbox(request.args.get("q"))
+    return render_template("chat/_inbox.html", rows=rows, starts=_starts(request.args.get("q"), rows),
+                           search=request.args.get("q", ""), zone=person_zone(current_user),
+                           index_endpoint=_index_endpoint(), open_id=_int_arg("c"))
 
 
 @bp.route("/chat/c/<int:conversation_id>/send", methods=["POST"])
@@ -220,6 +266,12 @@ def send(conversation_id: int):
         limits.check_message_rate(current_user)
         services.send_message(current_user, request.form.get("content"),
                               conversation_id=conversation.id)
+    except ValidationFailed as error:
+        # Blank, too long: said next to the box, the text kept to fix.
+        db.session.rollback()
+        problems = (error.details or {}).get("content") or [error.detail]
+        return _page(conversation, send_error=problems[0],
+                     draft=request.form.get("content") or ""), error.status_code
     except DomainError as error:
         db.session.rollback()
         return render_template("chat/refused.html", detail=error.detail,

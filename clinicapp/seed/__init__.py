@@ -12,7 +12,7 @@ from ..auth import services
 from ..auth.models import User
 from ..extensions import db
 from ..org.models import Clinic, Organization
-from . import billing, catalog, consultations, patients, schedule, staff
+from . import billing, catalog, chat, consultations, patients, schedule, staff
 
 DEMO_PASSWORD = "demo-pass-2026"
 # Published on purpose: add it to an authenticator app to sign in as the demo admin.
@@ -111,4 +111,5 @@ def seed_demo() -> list[dict]:
     schedule.seed(clinics, doctors)
     billing.seed(clinics)
     consultations.seed()
+    chat.seed(clinics)
     return accounts

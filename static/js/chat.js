@@ -32,22 +32,60 @@
     if (list) list.scrollTop = list.scrollHeight;
   }
 
+  // A moment as the server writes it (org/clock.py local_text): on the reader's wall clock
+  // (#chat data-zone, their IANA zone), `07.12.2026 14:05` in Russian, «Dec 7, 2026, 14:05»
+  // otherwise; never the browser's own zone.
   function timeText(iso) {
     var moment = new Date(iso);
-    return isNaN(moment) ? '' : moment.toLocaleString(document.documentElement.lang || [], {day: '2-digit', month: '2-digit', hour12: false,
-      hour: '2-digit', minute: '2-digit'});
+    if (isNaN(moment)) return '';
+    var lang = document.documentElement.lang || 'ru';
+    var zone = root().getAttribute('data-zone') || undefined;
+    try {
+      if (lang.slice(0, 2) === 'ru') {
+        var parts = {};
+        new Intl.DateTimeFormat('ru-RU', {timeZone: zone, day: '2-digit', month: '2-digit',
+          year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23'})
+          .formatToParts(moment).forEach(function (part) { parts[part.type] = part.value; });
+        return parts.day + '.' + parts.month + '.' + parts.year + ' ' + parts.hour + ':' + parts.minute;
+      }
+      return new Intl.DateTimeFormat(lang, {timeZone: zone, day: 'numeric', month: 'short',
+        year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23'}).format(moment);
+    } catch (e) {
+      return moment.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+    }
   }
 
   function mine(frame) { return frame.sender_id === me(); }
+
+  // Staff share a side: a colleague's message is "ours" (it is not the patient's).
+  function ourSide(frame) {
+    if (mine(frame)) return true;
+    var thread = byId('chat-thread');
+    var patientUser = thread && thread.getAttribute('data-patient-user');
+    return isStaff() && !!patientUser && String(frame.sender_id) !== patientUser;
+  }
+  function isStaff() { return root().getAttribute('data-staff') === '1'; }
+  function deskThread() {
+    var thread = byId('chat-thread');
+    return !!thread && thread.getAttribute('data-kind') === 'desk';
+  }
 
   function appendMessage(frame) {
     var list = byId('chat-messages');
     if (!list || frame.conversation_id !== openId()) return;
     if (list.querySelector('[data-message-id="' + frame.id + '"]')) return;  // echo and ack
     var item = document.createElement('li');
-    item.className = 'chat-message ' + (mine(frame) ? 'chat-mine' : 'chat-theirs');
+    var ours = ourSide(frame);
+    item.className = 'chat-message ' + (mine(frame) ? 'chat-mine' : (ours ? 'chat-ours' : 'chat-theirs'));
     item.setAttribute('data-message-id', String(frame.id));
     item.setAttribute('data-sender-id', String(frame.sender_id));
+    // As the server draws it: staff see who wrote a staff message (always at a desk).
+    if (isStaff() && ours && frame.sender_name && (!mine(frame) || deskThread())) {
+      var author = document.createElement('span');
+      author.className = 'chat-author small muted';
+      author.textContent = frame.sender_name;
+      item.appendChild(author);
+    }
     var text = document.createElement('p');
     text.className = 'chat-text';
     text.textContent = frame.content;
@@ -57,7 +95,7 @@
     time.setAttribute('datetime', frame.created_at);
     time.textContent = timeText(frame.created_at);
     meta.appendChild(time);
-    if (mine(frame)) {
+    if (ours) {
       var tick = document.createElement('span');
       tick.className = 'chat-tick';
       tick.setAttribute('aria-label', T.sent || '');
@@ -138,11 +176,17 @@
 
   function onSubmit(evt) {
     var form = evt.target;
-    if (!form || form.id !== 'chat-form' || !socket || !socket.connected) return;  // plain POST
-    evt.preventDefault();
+    if (!form || form.id !== 'chat-form') return;
     var box = byId('chat-content');
     var content = box.value;
-    if (!content.trim()) return;
+    if (!content.trim()) {  // refused here as the server would refuse it
+      evt.preventDefault();
+      showError(T.blank);
+      box.focus();
+      return;
+    }
+    if (!socket || !socket.connected) return;  // plain POST
+    evt.preventDefault();
     var button = byId('chat-send');
     button.disabled = true;
     socket.emit('chat', {type: 'message', conversation_id: openId(), content: content},
@@ -153,13 +197,16 @@
           showError('');
           appendMessage(ack.message);
         } else {
-          showError((T.failed || '{reason}').replace('{reason}', (ack && ack.detail) || ''));
+          var field = ack && ack.details && ack.details.content && ack.details.content[0];
+          showError(field || (T.failed || '{reason}').replace('{reason}', (ack && ack.detail) || ''));
         }
       });
   }
 
   function onInput(evt) {
-    if (!evt.target || evt.target.id !== 'chat-content' || !socket || !socket.connected) return;
+    if (!evt.target || evt.target.id !== 'chat-content') return;
+    if (evt.target.value.trim()) showError('');
+    if (!socket || !socket.connected) return;
     var now = Date.now();
     if (now - lastTyping < 2000 || !openId()) return;
     lastTyping = now;

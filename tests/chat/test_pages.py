@@ -105,14 +105,21 @@ def test_staff_finds_patients_to_write_to(client, auth, world):
     assert "Безкабинетный" not in html  # no cabinet
 
 
-@pytest.mark.parametrize(("who", "url", "status"), [
-    ("cashier", "/chat/", 403),
-    ("patient", "/chat/", 403),
-    ("reception", "/cabinet/chat", 403),
+def test_cashier_has_no_chat(client, auth, world):
+    auth.login(world.emails["cashier"])
+    assert client.get("/chat/").status_code == 403
+
+
+@pytest.mark.parametrize(("who", "url", "to"), [
+    ("patient", "/chat/", "/cabinet/chat"),
+    ("patient", "/chat/?c=7", "/cabinet/chat?c=7"),
+    ("reception", "/cabinet/chat", "/chat/"),
+    ("reception", "/cabinet/chat?c=7", "/chat/?c=7"),
 ])
-def test_who_may_open_which_page(client, auth, world, who, url, status):
+def test_each_side_is_sent_to_its_own_chat(client, auth, world, who, url, to):
     auth.login(world.emails[who])
-    assert client.get(url).status_code == status
+    response = client.get(url)
+    assert response.status_code == 302 and response.location == to
 
 
 def test_another_thread_is_404(client, auth, world, talk):

@@ -168,8 +168,8 @@ def test_frames_reach_both_sides_and_the_desk(sio, world):
     outsider = sio("reception_b")
     ack = send(patient, type="message", content="Есть вопрос", recipient_id=world.id("reception"))
     message = ack["message"]
-    assert set(message) == {"type", "id", "conversation_id", "sender_id", "recipient_id",
-                            "content", "created_at"}
+    assert set(message) == {"type", "id", "conversation_id", "sender_id", "sender_name",
+                            "recipient_id", "content", "created_at"}
     assert chat_frames(patient) == [message]  # the echo, same id
     notification = {"type": "notification", "conversation_id": message["conversation_id"],
                     "unread": 1}

@@ -26,6 +26,10 @@ def _texts(driver) -> list[str]:
     return [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#chat-messages .chat-text")]
 
 
+def _times(driver) -> list[str]:
+    return [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#chat-messages time")]
+
+
 def _write(driver, text: str) -> None:
     box = driver.find_element(By.ID, "chat-content")
     box.send_keys(text)
@@ -64,6 +68,15 @@ def test_patient_and_doctor_chat_live(live_server, browser, second_browser):
                "the doctor's answer in the patient's window", LIVE_TIMEOUT)
     assert _texts(browser) == ["Здравствуйте, <b>доктор</b>", "Добрый день! Чем помочь?"]
     assert not browser.find_elements(By.CSS_SELECTOR, "#chat-messages b")  # text, not HTML
+    # A live message's time reads as the server writes it after a reload (the reader's zone).
+    live_times = _times(browser)
+    # A blank message is refused next to the box, not sent.
+    _write(browser, "   ")
+    wait_until(browser, lambda d: d.find_element(By.ID, "chat-error").text == "Напишите текст",
+               "the blank message's refusal")
+    browser.refresh()
+    wait_until(browser, lambda d: d.find_elements(By.ID, "chat-form"), "the reloaded thread")
+    assert _times(browser) == live_times and all(live_times)
     screenshot(browser, "chat-cabinet")
     screenshot(second_browser, "chat-staff")
     assert_clean_console(browser, "/cabinet/chat")
