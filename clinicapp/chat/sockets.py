@@ -22,7 +22,6 @@ import json
 import logging
 import queue
 import threading
-import time
 import traceback
 from dataclasses import dataclass
 
@@ -34,14 +33,13 @@ from ..auth.models import User
 from ..core import json_guard
 from ..core.errors import DomainError, NotAuthenticated, PermissionDenied, ValidationFailed
 from ..extensions import db, socketio
-from ..realtime.feed import CLOSE, feed
+from ..realtime.feed import feed
 from ..realtime.handshake import require_socket_user, user_from_ws_request, user_room
 from ..realtime.websocket import (
     GOING_AWAY,
     POLICY_VIOLATION,
-    RECHECK_SECONDS,
-    TRY_AGAIN_LATER,
     WAIT_SECONDS,
+    pump,
     websocket_route,
 )
 from . import events, limits, rules, services
@@ -205,35 +203,16 @@ def chat_socket(ws) -> None:
     threading.Thread(target=_read, args=(ws, subscription.inbox), daemon=True,
                      name=f"chat-ws-{user_id}").start()
     try:
-        _pump(ws, subscription, user_id)
+        pump(ws, subscription, lambda: _authorized(ws) == user_id,
+             handle=lambda frame: _reply(ws, user_id, frame), drain_client=False)
     finally:
         feed.unsubscribe(subscription)
 
 
-def _pump(ws, subscription, user_id: int) -> None:
-    recheck = current_app.config.get("REALTIME_RECHECK_SECONDS", RECHECK_SECONDS)
-    next_check = time.monotonic() + recheck
-    while ws.connected:
-        try:
-            item = subscription.inbox.get(timeout=WAIT_SECONDS)
-        except queue.Empty:
-            item = None
-        if item is CLOSE:
-            ws.close(GOING_AWAY, "server_shutdown")
-            return
-        if subscription.overflowed:
-            ws.close(TRY_AGAIN_LATER, "too_slow")
-            return
-        if time.monotonic() >= next_check:
-            if _authorized(ws) != user_id:
-                return
-            next_check = time.monotonic() + recheck
-        if isinstance(item, ClientFrame):
-            answer = _answer(user_id, item.text)
-            if answer is not None:
-                ws.send(json.dumps(answer, ensure_ascii=False))
-        elif item is not None:
-            ws.send(item)
+def _reply(ws, user_id: int, frame: ClientFrame) -> None:
+    answer = _answer(user_id, frame.text)
+    if answer is not None:
+        ws.send(json.dumps(answer, ensure_ascii=False))
 
 
 def init_app(app) -> None:

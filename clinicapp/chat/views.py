@@ -155,16 +155,6 @@ def _starts(query: str | None, rows: list) -> list[Patient]:
     return [p for p in _writable_patients((query or "").strip()) if p.id not in talking]
 
 
-@bp.route("/chat/patients")
-@login_required
-@require_permission(PERMISSION)
-def find_patients():
-    """Patients to start a conversation with (htmx, search as you type)."""
-    query = (request.args.get("q") or "").strip()
-    return render_template("chat/_patients.html", patients=_writable_patients(query),
-                           query=query)
-
-
 def _organization_id() -> int:
     from ..org.models import Organization
 

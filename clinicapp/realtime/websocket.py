@@ -63,12 +63,21 @@ def serve(ws, channel: str, authorize: Callable[[], object]) -> None:
         return
     subscription = feed.subscribe(channel, current_app.config.get("REDIS_URL") or None)
     try:
-        _pump(ws, subscription, authorize)
+        pump(ws, subscription, lambda: _authorized(ws, authorize))
     finally:
         feed.unsubscribe(subscription)
 
 
-def _pump(ws, subscription, authorize) -> None:
+def pump(ws, subscription, still_allowed: Callable[[], bool], *,
+         handle: Callable[[object], None] | None = None, drain_client: bool = True) -> None:
+    """Send the subscription's events (JSON texts) until the client leaves, access ends
+    (`still_allowed()` false at a re-check, every REALTIME_RECHECK_SECONDS), the server
+    stops (1001) or the client falls QUEUE_LIMIT behind (1013).
+
+    A feature that reads its client (chat) puts what it read into the same inbox and
+    passes `handle` for those items, with `drain_client=False`; otherwise whatever the
+    client sends is dropped.
+    """
     recheck = current_app.config.get("REALTIME_RECHECK_SECONDS", RECHECK_SECONDS)
     next_check = time.monotonic() + recheck
     while ws.connected:
@@ -82,11 +91,13 @@ def _pump(ws, subscription, authorize) -> None:
         if subscription.overflowed:
             ws.close(TRY_AGAIN_LATER, "too_slow")
             return
-        while ws.receive(timeout=0) is not None:
+        while drain_client and ws.receive(timeout=0) is not None:
             pass  # nothing is expected from the client; don't let it pile up
         if time.monotonic() >= next_check:
-            if not _authorized(ws, authorize):
+            if not still_allowed():
                 return
             next_check = time.monotonic() + recheck
-        if item is not None:
+        if isinstance(item, str):
             ws.send(item)
+        elif item is not None and handle is not None:
+            handle(item)

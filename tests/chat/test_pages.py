@@ -98,7 +98,7 @@ def test_staff_start_from_the_patient_card(client, auth, world):
 
 def test_staff_finds_patients_to_write_to(client, auth, world):
     auth.login(world.emails["reception"])
-    html = client.get("/chat/patients?q=Чатов", headers={"HX-Request": "true"}
+    html = client.get("/chat/inbox?q=Чатов", headers={"HX-Request": "true"}
                       ).get_data(as_text=True)
     assert "Чатов Registered" in html and "Чатов Patient" in html
     assert "Чатов Stranger" not in html  # not a patient of her branch
