@@ -20,6 +20,7 @@ import pyotp
 import pytest
 import requests
 from flask import g, request_started
+from sqlalchemy import event
 
 from clinicapp import create_app, embedded_db
 from clinicapp.extensions import db
@@ -140,6 +141,28 @@ def deliver_once(app):
         result = app.test_cli_runner().invoke(args=["outbox-worker", "--once"])
         assert result.exit_code == 0, result.output
         return result.output
+
+    return run
+
+
+@pytest.fixture
+def count_queries(app):
+    """count_queries(callable) -> (result, number of SQL statements it ran), not counting
+    the savepoints of the test's rolled-back transaction."""
+
+    def run(action):
+        statements = []
+
+        def counted(_connection, _cursor, statement, *_args):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", counted)
+        try:
+            result = action()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counted)
+        return result, len(statements)
 
     return run
 

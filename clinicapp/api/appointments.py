@@ -15,6 +15,7 @@ from ..core.errors import DomainError, NotFound, PermissionDenied, ValidationFai
 from ..core.models import utcnow
 from ..core.pagination import TOTAL_COUNT_DOC, LimitOffsetSchema, limit_offset, total_header
 from ..org.clock import branch_today, branch_zone
+from ..patients.queries import patient_for_user
 from ..scheduling import queries, services, slots
 from ..scheduling.models import STATUSES
 from ..scheduling.rules import MAX_COMMENT, summary
@@ -92,7 +93,7 @@ def renamed(error: DomainError) -> DomainError:
 
 
 def _patient():
-    patient = queries.patient_of_user(g.api_user)
+    patient = patient_for_user(g.api_user)
     if patient is None:
         raise PermissionDenied("Записаться через приложение может только пациент",
                                code="not_a_patient")
@@ -147,7 +148,7 @@ def book(data):
 def my_appointments(query):
     """Мои записи, новые первыми; фильтры `status`, `date_from`, `date_to`; всего — в
     X-Total-Count. У сотрудника без карты пациента — пустой список."""
-    patient = queries.patient_of_user(g.api_user)
+    patient = patient_for_user(g.api_user)
     if patient is None:
         return [], 200, total_header(0)
     if query["date_from"] and query["date_to"] and query["date_to"] < query["date_from"]:

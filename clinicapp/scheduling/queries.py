@@ -66,13 +66,6 @@ def referenced_service(service_id: int | None, field: str = "service") -> Servic
     return service
 
 
-def patient_of_user(user) -> Patient | None:
-    """The patient record linked to a signed-in patient's account."""
-    if user is None:
-        return None
-    return db.session.scalar(db.select(Patient).where(Patient.user_id == user.id))
-
-
 def may_act_on(user, appointment: Appointment) -> bool:
     """Staff act in their branches; a patient only on their own appointments."""
     if user is None or not user.is_active:

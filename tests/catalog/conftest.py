@@ -5,7 +5,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event
 
 from clinicapp.auth import tokens
 from clinicapp.catalog import services
@@ -95,29 +94,6 @@ def api_as(make_user):
         return user, bearer(pair["access"])
 
     return login
-
-
-
-@pytest.fixture
-def count_queries(app):
-    """count_queries(callable) -> (result, number of SQL statements it ran), not counting
-    the savepoints of the test's rolled-back transaction."""
-
-    def run(action):
-        statements = []
-
-        def counted(_connection, _cursor, statement, *_args):
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-                statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", counted)
-        try:
-            result = action()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counted)
-        return result, len(statements)
-
-    return run
 
 
 @pytest.fixture

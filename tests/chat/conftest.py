@@ -14,6 +14,7 @@ from clinicapp.org.models import Clinic, Organization
 from clinicapp.patients.models import Patient
 from clinicapp.scheduling.models import Appointment
 from clinicapp.staff.models import Employee
+from tests.realtime.conftest import redis_url  # noqa: F401 - the cross-process tests' Redis
 
 
 @dataclass
@@ -113,18 +114,3 @@ def chat_frames(client) -> list[dict]:
 def send(client, **frame) -> dict:
     """Emit a client frame and return the ack."""
     return client.emit("chat", frame, callback=True)
-
-
-REDIS_URL = "redis://127.0.0.1:6379/5"
-
-
-@pytest.fixture(scope="session")
-def redis_url():
-    """The Redis of the cross-process test (skipped with the reason when it does not answer)."""
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis does not answer at {REDIS_URL}: {exc}")
-    return REDIS_URL

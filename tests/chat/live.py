@@ -3,7 +3,6 @@ appointments written into the live database, raw WebSocket chat clients."""
 from __future__ import annotations
 
 import json
-import struct
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,6 +12,7 @@ import sqlalchemy as sa
 import websocket
 
 from clinicapp.seed import DEMO_PASSWORD
+from tests.realtime.conftest import ws_frame as frame
 
 TIMEOUT = 5
 _engines: dict = {}
@@ -84,16 +84,6 @@ def connect(base: str, person: Person) -> websocket.WebSocket:
     client.send(json.dumps({"type": "read", "conversation_id": 2**31 - 1}))
     assert frame(client)[1]["error"] == "not_found"
     return client
-
-
-def frame(client: websocket.WebSocket) -> tuple:
-    """("text", dict) for a frame, ("close", code, reason) for a close frame."""
-    opcode, data = client.recv_data(control_frame=True)
-    if opcode == websocket.ABNF.OPCODE_CLOSE:
-        code = struct.unpack("!H", data[:2])[0] if len(data) >= 2 else None
-        return "close", code, data[2:].decode()
-    assert opcode == websocket.ABNF.OPCODE_TEXT, opcode
-    return "text", json.loads(data)
 
 
 def next_frame(client: websocket.WebSocket, kind: str) -> dict:

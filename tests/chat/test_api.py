@@ -130,37 +130,23 @@ def test_openapi_documents_the_chat(client):
             "/api/v1/chat/conversations/{conversation_id}/read"} <= set(paths)
 
 
-def _count_queries(action) -> int:
-    """SQL statements `action` ran, not counting the test transaction's savepoints."""
-    from sqlalchemy import event
-
-    from clinicapp.extensions import db
-
-    statements = []
-
-    def counted(_connection, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", counted)
-    try:
-        assert action().status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counted)
-    return len(statements)
-
-
-def test_conversation_list_queries_do_not_grow_with_conversations(client, sio, world, make_user):
+def test_conversation_list_queries_do_not_grow_with_conversations(client, sio, world, make_user,
+                                                                  count_queries):
     from clinicapp.extensions import db
     from clinicapp.patients.models import Patient
 
     patient = sio("patient")
 
+    def statements(role: str) -> int:
+        response, count = count_queries(lambda: _get(client, world, role, "/conversations"))
+        assert response.status_code == 200
+        return count
+
     def patient_list():
-        return _count_queries(lambda: _get(client, world, "patient", "/conversations"))
+        return statements("patient")
 
     def desk_list():
-        return _count_queries(lambda: _get(client, world, "reception", "/conversations"))
+        return statements("reception")
 
     send(patient, type="message", content="Врачу", recipient_id=world.id("doctor"))
     send(patient, type="message", content="На ресепшн", recipient_id=world.id("reception"))

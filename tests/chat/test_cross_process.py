@@ -2,22 +2,13 @@
 patient on a raw WebSocket of process A and a doctor on Socket.IO of process B."""
 import threading
 
-import pytest
 import socketio
 
-from tests.conftest import serve
+from tests.realtime.conftest import pair  # noqa: F401 - two processes sharing Redis
 
 from .live import connect, login, new_patient, next_frame, send, treat
 
 TIMEOUT = 5
-
-
-@pytest.fixture(scope="module")
-def pair(live_server, redis_url):
-    servers = [serve(live_server.database_url, REDIS_URL=redis_url) for _ in range(2)]
-    yield servers
-    for server in servers:
-        server.stop()
 
 
 def _chat_frame(client: socketio.SimpleClient, kind: str) -> dict:
@@ -27,7 +18,7 @@ def _chat_frame(client: socketio.SimpleClient, kind: str) -> dict:
             return payload
 
 
-def test_raw_websocket_on_a_and_socketio_on_b_talk(live_server, pair):
+def test_raw_websocket_on_a_and_socketio_on_b_talk(live_server, pair):  # noqa: F811
     a, b = pair
     patient = new_patient(a.url)
     treat(live_server.database_url, patient.user_id, "doctor@clinic.test")

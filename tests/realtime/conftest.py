@@ -19,7 +19,7 @@ import socketio
 import websocket
 
 from clinicapp.seed import DEMO_ADMIN_TOTP_SECRET, DEMO_PASSWORD
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, serve
 
 REDIS_URL = "redis://127.0.0.1:6379/5"
 FAR_FUTURE = datetime(2035, 1, 1, 6, tzinfo=UTC)  # free of the demo appointments
@@ -214,3 +214,12 @@ def book(demo):
         return answer
 
     return factory
+
+
+@pytest.fixture(scope="module")
+def pair(live_server, redis_url):
+    """Two more server processes over the live server's database, sharing Redis."""
+    servers = [serve(live_server.database_url, REDIS_URL=redis_url) for _ in range(2)]
+    yield servers
+    for server in servers:
+        server.stop()

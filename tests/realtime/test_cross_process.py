@@ -1,19 +1,9 @@
 """With REDIS_URL, a change made through one server process reaches the Socket.IO and raw
 WebSocket clients of another; a stopping server closes its raw WebSockets with 1001."""
-import pytest
 
 from tests.conftest import serve
 
 from .conftest import sio_client, sio_event, ws_connect, ws_event, ws_frame
-
-
-@pytest.fixture(scope="module")
-def pair(live_server, redis_url):
-    """Two more server processes over the live server's database, sharing Redis."""
-    servers = [serve(live_server.database_url, REDIS_URL=redis_url) for _ in range(2)]
-    yield servers
-    for server in servers:
-        server.stop()
 
 
 def test_change_through_one_process_reaches_clients_of_the_other(demo, book, pair):
