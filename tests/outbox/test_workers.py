@@ -88,6 +88,15 @@ def _worker(url: str, smtp: SmtpStandIn, *args: str) -> subprocess.Popen:
              "MAIL_FROM": "clinic@example.test", "OUTBOX_POLL_SECONDS": "0.2"})
 
 
+def _started(worker: subprocess.Popen) -> None:
+    """Wait for the worker's «started» line: printed once its SIGTERM handler is in place
+    (before that, SIGTERM would kill a worker still importing the app)."""
+    for line in worker.stdout:
+        if "запущена" in line:
+            return
+    raise AssertionError(f"the worker exited with {worker.wait()} before starting")
+
+
 def _wait_until(condition, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -99,6 +108,8 @@ def test_two_workers_deliver_every_job_once(scratch_database):
     with SmtpStandIn() as smtp:
         workers = [_worker(scratch_database, smtp) for _ in range(2)]
         try:
+            for worker in workers:
+                _started(worker)  # both are running before there is work to share
             ids = _queue_emails(scratch_database, MESSAGES)
             _wait_until(lambda: all(s == "delivered" for s, _ in _states(scratch_database)))
         finally:
