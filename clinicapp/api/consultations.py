@@ -28,7 +28,7 @@ from ..consultations.models import LANGUAGES, SOURCES
 from ..core.errors import NotAuthenticated, NotFound, PermissionDenied
 from ..core.permissions import has_permission
 from .base import ApiBlueprint, bearer_documented
-from .schemas import ApiSchema
+from .schemas import ApiSchema, UtcDateTime
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +103,8 @@ class ConsultationClientFieldsSchema(ApiSchema):
     org_inn = _text(20)
     org_id = _text(100)
     subs_id = _text(100)
-    subs_start = ma.fields.AwareDateTime(allow_none=True)
-    subs_end = ma.fields.AwareDateTime(allow_none=True)
+    subs_start = UtcDateTime(allow_none=True)
+    subs_end = UtcDateTime(allow_none=True)
     tariff_id = _text(100)
     tariffperiod_id = _text(100)
     cl_ref_key = _text(100)
@@ -127,7 +127,7 @@ class ConsultationFieldsSchema(ApiSchema):
         "description": "Ключ вопроса из справочника 1С:ЦЛ"})
     importance = ma.fields.Integer(allow_none=True, strict=True,
                                    validate=ma.validate.Range(min=0, max=100))
-    scheduled_at = ma.fields.AwareDateTime(allow_none=True)
+    scheduled_at = UtcDateTime(allow_none=True)
 
 
 SOURCE = ma.fields.String(load_default=None, validate=ma.validate.OneOf(SOURCES), metadata={

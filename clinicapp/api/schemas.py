@@ -1,6 +1,8 @@
 """Schemas shared by several API modules, and their base with Russian messages."""
 from __future__ import annotations
 
+from datetime import UTC
+
 import marshmallow as ma
 
 from ..core.pagination import LimitOffsetSchema
@@ -154,3 +156,19 @@ class RegisterResponseSchema(LoginResponseSchema):
     email = ma.fields.String()
     full_name = ma.fields.String()
     phone = ma.fields.String(allow_none=True)
+
+
+class UtcDateTime(ma.fields.AwareDateTime):
+    """An ISO 8601 moment with its offset, turned to UTC here.
+
+    PostgreSQL refuses offsets beyond ±15:59 that Python accepts (`-17:51`); in UTC the
+    moment is stored whatever offset it came with. A moment that does not fit in UTC
+    (year 1 with a positive offset) is a 400 naming the field, not a database error.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as error:
+            raise ma.ValidationError("Дата вне допустимого диапазона") from error

@@ -233,3 +233,15 @@ def test_openapi_documents_the_endpoints(client):
                  "/api/tickets/{ticket_id}", "/api/tickets/clients/{client_id}/tickets",
                  "/api/integrations/chatwoot/webhook"):
         assert path in paths, path
+
+
+def test_moments_with_any_offset_are_kept_in_utc(client, staff_token):
+    """PostgreSQL refuses offsets past ±15:59 that ISO 8601 allows: stored in UTC instead;
+    a moment that does not fit in UTC is a 400 naming the field (schemathesis found both)."""
+    saved = client.post("/api/clients", headers=staff_token, json={
+        "email": "offset@firm.uz", "subs_start": "0797-09-27T03:43:56.137-17:51"})
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["subs_start"].startswith("0797-09-27T21:34:56.137")
+    refused = client.post("/api/clients", headers=staff_token, json={
+        "email": "early@firm.uz", "subs_end": "0001-01-01T00:00:00+05:00"})
+    assert refused.status_code == 400 and "subs_end" in str(refused.get_json()["details"])
